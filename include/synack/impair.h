@@ -1,0 +1,63 @@
+/*
+ * impair.h: synack's seeded fault injector.
+ *
+ * A decorator that sits on any link (the simulator's, later the TUN driver's
+ * receive and transmit paths) and decides, for each datagram, what the
+ * network does to it: delay with jitter, loss, duplication, reordering
+ * (an extra delay for a chosen datagram so later ones overtake it), and bit
+ * corruption. Decisions come only from its own seeded RNG, so a seed
+ * reproduces a run exactly. The kernel on our machines has no netem; this is
+ * what stands in for it.
+ */
+#ifndef SYNACK_IMPAIR_H
+#define SYNACK_IMPAIR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Probabilities are in parts per million (10000 = 1%). */
+struct synack_impair_params {
+	uint32_t delay_us;      /* fixed one-way delay */
+	uint32_t jitter_us;     /* + uniform [0, jitter_us]; may reorder */
+	uint32_t loss_ppm;
+	uint32_t dup_ppm;       /* a second copy, delayed independently */
+	uint32_t reorder_ppm;   /* hold this datagram back by reorder_us more */
+	uint32_t reorder_us;
+	uint32_t corrupt_ppm;   /* flip 1..3 random bits of the datagram */
+};
+
+/* One copy of a datagram the impairment lets through. */
+struct synack_impair_copy {
+	uint64_t deliver_at;    /* absolute µs */
+	int corrupt;            /* 1: flip bits before delivery (synack_impair_corrupt) */
+};
+
+struct synack_impair_stats {
+	uint64_t seen, lost, duplicated, reordered, corrupted;
+};
+
+struct synack_impair {
+	struct synack_impair_params p;
+	uint64_t rng[4];        /* xoshiro256** state, private */
+	struct synack_impair_stats stats;
+};
+
+/* "loss=1%,dup=0.5%,reorder=2%,delay=10ms,jitter=2ms,corrupt=0.1%" ->
+ * params (fields not named stay 0). Units: us, ms, s; % or ppm. 0 or -EINVAL. */
+int synack_impair_parse(const char *spec, struct synack_impair_params *p);
+void synack_impair_init(struct synack_impair *im, const struct synack_impair_params *p, uint64_t seed);
+/* Decide the fate of one datagram sent at now: writes 0, 1 or 2 copies into
+ * out[] and returns how many (0 = lost). */
+int synack_impair_decide(struct synack_impair *im, uint64_t now, struct synack_impair_copy out[2]);
+/* Flip 1..3 random bits of pkt[0..len) (deterministic from the RNG). */
+void synack_impair_corrupt(struct synack_impair *im, uint8_t *pkt, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,326 @@
+/*
+ * synack.h: the public API of libsynack, a userspace TCP/IP stack.
+ *
+ * The core is sans-IO (docs/architecture.md): it never reads a clock, sleeps
+ * or touches a device. A driver (the simulator, a TUN loop, a test) owns a
+ * stack and
+ *   - hands it every received IPv4 datagram: synack_stack_input(st, now, ...);
+ *   - calls synack_stack_poll(st, now) when the deadline it returned comes
+ *     (or earlier: an early call is harmless);
+ *   - sends every datagram the stack hands to the output callback.
+ * Time is microseconds on a monotonic clock of the driver's choosing.
+ *
+ * The socket API is BSD-shaped and never blocks. Sockets are small integers
+ * local to their stack. Socket calls act at the time of the stack's latest
+ * input or poll call; they may emit segments at once through the output
+ * callback. Errors are negative errno values (-ECONNRESET, -EAGAIN, ...), as
+ * Linux reports them.
+ *
+ * Addresses and ports are host order everywhere in this API.
+ */
+#ifndef SYNACK_SYNACK_H
+#define SYNACK_SYNACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h> /* ssize_t */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SYNACK_VERSION_STRING "0.1.0"
+
+typedef struct synack_stack synack_stack;
+
+/* ---------------------------------------------------------------- states */
+
+/* The eleven states of RFC 9293 §3.3.2. */
+enum synack_state {
+	SYNACK_CLOSED = 0,
+	SYNACK_LISTEN,
+	SYNACK_SYN_SENT,
+	SYNACK_SYN_RECEIVED,
+	SYNACK_ESTABLISHED,
+	SYNACK_FIN_WAIT_1,
+	SYNACK_FIN_WAIT_2,
+	SYNACK_CLOSE_WAIT,
+	SYNACK_CLOSING,
+	SYNACK_LAST_ACK,
+	SYNACK_TIME_WAIT,
+	SYNACK_NSTATES
+};
+
+/* "SYN-RECEIVED", as RFC 9293 spells it; "?" for a bad value. */
+const char *synack_state_name(enum synack_state s);
+
+/* ---------------------------------------------------------------- drops */
+
+/* Why an inbound datagram or segment was dropped. Every drop is counted
+ * (struct synack_counters.drops) and traced. */
+enum synack_drop {
+	SYNACK_DROP_NONE = 0,
+	SYNACK_DROP_IP_TRUNCATED,     /* shorter than an IPv4 header or its total length */
+	SYNACK_DROP_IP_VERSION,       /* not IPv4 */
+	SYNACK_DROP_IP_HDR_LEN,       /* IHL < 5 or past the datagram */
+	SYNACK_DROP_IP_CHECKSUM,      /* bad header checksum */
+	SYNACK_DROP_IP_FRAGMENT,      /* fragments are not reassembled yet */
+	SYNACK_DROP_IP_PROTO,         /* not TCP */
+	SYNACK_DROP_IP_NOT_OURS,      /* destination is not this stack's address */
+	SYNACK_DROP_IP_BAD_SRC,       /* source is broadcast, multicast or ours */
+	SYNACK_DROP_TCP_TRUNCATED,    /* shorter than a TCP header */
+	SYNACK_DROP_TCP_HDR_LEN,      /* data offset < 5 or past the segment */
+	SYNACK_DROP_TCP_CHECKSUM,     /* MUST-3: bad checksum */
+	SYNACK_DROP_TCP_OPTION,       /* illegal option length (MUST-7, MUST-68) */
+	SYNACK_DROP_TCP_BAD_PORT,     /* port 0 */
+	SYNACK_DROP_NO_SOCKET,        /* no connection or listener; answered with RST */
+	SYNACK_DROP_RST_NO_SOCKET,    /* RST for no connection: ignored (§3.5.2) */
+	SYNACK_DROP_SEQ,              /* unacceptable sequence number (§3.10.7.4) */
+	SYNACK_DROP_RST_SEQ,          /* RST out of window */
+	SYNACK_DROP_ACK_UNSENT,       /* acknowledges data not yet sent */
+	SYNACK_DROP_ACK_OLD,          /* SYN-SENT/SYN-RECEIVED with an unacceptable ACK */
+	SYNACK_DROP_NO_ACK,           /* synchronized state, ACK bit off (§3.10.7.4 fifth) */
+	SYNACK_DROP_LISTEN_ACK,       /* ACK to a listener: answered with RST */
+	SYNACK_DROP_LISTEN_OTHER,     /* neither SYN nor RST nor ACK to a listener */
+	SYNACK_DROP_BACKLOG,          /* listener's queue full */
+	SYNACK_DROP_NO_MEMORY,        /* connection or TIME-WAIT table full */
+	SYNACK_DROP_OOO_FULL,         /* out-of-order queue full */
+	SYNACK_DROP_RCV_WINDOW,       /* data beyond the receive window, trimmed away */
+	SYNACK_DROP_TIMEWAIT,         /* segment to a TIME-WAIT entry (answered or dropped) */
+	SYNACK_DROP_MAX
+};
+
+/* "tcp_checksum", ... : a stable identifier for counters and traces. */
+const char *synack_drop_name(enum synack_drop d);
+
+/* ---------------------------------------------------------------- config */
+
+struct synack_config {
+	uint64_t seed;            /* RNG seed: ISN secret, ephemeral ports */
+	uint32_t addr;            /* this stack's IPv4 address */
+	uint16_t mtu;             /* link MTU; our MSS = mtu - 40 (MUST-67) */
+	uint16_t port_lo, port_hi;/* ephemeral port range (ip_local_port_range) */
+	uint32_t max_sockets;     /* open socket descriptors */
+	uint32_t max_conns;       /* TCBs (live connections, incl. orphans) */
+	uint32_t max_timewait;    /* TIME-WAIT entries (tcp_max_tw_buckets) */
+	uint32_t sndbuf, rcvbuf;  /* default buffer bytes per connection */
+	uint32_t msl_us;          /* TIME-WAIT lasts 2*MSL (MUST-13) */
+	uint32_t fin_timeout_us;  /* orphaned FIN-WAIT-2 lifetime (tcp_fin_timeout) */
+	uint32_t rto_initial_us;  /* RFC 6298 (2.1): 1 s */
+	uint32_t rto_min_us;      /* lower bound of RTO */
+	uint32_t rto_max_us;      /* upper bound of RTO and of backoff */
+	uint32_t delack_us;       /* delayed-ACK timeout, < 500 ms (SHLD-18) */
+	uint32_t syn_retries;     /* R2 for SYN: give up after this many retransmissions (MUST-23) */
+	uint32_t retries1;        /* R1: past this many, tell the IP layer (MUST-20..22) */
+	uint32_t retries2;        /* R2 for data: abort after this many (MUST-20) */
+	uint32_t user_timeout_us; /* default TCP_USER_TIMEOUT; 0: none */
+	uint32_t isn_tick_us;     /* ISN clock: +1 per this many µs (RFC 9293 §3.4.1: 4) */
+};
+
+/* Fills cfg with the defaults (documented in docs/configuration.md). */
+void synack_config_default(struct synack_config *cfg);
+
+/* ---------------------------------------------------------------- stack */
+
+/* Receives every datagram the stack sends (one complete IPv4 datagram). */
+typedef void (*synack_output_fn)(void *ctx, const uint8_t *pkt, size_t len);
+
+/* 0 and *out, or -EINVAL (bad config) / -ENOMEM. */
+int synack_stack_create(const struct synack_config *cfg, synack_stack **out);
+/* Frees everything: sockets, connections, TIME-WAIT entries. Sends nothing. */
+void synack_stack_destroy(synack_stack *st);
+void synack_stack_set_output(synack_stack *st, synack_output_fn fn, void *ctx);
+const struct synack_config *synack_stack_config(const synack_stack *st);
+/* Runtime knobs: msl_us, fin_timeout_us, delack_us, rto_*, retries, ports,
+ * default buffers, user timeout. addr, seed and table bounds are fixed at
+ * creation (-EINVAL if changed). Applies to later events. */
+int synack_stack_reconfigure(synack_stack *st, const struct synack_config *cfg);
+
+/* Process one received IPv4 datagram at time now. Never fails: bad input is
+ * dropped and counted. */
+void synack_stack_input(synack_stack *st, uint64_t now, const uint8_t *pkt, size_t len);
+/* Run the timers due at now. Returns the next time the stack wants to be
+ * polled (UINT64_MAX: no timer pending). */
+uint64_t synack_stack_poll(synack_stack *st, uint64_t now);
+/* The next deadline without running anything. */
+uint64_t synack_stack_next_deadline(const synack_stack *st);
+uint64_t synack_stack_now(const synack_stack *st);
+
+/* ---------------------------------------------------------------- sockets */
+
+struct synack_endpoint {
+	uint32_t addr;
+	uint16_t port;
+};
+
+#define SYNACK_SHUT_RD 0
+#define SYNACK_SHUT_WR 1
+#define SYNACK_SHUT_RDWR 2
+
+/* Readiness (synack_sock_events), poll(2)-like. */
+#define SYNACK_EV_IN 0x01    /* recv would not return -EAGAIN; accept has a connection */
+#define SYNACK_EV_OUT 0x04   /* send would accept bytes */
+#define SYNACK_EV_ERR 0x08   /* a pending error (SO_ERROR) */
+#define SYNACK_EV_HUP 0x10   /* both directions closed, or reset */
+#define SYNACK_EV_RDHUP 0x2000 /* the peer sent FIN */
+
+enum synack_opt {
+	SYNACK_SO_REUSEADDR = 1, /* 0/1 */
+	SYNACK_SO_LINGER,        /* -1: off (default); >= 0: linger seconds (0: close sends RST) */
+	SYNACK_SO_KEEPALIVE,     /* 0/1 */
+	SYNACK_SO_SNDBUF,        /* bytes; before connect/listen */
+	SYNACK_SO_RCVBUF,        /* bytes; before connect/listen */
+	SYNACK_SO_ERROR,         /* get only: pending error (negative errno), then cleared */
+	SYNACK_TCP_NODELAY,      /* 0/1: 1 turns Nagle off (MUST-17) */
+	SYNACK_TCP_USER_TIMEOUT, /* ms; 0: stack default */
+	SYNACK_TCP_MAXSEG,       /* get: effective send MSS */
+};
+
+/* A new socket descriptor, or -EMFILE. */
+int synack_sock_open(synack_stack *st);
+/* addr 0 means this stack's address; port 0 picks an ephemeral port.
+ * -EADDRINUSE, -EADDRNOTAVAIL, -EINVAL (already bound), -EBADF. */
+int synack_sock_bind(synack_stack *st, int s, const struct synack_endpoint *local);
+/* Passive OPEN. -EINVAL if connected, -EBADF. Binds an ephemeral port if unbound. */
+int synack_sock_listen(synack_stack *st, int s, int backlog);
+/* A new descriptor for an established connection, filling *peer if not NULL;
+ * -EAGAIN when none is ready, -EINVAL if s is not listening. */
+int synack_sock_accept(synack_stack *st, int s, struct synack_endpoint *peer);
+/* Active OPEN: sends SYN and returns -EINPROGRESS. Later calls: -EALREADY
+ * while the handshake runs, -EISCONN once connected. Failure is reported
+ * through SYNACK_SO_ERROR and SYNACK_EV_ERR (-ECONNREFUSED, -ETIMEDOUT). */
+int synack_sock_connect(synack_stack *st, int s, const struct synack_endpoint *remote);
+/* SEND: bytes queued (maybe fewer than len), or -EAGAIN (buffer full),
+ * -ENOTCONN, -EPIPE (sending side shut down), -ECONNRESET, -ETIMEDOUT. */
+ssize_t synack_sock_send(synack_stack *st, int s, const void *buf, size_t len);
+/* RECEIVE: bytes read, 0 at end of stream (the peer's FIN), -EAGAIN, -ENOTCONN,
+ * -ECONNRESET, -ETIMEDOUT. */
+ssize_t synack_sock_recv(synack_stack *st, int s, void *buf, size_t len);
+int synack_sock_shutdown(synack_stack *st, int s, int how);
+/* CLOSE: the descriptor is gone at once; the connection finishes in the
+ * background (FIN, or RST when unread data remains or SO_LINGER is 0). */
+int synack_sock_close(synack_stack *st, int s);
+/* ABORT (RFC 9293 §3.10.5): RST to the peer, descriptor released. */
+int synack_sock_abort(synack_stack *st, int s);
+int synack_sock_setopt(synack_stack *st, int s, enum synack_opt opt, int value);
+int synack_sock_getopt(synack_stack *st, int s, enum synack_opt opt, int *value);
+/* Readiness bits (SYNACK_EV_*), 0 for a bad descriptor. */
+unsigned synack_sock_events(synack_stack *st, int s);
+
+/* STATUS (RFC 9293 §3.10.6), shaped like Linux's tcp_info. */
+struct synack_tcp_info {
+	enum synack_state state;
+	struct synack_endpoint local, remote;
+	uint32_t snd_una, snd_nxt, snd_wnd, iss;
+	uint32_t rcv_nxt, rcv_wnd, irs;
+	uint32_t snd_mss, rcv_mss;
+	uint32_t cwnd, ssthresh;       /* bytes */
+	uint32_t srtt_us, rttvar_us, rto_us;
+	uint32_t retransmits;          /* consecutive timeouts of the current segment */
+	uint32_t total_retrans;
+	uint32_t send_queue, recv_queue; /* unacked+unsent bytes, unread bytes */
+};
+int synack_sock_info(synack_stack *st, int s, struct synack_tcp_info *info);
+int synack_sock_local(synack_stack *st, int s, struct synack_endpoint *ep);
+int synack_sock_peer(synack_stack *st, int s, struct synack_endpoint *ep);
+
+/* ---------------------------------------------------------------- counters */
+
+struct synack_counters {
+	uint64_t ip_in, ip_out;
+	uint64_t segs_in, segs_out;
+	uint64_t retrans_segs;            /* segments sent again (RTO or fast retransmit) */
+	uint64_t rto_timeouts;            /* retransmission timer expiries */
+	uint64_t rst_in, rst_out;
+	uint64_t active_opens, passive_opens;
+	uint64_t attempt_fails;           /* SYN-SENT/SYN-RECEIVED -> CLOSED */
+	uint64_t estab_resets;            /* ESTABLISHED/CLOSE-WAIT -> CLOSED by RST */
+	uint64_t conn_timeouts;           /* aborted after R2 or the user timeout */
+	uint64_t delayed_acks;            /* ACKs sent by the delayed-ACK timer */
+	uint64_t zero_window_probes;
+	uint64_t ooo_segs;                /* out-of-order segments queued */
+	uint64_t fast_retrans;
+	uint64_t tw_entered, tw_expired, tw_fin_reacked, tw_killed;
+	uint64_t drops[SYNACK_DROP_MAX];
+	uint64_t transitions[SYNACK_NSTATES][SYNACK_NSTATES]; /* [from][to] */
+	uint64_t in_state[SYNACK_NSTATES]; /* gauge: connections now in each state */
+};
+void synack_stack_counters(const synack_stack *st, struct synack_counters *out);
+
+/* ---------------------------------------------------------------- trace */
+
+enum synack_trace_kind {
+	SYNACK_TRACE_STATE,   /* old_state -> new_state */
+	SYNACK_TRACE_SEG_IN,  /* a segment accepted for processing (seg) */
+	SYNACK_TRACE_SEG_OUT, /* a segment sent (seg) */
+	SYNACK_TRACE_DROP,    /* drop: why; seg if it parsed */
+	SYNACK_TRACE_USER,    /* a user call (what: "connect", "close", ...) */
+};
+
+struct synack_trace_seg {
+	uint8_t flags;        /* SYNACK_F_* */
+	uint32_t seq, ack;    /* absolute */
+	uint32_t len;         /* payload bytes */
+	uint32_t wnd;         /* window field as sent (unscaled) */
+	uint16_t mss;         /* MSS option value, 0 if absent */
+	uint8_t retransmit;   /* SEG_OUT: 1 if this resends sequence space */
+};
+
+#define SYNACK_F_FIN 0x01
+#define SYNACK_F_SYN 0x02
+#define SYNACK_F_RST 0x04
+#define SYNACK_F_PSH 0x08
+#define SYNACK_F_ACK 0x10
+#define SYNACK_F_URG 0x20
+
+struct synack_trace_event {
+	uint64_t now;
+	enum synack_trace_kind kind;
+	struct synack_endpoint local, remote; /* the connection (0s if unknown) */
+	enum synack_state old_state, new_state;
+	struct synack_trace_seg seg;
+	enum synack_drop drop;
+	const char *what;     /* STATE: the event that caused it ("rcv SYN,ACK", "close", "2MSL timeout"); USER: the call */
+};
+
+typedef void (*synack_trace_fn)(void *ctx, const struct synack_trace_event *ev);
+void synack_stack_set_trace(synack_stack *st, synack_trace_fn fn, void *ctx);
+
+/* ---------------------------------------------------------------- table */
+
+enum synack_timer_kind {
+	SYNACK_TIMER_OFF = 0,
+	SYNACK_TIMER_ON,        /* retransmission (ss calls it "on") */
+	SYNACK_TIMER_KEEPALIVE,
+	SYNACK_TIMER_TIMEWAIT,
+	SYNACK_TIMER_PERSIST,   /* zero-window probe */
+	SYNACK_TIMER_DELACK,
+	SYNACK_TIMER_FINWAIT2,
+};
+const char *synack_timer_name(enum synack_timer_kind k);
+
+/* One row of the connection table: a live connection, a listener, or a
+ * TIME-WAIT entry. */
+struct synack_conn_info {
+	enum synack_state state;
+	struct synack_endpoint local, remote;
+	int sock;                        /* descriptor, -1 if orphaned or not accepted */
+	uint32_t send_queue, recv_queue;
+	enum synack_timer_kind timer;    /* the timer that will fire next */
+	uint64_t timer_expires;          /* absolute µs; 0 if off */
+	uint32_t retransmits;
+};
+
+/* Calls fn for every connection (listeners, live, then TIME-WAIT); stops early
+ * when fn returns non-zero. */
+void synack_stack_foreach_conn(synack_stack *st,
+			       int (*fn)(void *ctx, const struct synack_conn_info *ci), void *ctx);
+
+/* "10.0.0.1:80" into buf (>= 22 bytes); returns buf. */
+const char *synack_endpoint_str(const struct synack_endpoint *ep, char *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

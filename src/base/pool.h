@@ -1,0 +1,33 @@
+/*
+ * pool.h: a bounded pool of fixed-size objects.
+ *
+ * Objects are carved from chunks allocated as the pool grows (so an idle
+ * stack holds little memory) up to a hard cap; freed objects go on a free
+ * list and are reused first. Reaching the cap makes sn_pool_get() return NULL,
+ * which callers turn into an error code or a counted drop (DESIGN.md,
+ * Invariants). Objects are zeroed on get.
+ */
+#ifndef SYNACK_BASE_POOL_H
+#define SYNACK_BASE_POOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sn_pool {
+	size_t obj_size;    /* rounded up to pointer alignment */
+	size_t per_chunk;   /* objects per chunk */
+	size_t cap;         /* most objects live at once */
+	size_t live;        /* objects handed out */
+	size_t carved;      /* objects ever carved from chunks */
+	void *free_list;    /* freed objects, linked through their first word */
+	void *chunks;       /* chunk list, linked through each chunk's first word */
+	uint8_t *cur;       /* next uncarved object in the newest chunk */
+	size_t cur_left;    /* uncarved objects left there */
+};
+
+void sn_pool_init(struct sn_pool *p, size_t obj_size, size_t per_chunk, size_t cap);
+void sn_pool_destroy(struct sn_pool *p); /* frees every chunk */
+void *sn_pool_get(struct sn_pool *p);     /* zeroed object or NULL */
+void sn_pool_put(struct sn_pool *p, void *obj);
+
+#endif
