@@ -1,0 +1,112 @@
+/*
+ * pool.c: a bounded pool of fixed-size objects (TCBs, TIME-WAIT entries,
+ * segments).
+ *
+ * Memory comes in chunks of per_chunk objects, allocated only when the free
+ * list is empty and the newest chunk is used up, so the hot path (get after
+ * put) never calls malloc and an idle pool holds one chunk at most per
+ * per_chunk objects ever live at once. Chunks are kept until destroy: objects
+ * are never returned to malloc individually.
+ *
+ * Invariants: live <= cap; carved <= cap; live = carved - (free list length).
+ * Each chunk starts with a header word linking it into p->chunks, padded to
+ * max_align_t so objects in it are as aligned as malloc's memory allows.
+ */
+#include "base/pool.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+union chunk_hdr {
+	void *next;
+	max_align_t align;
+};
+
+void sn_pool_init(struct sn_pool *p, size_t obj_size, size_t per_chunk, size_t cap)
+{
+	const size_t a = sizeof(void *);
+
+	/* Freed objects link through their first word, so it must fit one. */
+	if (obj_size < a)
+		obj_size = a;
+	memset(p, 0, sizeof(*p));
+	p->obj_size = (obj_size + a - 1) / a * a;
+	p->per_chunk = per_chunk ? per_chunk : 1;
+	p->cap = cap;
+}
+
+void sn_pool_destroy(struct sn_pool *p)
+{
+	void *c = p->chunks;
+
+	while (c) {
+		void *next = ((union chunk_hdr *)c)->next;
+		free(c);
+		c = next;
+	}
+	p->chunks = NULL;
+	p->free_list = NULL;
+	p->cur = NULL;
+	p->cur_left = 0;
+	p->live = 0;
+	p->carved = 0;
+}
+
+/* Allocate a new chunk, never carving past cap. 0 or -1 when out of memory. */
+static int pool_grow(struct sn_pool *p)
+{
+	size_t n = p->cap - p->carved;
+	union chunk_hdr *c;
+
+	if (n > p->per_chunk)
+		n = p->per_chunk;
+	c = malloc(sizeof(*c) + n * p->obj_size);
+	if (!c)
+		return -1;
+	c->next = p->chunks;
+	p->chunks = c;
+	p->cur = (uint8_t *)(c + 1);
+	p->cur_left = n;
+	return 0;
+}
+
+static void *pool_carve(struct sn_pool *p)
+{
+	void *obj;
+
+	if (p->cur_left == 0 && pool_grow(p) != 0)
+		return NULL;
+	obj = p->cur;
+	p->cur += p->obj_size;
+	p->cur_left--;
+	p->carved++;
+	return obj;
+}
+
+void *sn_pool_get(struct sn_pool *p)
+{
+	void *obj;
+
+	if (p->live >= p->cap)
+		return NULL;
+	if (p->free_list) {
+		obj = p->free_list;
+		p->free_list = *(void **)obj;
+	} else {
+		obj = pool_carve(p);
+		if (!obj)
+			return NULL;
+	}
+	memset(obj, 0, p->obj_size);
+	p->live++;
+	return obj;
+}
+
+void sn_pool_put(struct sn_pool *p, void *obj)
+{
+	if (!obj)
+		return;
+	*(void **)obj = p->free_list;
+	p->free_list = obj;
+	p->live--;
+}
