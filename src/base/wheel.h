@@ -33,6 +33,7 @@
 struct sn_timer {
 	struct sn_timer *next, **pprev; /* slot chain; pprev == NULL when idle */
 	sn_time_us expires;             /* absolute expiry */
+	uint64_t seq;                   /* add order: breaks ties between equal expiries */
 	void (*fn)(struct sn_timer *t, sn_time_us now, void *ctx); /* what to run */
 };
 
@@ -44,6 +45,7 @@ struct sn_wheel {
 	sn_time_us now;                /* time of the last advance */
 	uint64_t tick;                 /* now / SN_WHEEL_TICK_US, processed up to here */
 	size_t pending;                /* timers armed */
+	uint64_t seq;                  /* sequence number for the next add */
 	uint64_t occupied[SN_WHEEL_LEVELS]; /* bitmap of non-empty slots per level */
 	struct sn_timer *slots[SN_WHEEL_LEVELS][SN_WHEEL_SLOTS];
 	struct sn_timer *overflow;     /* beyond the top level's reach */
