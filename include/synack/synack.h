@@ -241,6 +241,7 @@ struct synack_counters {
 	uint64_t ooo_segs;                /* out-of-order segments queued */
 	uint64_t fast_retrans;
 	uint64_t tw_entered, tw_expired, tw_fin_reacked, tw_killed;
+	uint64_t illegal_transitions;     /* edges not in RFC 9293's diagram: a bug if non-zero */
 	uint64_t drops[SYNACK_DROP_MAX];
 	uint64_t transitions[SYNACK_NSTATES][SYNACK_NSTATES]; /* [from][to] */
 	uint64_t in_state[SYNACK_NSTATES]; /* gauge: connections now in each state */

@@ -1,0 +1,124 @@
+/*
+ * demux.c: finding the connection a segment belongs to, and local ports.
+ *
+ * Connections live in a chained hash table on the 4-tuple, keyed with a
+ * per-stack SipHash secret so that an attacker cannot aim tuples at one
+ * bucket (DESIGN.md, Performance). Listeners are few and sit on a list.
+ * port_users[] counts the holders of each local port (bound sockets,
+ * connections, TIME-WAIT entries); ephemeral ports are chosen as RFC 6056
+ * algorithm 3 does: a keyed hash of the destination picks where to start,
+ * and a counter moves the start along.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "stack/stack.h"
+
+int sn_demux_init(struct synack_stack *st)
+{
+	uint32_t n = 16;
+
+	while (n < st->cfg.max_conns && n < (1u << 24))
+		n <<= 1;
+	st->hash = calloc(n, sizeof(*st->hash));
+	st->port_users = calloc(65536, sizeof(*st->port_users));
+	if (!st->hash || !st->port_users)
+		return -ENOMEM;
+	st->hash_mask = n - 1;
+	return 0;
+}
+
+void sn_demux_free(struct synack_stack *st)
+{
+	free(st->hash);
+	free(st->port_users);
+	st->hash = NULL;
+	st->port_users = NULL;
+}
+
+static struct sn_tcb **bucket(struct synack_stack *st, const struct synack_endpoint *l,
+			      const struct synack_endpoint *r)
+{
+	uint64_t h = sn_siphash_tuple(&st->hash_key, l->addr, r->addr, l->port, r->port);
+	return &st->hash[h & st->hash_mask];
+}
+
+struct sn_tcb *sn_conn_lookup(struct synack_stack *st, const struct synack_endpoint *local,
+			      const struct synack_endpoint *remote)
+{
+	for (struct sn_tcb *t = *bucket(st, local, remote); t; t = t->hash_next)
+		if (t->local.port == local->port && t->remote.port == remote->port &&
+		    t->remote.addr == remote->addr && t->local.addr == local->addr)
+			return t;
+	return NULL;
+}
+
+void sn_conn_insert(struct synack_stack *st, struct sn_tcb *tcb)
+{
+	struct sn_tcb **b = bucket(st, &tcb->local, &tcb->remote);
+	tcb->hash_next = *b;
+	*b = tcb;
+}
+
+void sn_conn_remove(struct synack_stack *st, struct sn_tcb *tcb)
+{
+	struct sn_tcb **pp = bucket(st, &tcb->local, &tcb->remote);
+
+	while (*pp && *pp != tcb)
+		pp = &(*pp)->hash_next;
+	if (*pp)
+		*pp = tcb->hash_next;
+	tcb->hash_next = NULL;
+}
+
+struct sn_tcb *sn_listener_lookup(struct synack_stack *st, uint32_t addr, uint16_t port)
+{
+	struct sn_list *pos, *tmp;
+
+	sn_list_for_each_safe(pos, tmp, &st->listeners)
+	{
+		struct sn_tcb *l = sn_container_of(pos, struct sn_tcb, qlink);
+		if (l->local.port == port && (l->local.addr == 0 || l->local.addr == addr))
+			return l;
+	}
+	return NULL;
+}
+
+void sn_port_hold(struct synack_stack *st, uint16_t port)
+{
+	if (st->port_users[port] < UINT16_MAX)
+		st->port_users[port]++;
+}
+
+void sn_port_release(struct synack_stack *st, uint16_t port)
+{
+	if (st->port_users[port] > 0)
+		st->port_users[port]--;
+}
+
+int sn_port_bindable(struct synack_stack *st, uint16_t port, int reuseaddr)
+{
+	if (st->port_users[port] == 0)
+		return 0;
+	/* SO_REUSEADDR: allowed unless someone listens there */
+	if (reuseaddr && !sn_listener_lookup(st, st->cfg.addr, port))
+		return 0;
+	return -EADDRINUSE;
+}
+
+int sn_port_ephemeral(struct synack_stack *st, const struct synack_endpoint *remote, uint16_t *port)
+{
+	uint32_t n = (uint32_t)st->cfg.port_hi - st->cfg.port_lo + 1;
+	uint64_t h = sn_siphash_tuple(&st->port_key, st->cfg.addr, remote->addr, 0, remote->port);
+	uint32_t start = (uint32_t)h + st->port_hint;
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint16_t p = (uint16_t)(st->cfg.port_lo + (start + i) % n);
+		if (st->port_users[p] == 0) {
+			st->port_hint += i + 1;
+			*port = p;
+			return 0;
+		}
+	}
+	return -EADDRNOTAVAIL;
+}

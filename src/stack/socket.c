@@ -1,0 +1,346 @@
+/*
+ * socket.c: the BSD-shaped, non-blocking socket API over the tcp layer.
+ *
+ * A descriptor indexes st->socks. A socket owns its options and, once it
+ * connects or listens, points at its TCB; the TCB points back until the user
+ * closes (then the connection is an orphan that finishes on its own) or the
+ * connection ends (then sn_sock_tcb_gone() leaves the outcome on the socket:
+ * a pending error, or end-of-stream with any unread bytes kept in `rest`).
+ * Errors are negative errno values, as Linux reports them.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "stack/stack.h"
+
+static struct sn_sock *sock_get(struct synack_stack *st, int s)
+{
+	if (s < 0 || (uint32_t)s >= st->cfg.max_sockets || !st->socks[s].in_use)
+		return NULL;
+	return &st->socks[s];
+}
+
+int synack_sock_open(synack_stack *st)
+{
+	int s = st->free_sock;
+
+	if (s < 0)
+		return -EMFILE;
+	struct sn_sock *so = &st->socks[s];
+	st->free_sock = so->next_free;
+	*so = (struct sn_sock){
+		.in_use = 1,
+		.linger = -1,
+		.sndbuf = st->cfg.sndbuf,
+		.rcvbuf = st->cfg.rcvbuf,
+		.next_free = -1,
+	};
+	return s;
+}
+
+static void sock_release(struct synack_stack *st, struct sn_sock *so)
+{
+	if (so->bound)
+		sn_port_release(st, so->local.port);
+	sn_ring_free(&so->rest);
+	*so = (struct sn_sock){.next_free = st->free_sock};
+	st->free_sock = (int)(so - st->socks);
+}
+
+void sn_sock_tcb_gone(struct synack_stack *st, struct sn_tcb *tcb, int err)
+{
+	struct sn_sock *so = tcb->sock;
+	(void)st;
+
+	so->tcb = NULL;
+	tcb->sock = NULL;
+	so->was_connected |= tcb->syn_acked;
+	if (err) {
+		so->error = err;
+		return;
+	}
+	so->eof = tcb->fin_rcvd;
+	if (sn_ring_len(&tcb->rcvbuf)) { /* keep what the user has not read */
+		so->rest = tcb->rcvbuf;
+		tcb->rcvbuf = (struct sn_ring){0};
+	}
+}
+
+int synack_sock_bind(synack_stack *st, int s, const struct synack_endpoint *local)
+{
+	struct sn_sock *so = sock_get(st, s);
+	uint16_t port;
+
+	if (!so)
+		return -EBADF;
+	if (!local)
+		return -EINVAL;
+	if (so->bound || so->tcb)
+		return -EINVAL;
+	if (local->addr != 0 && local->addr != st->cfg.addr)
+		return -EADDRNOTAVAIL;
+	if (local->port == 0) {
+		struct synack_endpoint any = {0, 0};
+		int err = sn_port_ephemeral(st, &any, &port);
+		if (err)
+			return err;
+	} else {
+		int err = sn_port_bindable(st, local->port, so->reuseaddr);
+		if (err)
+			return err;
+		port = local->port;
+	}
+	sn_port_hold(st, port);
+	so->local = (struct synack_endpoint){local->addr, port};
+	so->bound = 1;
+	return 0;
+}
+
+int synack_sock_listen(synack_stack *st, int s, int backlog)
+{
+	struct sn_sock *so = sock_get(st, s);
+
+	if (!so)
+		return -EBADF;
+	if (backlog < 1)
+		backlog = 1;
+	if (backlog > 65535)
+		backlog = 65535;
+	if (so->tcb && so->tcb->state == SYNACK_LISTEN) {
+		so->tcb->backlog = (uint32_t)backlog;
+		return 0;
+	}
+	if (so->tcb || so->was_connected || so->shut_wr)
+		return -EINVAL;
+	if (!so->bound) {
+		struct synack_endpoint any = {0, 0};
+		int err = synack_sock_bind(st, s, &any);
+		if (err)
+			return err;
+	}
+	if (sn_listener_lookup(st, st->cfg.addr, so->local.port))
+		return -EADDRINUSE;
+	struct sn_tcb *tcb = tcb_alloc(st, 0, 0);
+	if (!tcb)
+		return -ENOBUFS;
+	tcb->local = so->local;
+	tcb->listener = 1;
+	tcb->backlog = (uint32_t)backlog;
+	tcb->nodelay = so->nodelay;
+	tcb->keepalive = so->keepalive;
+	tcb->user_timeout_us = so->user_timeout_us;
+	tcb->sock = so;
+	so->tcb = tcb;
+	so->listening = 1;
+	sn_port_hold(st, tcb->local.port);
+	sn_list_insert_tail(&st->listeners, &tcb->qlink);
+	tcp_set_state(st, tcb, SYNACK_LISTEN, "listen");
+	return 0;
+}
+
+int synack_sock_accept(synack_stack *st, int s, struct synack_endpoint *peer)
+{
+	struct sn_sock *so = sock_get(st, s);
+
+	if (!so)
+		return -EBADF;
+	if (!so->tcb || so->tcb->state != SYNACK_LISTEN)
+		return -EINVAL;
+	struct sn_tcb *lis = so->tcb;
+	if (sn_list_empty(&lis->acceptq))
+		return -EAGAIN;
+	int ns = synack_sock_open(st);
+	if (ns < 0)
+		return ns;
+	struct sn_tcb *c = sn_container_of(lis->acceptq.next, struct sn_tcb, qlink);
+	sn_list_remove(&c->qlink);
+	lis->nacceptq--;
+	c->parent = NULL;
+	struct sn_sock *cs = &st->socks[ns];
+	cs->tcb = c;
+	cs->local = c->local;
+	cs->nodelay = so->nodelay;
+	cs->keepalive = so->keepalive;
+	cs->linger = so->linger;
+	cs->was_connected = 1;
+	c->sock = cs;
+	if (peer)
+		*peer = c->remote;
+	sn_trace_user(st, c, "accept");
+	return ns;
+}
+
+static int connect_check(struct synack_stack *st, struct sn_sock *so, const struct synack_endpoint *r)
+{
+	if (so->tcb) {
+		if (so->tcb->state == SYNACK_LISTEN)
+			return -EINVAL;
+		return tcb_syn_unacked(so->tcb) ? -EALREADY : -EISCONN;
+	}
+	if (so->error) {
+		int err = so->error;
+		so->error = 0;
+		return err;
+	}
+	if (so->was_connected)
+		return -EISCONN;
+	if (!r || r->addr == 0 || r->port == 0)
+		return -EINVAL;
+	(void)st;
+	return 0;
+}
+
+int synack_sock_connect(synack_stack *st, int s, const struct synack_endpoint *remote)
+{
+	struct sn_sock *so = sock_get(st, s);
+
+	if (!so)
+		return -EBADF;
+	int err = connect_check(st, so, remote);
+	if (err)
+		return err;
+	struct synack_endpoint local = {st->cfg.addr, so->local.port};
+	if (!so->bound && (err = sn_port_ephemeral(st, remote, &local.port)) != 0)
+		return err;
+	if (sn_conn_lookup(st, &local, remote) ||
+	    sn_tw_lookup(st, local.addr, local.port, remote->addr, remote->port))
+		return -EADDRNOTAVAIL;
+	struct sn_tcb *tcb = tcb_alloc(st, so->sndbuf, so->rcvbuf);
+	if (!tcb)
+		return -ENOBUFS;
+	tcb->local = local;
+	tcb->remote = *remote;
+	tcb->nodelay = so->nodelay;
+	tcb->keepalive = so->keepalive;
+	tcb->user_timeout_us = so->user_timeout_us;
+	tcb->sock = so;
+	so->tcb = tcb;
+	sn_port_hold(st, local.port);
+	sn_conn_insert(st, tcb);
+	tcp_user_connect(st, tcb);
+	return -EINPROGRESS;
+}
+
+ssize_t synack_sock_send(synack_stack *st, int s, const void *buf, size_t len)
+{
+	struct sn_sock *so = sock_get(st, s);
+
+	if (!so)
+		return -EBADF;
+	if (!so->tcb) {
+		if (so->error) {
+			int err = so->error;
+			so->error = 0;
+			return err;
+		}
+		return so->was_connected ? -EPIPE : -ENOTCONN;
+	}
+	if (so->tcb->state == SYNACK_LISTEN)
+		return -ENOTCONN;
+	if (so->shut_wr)
+		return -EPIPE;
+	return tcp_user_send(st, so->tcb, buf, len);
+}
+
+ssize_t synack_sock_recv(synack_stack *st, int s, void *buf, size_t len)
+{
+	struct sn_sock *so = sock_get(st, s);
+
+	if (!so)
+		return -EBADF;
+	if (so->shut_rd)
+		return 0;
+	if (!so->tcb) {
+		if (sn_ring_len(&so->rest))
+			return sn_ring_pop(&so->rest, buf, len > UINT32_MAX ? UINT32_MAX : (uint32_t)len);
+		if (so->error) {
+			int err = so->error;
+			so->error = 0;
+			return err;
+		}
+		return so->was_connected ? 0 : -ENOTCONN;
+	}
+	if (so->tcb->state == SYNACK_LISTEN)
+		return -ENOTCONN;
+	if (tcb_syn_unacked(so->tcb) && so->tcb->state == SYNACK_SYN_SENT)
+		return -EAGAIN;
+	return tcp_user_recv(st, so->tcb, buf, len);
+}
+
+int synack_sock_shutdown(synack_stack *st, int s, int how)
+{
+	struct sn_sock *so = sock_get(st, s);
+
+	if (!so)
+		return -EBADF;
+	if (how != SYNACK_SHUT_RD && how != SYNACK_SHUT_WR && how != SYNACK_SHUT_RDWR)
+		return -EINVAL;
+	if (!so->tcb || so->tcb->state == SYNACK_LISTEN)
+		return -ENOTCONN;
+	sn_trace_user(st, so->tcb, "shutdown");
+	if (how != SYNACK_SHUT_WR) {
+		so->shut_rd = 1;
+		so->tcb->rd_shut = 1;
+	}
+	if (how != SYNACK_SHUT_RD && !so->shut_wr) {
+		so->shut_wr = 1;
+		struct sn_tcb *tcb = so->tcb;
+		if (tcp_user_close(st, tcb) && so->tcb == tcb)
+			so->tcb = NULL;
+	}
+	return 0;
+}
+
+/* Close of a connection: RST instead of FIN when SO_LINGER is 0 or unread
+ * data would be lost (RFC 9293 §3.10.4 lets CLOSE abort; Linux does this). */
+static void close_conn(struct synack_stack *st, struct sn_sock *so, struct sn_tcb *tcb)
+{
+	int rst = so->linger == 0 || sn_ring_len(&tcb->rcvbuf) > 0;
+
+	tcb->sock = NULL;
+	so->tcb = NULL;
+	if (rst) {
+		tcp_user_abort(st, tcb);
+		return;
+	}
+	if (tcp_user_close(st, tcb))
+		return;
+	if (tcb->state == SYNACK_FIN_WAIT_2) /* orphaned after a half-close */
+		tcp_timer_set(st, tcb, SN_T_FINWAIT2, st->now + st->cfg.fin_timeout_us);
+}
+
+int synack_sock_close(synack_stack *st, int s)
+{
+	struct sn_sock *so = sock_get(st, s);
+
+	if (!so)
+		return -EBADF;
+	struct sn_tcb *tcb = so->tcb;
+	sn_trace_user(st, tcb, "close");
+	if (tcb && tcb->state == SYNACK_LISTEN) {
+		tcb->sock = NULL;
+		so->tcb = NULL;
+		tcp_user_close(st, tcb);
+	} else if (tcb) {
+		close_conn(st, so, tcb);
+	}
+	sock_release(st, so);
+	return 0;
+}
+
+int synack_sock_abort(synack_stack *st, int s)
+{
+	struct sn_sock *so = sock_get(st, s);
+
+	if (!so)
+		return -EBADF;
+	struct sn_tcb *tcb = so->tcb;
+	sn_trace_user(st, tcb, "abort");
+	if (tcb) {
+		tcb->sock = NULL;
+		so->tcb = NULL;
+		tcp_user_abort(st, tcb);
+	}
+	sock_release(st, so);
+	return 0;
+}

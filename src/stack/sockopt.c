@@ -1,0 +1,211 @@
+/*
+ * sockopt.c: socket options, readiness and STATUS (RFC 9293 §3.10.6).
+ */
+#include <errno.h>
+
+#include "stack/stack.h"
+
+static struct sn_sock *sock_get(struct synack_stack *st, int s)
+{
+	if (s < 0 || (uint32_t)s >= st->cfg.max_sockets || !st->socks[s].in_use)
+		return NULL;
+	return &st->socks[s];
+}
+
+static int set_buf(struct sn_sock *so, uint32_t *field, int value)
+{
+	if (so->tcb)
+		return -EISCONN; /* buffers are sized when the connection starts */
+	if (value < 1 || value > (1 << 30))
+		return -EINVAL;
+	*field = (uint32_t)value;
+	return 0;
+}
+
+int synack_sock_setopt(synack_stack *st, int s, enum synack_opt opt, int value)
+{
+	struct sn_sock *so = sock_get(st, s);
+	struct sn_tcb *tcb;
+
+	if (!so)
+		return -EBADF;
+	tcb = so->tcb;
+	switch (opt) {
+	case SYNACK_SO_REUSEADDR:
+		so->reuseaddr = value != 0;
+		return 0;
+	case SYNACK_SO_LINGER:
+		so->linger = value < 0 ? -1 : value;
+		return 0;
+	case SYNACK_SO_KEEPALIVE:
+		so->keepalive = value != 0;
+		if (tcb) {
+			tcb->keepalive = so->keepalive;
+			tcp_keepalive_reset(st, tcb);
+			if (!tcb->keepalive)
+				tcp_timer_clear(st, tcb, SN_T_KEEP);
+		}
+		return 0;
+	case SYNACK_SO_SNDBUF:
+		return set_buf(so, &so->sndbuf, value);
+	case SYNACK_SO_RCVBUF:
+		return set_buf(so, &so->rcvbuf, value);
+	case SYNACK_TCP_NODELAY:
+		so->nodelay = value != 0;
+		if (tcb) {
+			tcb->nodelay = so->nodelay;
+			if (tcb->nodelay && tcb->syn_acked)
+				tcp_output(st, tcb); /* MUST-17: pending small data goes now */
+		}
+		return 0;
+	case SYNACK_TCP_USER_TIMEOUT:
+		if (value < 0)
+			return -EINVAL;
+		so->user_timeout_us = (uint32_t)value * 1000u;
+		if (tcb)
+			tcb->user_timeout_us = so->user_timeout_us;
+		return 0;
+	default:
+		return -ENOPROTOOPT;
+	}
+}
+
+int synack_sock_getopt(synack_stack *st, int s, enum synack_opt opt, int *value)
+{
+	struct sn_sock *so = sock_get(st, s);
+
+	if (!so)
+		return -EBADF;
+	if (!value)
+		return -EINVAL;
+	switch (opt) {
+	case SYNACK_SO_REUSEADDR:
+		*value = so->reuseaddr;
+		return 0;
+	case SYNACK_SO_LINGER:
+		*value = so->linger;
+		return 0;
+	case SYNACK_SO_KEEPALIVE:
+		*value = so->keepalive;
+		return 0;
+	case SYNACK_SO_SNDBUF:
+		*value = (int)so->sndbuf;
+		return 0;
+	case SYNACK_SO_RCVBUF:
+		*value = (int)so->rcvbuf;
+		return 0;
+	case SYNACK_SO_ERROR:
+		*value = so->error;
+		so->error = 0;
+		return 0;
+	case SYNACK_TCP_NODELAY:
+		*value = so->nodelay;
+		return 0;
+	case SYNACK_TCP_USER_TIMEOUT:
+		*value = (int)(so->user_timeout_us / 1000u);
+		return 0;
+	case SYNACK_TCP_MAXSEG:
+		*value = so->tcb ? so->tcb->snd_mss : 536;
+		return 0;
+	default:
+		return -ENOPROTOOPT;
+	}
+}
+
+static unsigned conn_events(const struct sn_sock *so, const struct sn_tcb *tcb)
+{
+	unsigned ev = 0;
+
+	if (tcb->state == SYNACK_LISTEN)
+		return tcb->nacceptq ? SYNACK_EV_IN : 0;
+	if (sn_ring_len(&tcb->rcvbuf) || tcb->fin_rcvd || so->shut_rd)
+		ev |= SYNACK_EV_IN;
+	if (tcb->fin_rcvd)
+		ev |= SYNACK_EV_RDHUP;
+	if (tcb->fin_rcvd && so->shut_wr)
+		ev |= SYNACK_EV_HUP;
+	if ((tcb->state == SYNACK_ESTABLISHED || tcb->state == SYNACK_CLOSE_WAIT) &&
+	    !so->shut_wr && sn_ring_space(&tcb->sndbuf))
+		ev |= SYNACK_EV_OUT;
+	return ev;
+}
+
+unsigned synack_sock_events(synack_stack *st, int s)
+{
+	struct sn_sock *so = sock_get(st, s);
+
+	if (!so)
+		return 0;
+	if (so->tcb)
+		return conn_events(so, so->tcb);
+	if (so->error)
+		return SYNACK_EV_ERR | SYNACK_EV_HUP | SYNACK_EV_IN | SYNACK_EV_OUT;
+	if (so->was_connected)
+		return SYNACK_EV_IN | SYNACK_EV_HUP | (so->eof ? SYNACK_EV_RDHUP : 0u);
+	return SYNACK_EV_OUT | SYNACK_EV_HUP; /* a fresh socket, as Linux reports it */
+}
+
+static void fill_info(struct synack_stack *st, const struct sn_tcb *t, struct synack_tcp_info *i)
+{
+	*i = (struct synack_tcp_info){
+		.state = t->state,
+		.local = t->local,
+		.remote = t->remote,
+		.snd_una = t->snd_una,
+		.snd_nxt = t->snd_nxt,
+		.snd_wnd = t->snd_wnd,
+		.iss = t->iss,
+		.rcv_nxt = t->rcv_nxt,
+		.rcv_wnd = t->rcv_adv - t->rcv_nxt,
+		.irs = t->irs,
+		.snd_mss = t->snd_mss,
+		.rcv_mss = t->rcv_mss,
+		.cwnd = t->cwnd,
+		.ssthresh = t->ssthresh,
+		.srtt_us = t->srtt_us,
+		.rttvar_us = t->rttvar_us,
+		.rto_us = tcp_rto_current(st, t),
+		.retransmits = t->nretrans,
+		.total_retrans = t->total_retrans,
+		.send_queue = sn_ring_len(&t->sndbuf),
+		.recv_queue = sn_ring_len(&t->rcvbuf),
+	};
+}
+
+int synack_sock_info(synack_stack *st, int s, struct synack_tcp_info *info)
+{
+	struct sn_sock *so = sock_get(st, s);
+
+	if (!so)
+		return -EBADF;
+	if (!info)
+		return -EINVAL;
+	if (!so->tcb) {
+		*info = (struct synack_tcp_info){.state = SYNACK_CLOSED, .local = so->local};
+		return 0;
+	}
+	fill_info(st, so->tcb, info);
+	return 0;
+}
+
+int synack_sock_local(synack_stack *st, int s, struct synack_endpoint *ep)
+{
+	struct sn_sock *so = sock_get(st, s);
+
+	if (!so || !ep)
+		return so ? -EINVAL : -EBADF;
+	*ep = so->tcb ? so->tcb->local : so->local;
+	return 0;
+}
+
+int synack_sock_peer(synack_stack *st, int s, struct synack_endpoint *ep)
+{
+	struct sn_sock *so = sock_get(st, s);
+
+	if (!so || !ep)
+		return so ? -EINVAL : -EBADF;
+	if (!so->tcb || so->tcb->state == SYNACK_LISTEN)
+		return -ENOTCONN;
+	*ep = so->tcb->remote;
+	return 0;
+}

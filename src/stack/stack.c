@@ -1,0 +1,226 @@
+/*
+ * stack.c: a stack instance's life and its sans-IO entry points.
+ *
+ * synack_stack_input() parses a datagram (IPv4, then TCP with its checksum)
+ * into a host-order segment and hands it to the tcp layer; anything it
+ * cannot use is dropped with a reason and counted, never a crash.
+ * synack_stack_poll() advances the timing wheel. Both record `now`, the only
+ * clock the core knows.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stack/stack.h"
+#include "wire/ipv4.h"
+#include "wire/tcp_wire.h"
+
+void synack_config_default(struct synack_config *cfg)
+{
+	*cfg = (struct synack_config){
+		.seed = 1,
+		.addr = 0,
+		.mtu = 1500,
+		.port_lo = 32768, /* Linux's ip_local_port_range */
+		.port_hi = 60999,
+		.max_sockets = 4096,
+		.max_conns = 65536,
+		.max_timewait = 65536,
+		.sndbuf = 65536,
+		.rcvbuf = 65535,
+		.msl_us = 30 * SN_US_PER_SEC, /* 2*MSL = 60 s, like Linux */
+		.fin_timeout_us = 60 * SN_US_PER_SEC,
+		.rto_initial_us = 1 * SN_US_PER_SEC, /* RFC 6298 (2.1) */
+		.rto_min_us = 200 * SN_US_PER_MS,    /* Linux's TCP_RTO_MIN */
+		.rto_max_us = 120 * SN_US_PER_SEC,   /* Linux's TCP_RTO_MAX */
+		.delack_us = 40 * SN_US_PER_MS,
+		.syn_retries = 6,
+		.retries1 = 3,
+		.retries2 = 15,
+		.user_timeout_us = 0,
+		.isn_tick_us = 4,
+	};
+}
+
+static int config_valid(const struct synack_config *c)
+{
+	return c->mtu >= 68 && c->port_lo > 0 && c->port_lo <= c->port_hi && c->max_sockets > 0 &&
+	       c->max_conns > 0 && c->msl_us > 0 && c->rto_min_us > 0 &&
+	       c->rto_min_us <= c->rto_max_us && c->rto_initial_us > 0 &&
+	       c->delack_us < 500 * SN_US_PER_MS && c->isn_tick_us > 0;
+}
+
+static int socks_init(struct synack_stack *st)
+{
+	st->socks = calloc(st->cfg.max_sockets, sizeof(*st->socks));
+	if (!st->socks)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < st->cfg.max_sockets; i++)
+		st->socks[i].next_free = i + 1 < st->cfg.max_sockets ? (int)i + 1 : -1;
+	st->free_sock = 0;
+	return 0;
+}
+
+int synack_stack_create(const struct synack_config *cfg, synack_stack **out)
+{
+	if (!cfg || !out || !config_valid(cfg))
+		return -EINVAL;
+	struct synack_stack *st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	st->cfg = *cfg;
+	sn_rng_seed(&st->rng, cfg->seed);
+	sn_rng_fill(&st->rng, &st->hash_key, sizeof(st->hash_key));
+	sn_rng_fill(&st->rng, &st->isn_key, sizeof(st->isn_key));
+	sn_rng_fill(&st->rng, &st->port_key, sizeof(st->port_key));
+	sn_wheel_init(&st->wheel, 0);
+	sn_list_init(&st->conns);
+	sn_list_init(&st->listeners);
+	sn_pool_init(&st->tcb_pool, sizeof(struct sn_tcb), 256, cfg->max_conns);
+	int err = socks_init(st);
+	if (!err)
+		err = sn_demux_init(st);
+	if (!err)
+		err = sn_tw_init(st, cfg->max_timewait);
+	if (err) {
+		synack_stack_destroy(st);
+		return err;
+	}
+	*out = st;
+	return 0;
+}
+
+void synack_stack_destroy(synack_stack *st)
+{
+	if (!st)
+		return;
+	struct sn_list *pos, *tmp;
+	sn_list_for_each_safe(pos, tmp, &st->conns)
+	{
+		struct sn_tcb *tcb = sn_container_of(pos, struct sn_tcb, all);
+		sn_ring_free(&tcb->sndbuf);
+		sn_ring_free(&tcb->rcvbuf);
+	}
+	sn_pool_destroy(&st->tcb_pool);
+	if (st->tw.hash)
+		sn_tw_destroy(st);
+	sn_demux_free(st);
+	free(st->socks);
+	free(st);
+}
+
+void synack_stack_set_output(synack_stack *st, synack_output_fn fn, void *ctx)
+{
+	st->out_fn = fn;
+	st->out_ctx = ctx;
+}
+
+const struct synack_config *synack_stack_config(const synack_stack *st)
+{
+	return &st->cfg;
+}
+
+int synack_stack_reconfigure(synack_stack *st, const struct synack_config *cfg)
+{
+	const struct synack_config *o = &st->cfg;
+
+	if (!config_valid(cfg) || cfg->addr != o->addr || cfg->seed != o->seed ||
+	    cfg->max_sockets != o->max_sockets || cfg->max_conns != o->max_conns ||
+	    cfg->max_timewait != o->max_timewait || cfg->mtu != o->mtu)
+		return -EINVAL;
+	st->cfg = *cfg;
+	return 0;
+}
+
+void sn_emit_datagram(struct synack_stack *st, const uint8_t *pkt, size_t len)
+{
+	st->ctr.ip_out++;
+	if (st->out_fn)
+		st->out_fn(st->out_ctx, pkt, len);
+}
+
+void sn_count_drop(struct synack_stack *st, enum synack_drop why, const struct sn_tcp_seg *seg,
+		   uint32_t src, uint32_t dst)
+{
+	st->ctr.drops[why]++;
+	if (!st->trace_fn)
+		return;
+	struct synack_trace_event ev = {
+		.now = st->now,
+		.kind = SYNACK_TRACE_DROP,
+		.local = {dst, seg ? seg->dport : 0},
+		.remote = {src, seg ? seg->sport : 0},
+		.drop = why,
+		.what = synack_drop_name(why),
+	};
+	if (seg)
+		ev.seg = (struct synack_trace_seg){seg->flags, seg->seq, seg->ack, seg->len, seg->wnd,
+						   seg->opts.has_mss ? seg->opts.mss : 0, 0};
+	st->trace_fn(st->trace_ctx, &ev);
+}
+
+/* Source addresses no segment may come from (RFC 9293 §3.9.2.1 and
+ * RFC 1122 3.2.1.3): broadcast, multicast, loopback, zero, ourselves. */
+static int bad_source(const struct synack_stack *st, uint32_t src)
+{
+	return src == 0 || src == 0xffffffffu || (src >> 28) == 0xe || (src >> 24) == 127 ||
+	       src == st->cfg.addr;
+}
+
+void synack_stack_input(synack_stack *st, uint64_t now, const uint8_t *pkt, size_t len)
+{
+	struct sn_ipv4 ip;
+	struct sn_tcp_seg seg;
+	int why;
+
+	if (now > st->now)
+		st->now = now;
+	st->ctr.ip_in++;
+	if ((why = sn_ipv4_parse(pkt, len, &ip)) != 0)
+		goto drop;
+	why = SYNACK_DROP_IP_FRAGMENT;
+	if (sn_ipv4_is_fragment(&ip))
+		goto drop;
+	why = SYNACK_DROP_IP_PROTO;
+	if (ip.proto != SN_IPPROTO_TCP)
+		goto drop;
+	why = SYNACK_DROP_IP_NOT_OURS; /* MUST-57: broadcast/multicast are not ours either */
+	if (ip.dst != st->cfg.addr)
+		goto drop;
+	why = SYNACK_DROP_IP_BAD_SRC;
+	if (bad_source(st, ip.src))
+		goto drop;
+	if ((why = sn_tcp_parse(pkt + ip.hdr_len, ip.total_len - ip.hdr_len, ip.src, ip.dst, &seg)))
+		goto drop;
+	why = SYNACK_DROP_TCP_BAD_PORT;
+	if (seg.sport == 0 || seg.dport == 0)
+		goto drop;
+	st->ctr.segs_in++;
+	tcp_input(st, ip.src, ip.dst, &seg);
+	return;
+drop:
+	sn_count_drop(st, (enum synack_drop)why, NULL, 0, 0);
+}
+
+uint64_t synack_stack_poll(synack_stack *st, uint64_t now)
+{
+	if (now > st->now)
+		st->now = now;
+	sn_wheel_advance(&st->wheel, st->now, st);
+	return synack_stack_next_deadline(st);
+}
+
+uint64_t synack_stack_next_deadline(const synack_stack *st)
+{
+	return sn_wheel_next_deadline(&st->wheel);
+}
+
+uint64_t synack_stack_now(const synack_stack *st)
+{
+	return st->now;
+}
+
+void synack_stack_counters(const synack_stack *st, struct synack_counters *out)
+{
+	*out = st->ctr;
+}

@@ -1,0 +1,113 @@
+/*
+ * stack.h: one stack instance, the object everything hangs off (no global
+ * state, DESIGN.md). It owns the clock reading handed in by the driver, the
+ * RNG and hash secrets, the timing wheel, the tables (sockets, connections by
+ * 4-tuple, listeners, TIME-WAIT entries), the counters and the trace hook,
+ * and a scratch buffer for building outgoing datagrams.
+ *
+ * The tcp layer works on connections through the services declared here
+ * (emit a datagram, look up and insert connections, count, trace); it never
+ * touches the socket table except through sn_sock's documented fields.
+ */
+#ifndef SYNACK_STACK_STACK_H
+#define SYNACK_STACK_STACK_H
+
+#include <stdint.h>
+
+#include "base/pool.h"
+#include "base/ring.h"
+#include "base/rng.h"
+#include "base/siphash.h"
+#include "base/wheel.h"
+#include "synack/synack.h"
+#include "tcp/tcb.h"
+#include "tcp/timewait.h"
+
+/* A socket descriptor's object. */
+struct sn_sock {
+	unsigned in_use : 1;
+	unsigned bound : 1;
+	unsigned reuseaddr : 1;
+	unsigned keepalive : 1;
+	unsigned nodelay : 1;
+	unsigned was_connected : 1;  /* reached ESTABLISHED at some point */
+	unsigned listening : 1;
+	unsigned shut_wr : 1;
+	unsigned shut_rd : 1;
+	unsigned eof : 1;            /* the connection ended after the peer's FIN */
+	int linger;                  /* -1: off; else seconds */
+	uint32_t sndbuf, rcvbuf;
+	uint32_t user_timeout_us;
+	struct synack_endpoint local;
+	struct sn_tcb *tcb;          /* NULL before connect/listen and after the end */
+	int error;                   /* pending SO_ERROR (negative errno) */
+	struct sn_ring rest;         /* unread data kept after the TCB ended cleanly */
+	int next_free;               /* free-list link */
+};
+
+struct synack_stack {
+	struct synack_config cfg;
+	uint64_t now;
+	struct sn_rng rng;
+	struct sn_siphash_key hash_key;   /* 4-tuple table */
+	struct sn_siphash_key isn_key;    /* RFC 9293 §3.4.1 F() */
+	struct sn_siphash_key port_key;   /* RFC 6056 ephemeral ports */
+	struct sn_wheel wheel;
+
+	synack_output_fn out_fn;
+	void *out_ctx;
+	synack_trace_fn trace_fn;
+	void *trace_ctx;
+	struct synack_counters ctr;
+
+	struct sn_sock *socks;            /* [cfg.max_sockets] */
+	int free_sock;                    /* head of the free list, -1 if none */
+
+	struct sn_pool tcb_pool;
+	uint32_t nconns;
+	struct sn_list conns;             /* every TCB */
+	struct sn_list listeners;         /* TCBs in LISTEN */
+	struct sn_tcb **hash;             /* 4-tuple buckets */
+	uint32_t hash_mask;
+	uint16_t *port_users;             /* [65536] holders of each local port */
+	uint32_t port_hint;               /* RFC 6056 algorithm 3 counter */
+
+	struct sn_tw_table tw;
+
+	uint8_t txbuf[65536];             /* the datagram being built */
+};
+
+/* ---- stack.c */
+void sn_emit_datagram(struct synack_stack *st, const uint8_t *pkt, size_t len);
+void sn_count_drop(struct synack_stack *st, enum synack_drop why, const struct sn_tcp_seg *seg,
+		   uint32_t src, uint32_t dst);
+
+/* ---- trace.c */
+void sn_trace_state(struct synack_stack *st, const struct synack_endpoint *local,
+		    const struct synack_endpoint *remote, enum synack_state from,
+		    enum synack_state to, const char *why);
+void sn_trace_seg(struct synack_stack *st, enum synack_trace_kind kind,
+		  const struct synack_endpoint *local, const struct synack_endpoint *remote,
+		  const struct sn_tcp_seg *seg, int retransmit);
+void sn_trace_user(struct synack_stack *st, const struct sn_tcb *tcb, const char *what);
+
+/* ---- demux.c: connection tables and ports */
+int sn_demux_init(struct synack_stack *st);
+void sn_demux_free(struct synack_stack *st);
+struct sn_tcb *sn_conn_lookup(struct synack_stack *st, const struct synack_endpoint *local,
+			      const struct synack_endpoint *remote);
+void sn_conn_insert(struct synack_stack *st, struct sn_tcb *tcb);
+void sn_conn_remove(struct synack_stack *st, struct sn_tcb *tcb);
+struct sn_tcb *sn_listener_lookup(struct synack_stack *st, uint32_t addr, uint16_t port);
+void sn_port_hold(struct synack_stack *st, uint16_t port);
+void sn_port_release(struct synack_stack *st, uint16_t port);
+/* Pick a local port for a connection to remote (RFC 6056 algorithm 3).
+ * 0 and *port, or -EADDRNOTAVAIL. */
+int sn_port_ephemeral(struct synack_stack *st, const struct synack_endpoint *remote, uint16_t *port);
+/* Can a socket bind port? 0 or -EADDRINUSE. */
+int sn_port_bindable(struct synack_stack *st, uint16_t port, int reuseaddr);
+
+/* ---- socket.c: the TCB tells its socket what happened */
+void sn_sock_tcb_gone(struct synack_stack *st, struct sn_tcb *tcb, int err);
+
+#endif

@@ -1,0 +1,554 @@
+/*
+ * input.c: SEGMENT ARRIVES, RFC 9293 §3.10.7, as a chain of named steps.
+ *
+ * A parsed, checksum-verified segment is matched to a connection (4-tuple
+ * table), else to a TIME-WAIT entry, else to a listener, else it gets the
+ * reset a CLOSED port gives (§3.10.7.1). For a connection the steps run in
+ * the RFC's order: check sequence number, check RST, check SYN, check ACK,
+ * (URG: ignored, see docs/conformance), process text, check FIN; then output
+ * sends whatever the segment made owed (ACK, data, FIN).
+ *
+ * Each step returns STEP_GO to continue or STEP_DONE when the segment is
+ * used up (dropped, or the connection is gone: the TCB must not be touched).
+ */
+#include <errno.h>
+
+#include "stack/stack.h"
+#include "tcp/tcb.h"
+#include "tcp/timewait.h"
+
+enum { STEP_GO = 0, STEP_DONE = 1 };
+
+/* ---------------------------------------------------------- helpers */
+
+static void drop(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg,
+		 enum synack_drop why)
+{
+	sn_count_drop(st, why, seg, tcb->remote.addr, tcb->local.addr);
+}
+
+static void take_mss(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg)
+{
+	/* MUST-15: 536 when the peer sends no MSS option; MUST-16: never more
+	 * than our own link allows. */
+	uint32_t mss = seg->opts.has_mss ? seg->opts.mss : 536;
+	uint32_t ours = (uint32_t)st->cfg.mtu - 40;
+
+	if (mss > ours)
+		mss = ours;
+	if (mss < 64)
+		mss = 64; /* a floor against absurd MSS values */
+	tcb->snd_mss = (uint16_t)mss;
+}
+
+/* Window update rule of §3.10.7.4 (ACK processing). */
+static void update_window(struct sn_tcb *tcb, const struct sn_tcp_seg *seg)
+{
+	if (seq_lt(tcb->snd_wl1, seg->seq) ||
+	    (tcb->snd_wl1 == seg->seq && seq_leq(tcb->snd_wl2, seg->ack))) {
+		tcb->snd_wnd = seg->wnd;
+		tcb->snd_wl1 = seg->seq;
+		tcb->snd_wl2 = seg->ack;
+		if (tcb->snd_wnd > tcb->max_snd_wnd)
+			tcb->max_snd_wnd = tcb->snd_wnd;
+	}
+}
+
+/* ---------------------------------------------------------- LISTEN */
+
+static struct sn_tcb *spawn_child(struct synack_stack *st, struct sn_tcb *lis, uint32_t src,
+				  const struct sn_tcp_seg *seg)
+{
+	struct sn_sock *ls = lis->sock;
+	struct sn_tcb *c = tcb_alloc(st, ls ? ls->sndbuf : st->cfg.sndbuf,
+				     ls ? ls->rcvbuf : st->cfg.rcvbuf);
+	if (!c)
+		return NULL;
+	c->local = (struct synack_endpoint){lis->local.addr ? lis->local.addr : st->cfg.addr,
+					    seg->dport};
+	c->remote = (struct synack_endpoint){src, seg->sport};
+	c->parent = lis;
+	c->passive = 1;
+	c->nodelay = lis->nodelay;
+	c->keepalive = lis->keepalive;
+	c->user_timeout_us = lis->user_timeout_us;
+	tcp_state_clone_listen(st, c);
+	c->irs = seg->seq;
+	c->rcv_nxt = seg->seq + 1;
+	c->rcv_adv = c->rcv_nxt;
+	c->iss = tcp_isn(st, &c->local, &c->remote);
+	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
+	c->snd_wnd = seg->wnd;
+	c->max_snd_wnd = seg->wnd;
+	c->snd_wl1 = seg->seq;
+	take_mss(st, c, seg);
+	tcp_cc_init(c);
+	sn_conn_insert(st, c);
+	sn_port_hold(st, c->local.port);
+	sn_list_insert_tail(&lis->synq, &c->qlink);
+	lis->nsynq++;
+	return c;
+}
+
+static void listen_input(struct synack_stack *st, struct sn_tcb *lis, uint32_t src, uint32_t dst,
+			 const struct sn_tcp_seg *seg)
+{
+	if (seg->flags & SN_TCP_RST) { /* first: an RST is ignored */
+		sn_count_drop(st, SYNACK_DROP_LISTEN_OTHER, seg, src, dst);
+		return;
+	}
+	if (seg->flags & SN_TCP_ACK) { /* second: <SEQ=SEG.ACK><CTL=RST> */
+		sn_count_drop(st, SYNACK_DROP_LISTEN_ACK, seg, src, dst);
+		tcp_reply_rst(st, src, dst, seg);
+		return;
+	}
+	if (!(seg->flags & SN_TCP_SYN)) { /* fourth: anything else */
+		sn_count_drop(st, SYNACK_DROP_LISTEN_OTHER, seg, src, dst);
+		return;
+	}
+	if (lis->nacceptq >= lis->backlog || lis->nsynq >= 2 * lis->backlog + 16) {
+		sn_count_drop(st, SYNACK_DROP_BACKLOG, seg, src, dst);
+		return;
+	}
+	/* third: a SYN. Data or FIN riding on it is not queued: the peer will
+	 * send it again once we have acknowledged only the SYN. */
+	struct sn_tcb *c = spawn_child(st, lis, src, seg);
+	if (!c) {
+		sn_count_drop(st, SYNACK_DROP_NO_MEMORY, seg, src, dst);
+		return;
+	}
+	st->ctr.passive_opens++;
+	tcp_set_state(st, c, SYNACK_SYN_RECEIVED, "rcv SYN");
+	tcp_output(st, c);
+}
+
+/* ---------------------------------------------------------- SYN-SENT */
+
+static int syn_sent_ack_ok(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg)
+{
+	if (!(seg->flags & SN_TCP_ACK))
+		return 1;
+	if (seq_leq(seg->ack, tcb->iss) || seq_gt(seg->ack, tcb->snd_max)) {
+		drop(st, tcb, seg, SYNACK_DROP_ACK_OLD);
+		tcp_reply_rst(st, tcb->remote.addr, tcb->local.addr, seg);
+		return 0;
+	}
+	return 1;
+}
+
+static void syn_sent_input(struct synack_stack *st, struct sn_tcb *tcb, struct sn_tcp_seg *seg);
+static void process_text_and_fin(struct synack_stack *st, struct sn_tcb *tcb, struct sn_tcp_seg *seg);
+
+static void syn_sent_input(struct synack_stack *st, struct sn_tcb *tcb, struct sn_tcp_seg *seg)
+{
+	if (!syn_sent_ack_ok(st, tcb, seg))
+		return;
+	if (seg->flags & SN_TCP_RST) {
+		if (seg->flags & SN_TCP_ACK) /* acceptable ACK: the port is closed */
+			tcp_close_tcb(st, tcb, -ECONNREFUSED, "rcv RST");
+		else
+			drop(st, tcb, seg, SYNACK_DROP_RST_SEQ);
+		return;
+	}
+	if (!(seg->flags & SN_TCP_SYN)) {
+		drop(st, tcb, seg, SYNACK_DROP_LISTEN_OTHER);
+		return;
+	}
+	tcb->irs = seg->seq;
+	tcb->rcv_nxt = seg->seq + 1;
+	tcb->rcv_adv = tcb->rcv_nxt;
+	take_mss(st, tcb, seg);
+	tcp_cc_init(tcb);
+	tcb->snd_wnd = seg->wnd;
+	tcb->max_snd_wnd = seg->wnd;
+	tcb->snd_wl1 = seg->seq;
+	tcb->snd_wl2 = seg->ack;
+	tcb->ack_now = 1;
+	if (!(seg->flags & SN_TCP_ACK)) {
+		/* simultaneous open (MUST-10): SYN,ACK from ISS again */
+		tcp_set_state(st, tcb, SYNACK_SYN_RECEIVED, "rcv SYN (simultaneous open)");
+		tcb->snd_nxt = tcb->iss;
+		tcp_output(st, tcb);
+		return;
+	}
+	tcb->snd_una = seg->ack;
+	tcb->syn_acked = 1;
+	if (tcb->timing && seq_geq(seg->ack, tcb->rtt_seq))
+		tcp_rtt_sample(tcb, (uint32_t)(st->now - tcb->rtt_start), st->cfg.rto_min_us,
+			       st->cfg.rto_max_us);
+	tcb->timing = 0;
+	tcb->nretrans = 0;
+	tcb->backoff = 0;
+	tcp_timer_clear(st, tcb, SN_T_REXMT);
+	tcp_set_state(st, tcb, SYNACK_ESTABLISHED, "rcv SYN,ACK");
+	tcp_keepalive_reset(st, tcb);
+	/* sixth step onward: data or FIN that came with the SYN,ACK */
+	seg->seq++;
+	seg->flags &= (uint8_t)~SN_TCP_SYN;
+	process_text_and_fin(st, tcb, seg);
+}
+
+/* ---------------------------------------------------------- step 1: sequence */
+
+static int seq_acceptable(const struct sn_tcb *tcb, const struct sn_tcp_seg *seg)
+{
+	uint32_t wnd = tcb->rcv_adv - tcb->rcv_nxt;
+	uint32_t len = sn_tcp_seg_seqlen(seg);
+	uint32_t lo = tcb->rcv_nxt, hi = tcb->rcv_nxt + wnd;
+
+	if (wnd == 0)
+		/* MUST-66: ACKs and RSTs at RCV.NXT still count; text is trimmed */
+		return seg->seq == lo;
+	if (len == 0)
+		return seq_in(seg->seq, lo, hi);
+	return seq_in(seg->seq, lo, hi) || seq_in(seg->seq + len - 1, lo, hi);
+}
+
+/* Cut the segment down to the receive window: bytes before RCV.NXT were
+ * seen already; bytes past the right edge are not ours to keep. */
+static void trim_to_window(struct synack_stack *st, struct sn_tcb *tcb, struct sn_tcp_seg *seg)
+{
+	uint32_t wnd = tcb->rcv_adv - tcb->rcv_nxt;
+
+	if (seq_lt(seg->seq, tcb->rcv_nxt)) {
+		uint32_t skip = tcb->rcv_nxt - seg->seq;
+		if (seg->flags & SN_TCP_SYN) {
+			seg->flags &= (uint8_t)~SN_TCP_SYN;
+			skip--;
+		}
+		if (skip > seg->len)
+			skip = seg->len;
+		seg->payload += skip;
+		seg->len -= skip;
+		seg->seq += skip;
+	}
+	uint32_t room = tcb->rcv_nxt + wnd - seg->seq;
+	if (seg->len > room) {
+		drop(st, tcb, seg, SYNACK_DROP_RCV_WINDOW);
+		seg->len = room;
+		seg->flags &= (uint8_t)~SN_TCP_FIN;
+		tcb->ack_now = 1;
+	}
+}
+
+static int check_sequence(struct synack_stack *st, struct sn_tcb *tcb, struct sn_tcp_seg *seg)
+{
+	if (seq_acceptable(tcb, seg)) {
+		trim_to_window(st, tcb, seg);
+		return STEP_GO;
+	}
+	if (tcb->state == SYNACK_SYN_RECEIVED && (seg->flags & SN_TCP_SYN) && seg->seq == tcb->irs) {
+		/* the peer did not get our SYN,ACK: send it again */
+		tcb->ack_now = 1;
+		tcp_output(st, tcb);
+		return STEP_DONE;
+	}
+	drop(st, tcb, seg, (seg->flags & SN_TCP_RST) ? SYNACK_DROP_RST_SEQ : SYNACK_DROP_SEQ);
+	if (!(seg->flags & SN_TCP_RST)) {
+		tcb->ack_now = 1; /* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> */
+		tcp_output(st, tcb);
+	}
+	return STEP_DONE;
+}
+
+/* ---------------------------------------------------------- steps 2-3: RST, SYN */
+
+static int check_rst(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg)
+{
+	if (!(seg->flags & SN_TCP_RST))
+		return STEP_GO;
+	st->ctr.rst_in++;
+	switch (tcb->state) {
+	case SYNACK_SYN_RECEIVED:
+		/* MUST-11: back to LISTEN if passive, else refused */
+		tcp_close_tcb(st, tcb, tcb->passive ? 0 : -ECONNREFUSED, "rcv RST");
+		break;
+	case SYNACK_ESTABLISHED:
+	case SYNACK_FIN_WAIT_1:
+	case SYNACK_FIN_WAIT_2:
+	case SYNACK_CLOSE_WAIT:
+		st->ctr.estab_resets += tcb->state == SYNACK_ESTABLISHED ||
+					tcb->state == SYNACK_CLOSE_WAIT;
+		tcp_close_tcb(st, tcb, -ECONNRESET, "rcv RST");
+		break;
+	default: /* CLOSING, LAST-ACK */
+		tcp_close_tcb(st, tcb, 0, "rcv RST");
+		break;
+	}
+	return STEP_DONE;
+}
+
+static int check_syn(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg)
+{
+	if (!(seg->flags & SN_TCP_SYN))
+		return STEP_GO;
+	if (tcb->state == SYNACK_SYN_RECEIVED && tcb->passive) {
+		/* §3.10.7.4 fourth: return this connection to LISTEN */
+		tcp_close_tcb(st, tcb, 0, "rcv SYN in window");
+		return STEP_DONE;
+	}
+	/* RFC 5961 §4, as RFC 9293 recommends: a challenge ACK, not a reset */
+	drop(st, tcb, seg, SYNACK_DROP_SEQ);
+	tcb->ack_now = 1;
+	tcp_output(st, tcb);
+	return STEP_DONE;
+}
+
+/* ---------------------------------------------------------- step 5: ACK */
+
+static int syn_received_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg)
+{
+	if (!seq_lt(tcb->snd_una, seg->ack) || seq_gt(seg->ack, tcb->snd_max)) {
+		drop(st, tcb, seg, SYNACK_DROP_ACK_OLD);
+		tcp_reply_rst(st, tcb->remote.addr, tcb->local.addr, seg);
+		return STEP_DONE;
+	}
+	tcb->snd_wnd = seg->wnd;
+	tcb->max_snd_wnd = seg->wnd;
+	tcb->snd_wl1 = seg->seq;
+	tcb->snd_wl2 = seg->ack;
+	if (tcb->state == SYNACK_SYN_RECEIVED)
+		tcp_set_state(st, tcb, SYNACK_ESTABLISHED, "rcv ACK of SYN");
+	if (tcb->parent) {
+		struct sn_tcb *lis = tcb->parent;
+		sn_list_remove(&tcb->qlink);
+		lis->nsynq--;
+		sn_list_insert_tail(&lis->acceptq, &tcb->qlink);
+		lis->nacceptq++;
+	}
+	tcp_keepalive_reset(st, tcb);
+	return STEP_GO;
+}
+
+static void ack_new_data(struct synack_stack *st, struct sn_tcb *tcb, uint32_t ack)
+{
+	uint32_t acked = ack - tcb->snd_una;
+	uint32_t data = sn_ring_len(&tcb->sndbuf);
+
+	if (!tcb->syn_acked) { /* the ACK also covers our SYN */
+		tcb->syn_acked = 1;
+		acked--;
+		tcb->snd_una++;
+	}
+	if (acked > data) { /* the rest is our FIN */
+		tcb->fin_acked = 1;
+		acked = data;
+	}
+	sn_ring_pop(&tcb->sndbuf, NULL, acked);
+	tcb->snd_una = ack;
+	if (seq_lt(tcb->snd_nxt, tcb->snd_una))
+		tcb->snd_nxt = tcb->snd_una;
+	if (tcb->timing && seq_geq(ack, tcb->rtt_seq)) {
+		tcp_rtt_sample(tcb, (uint32_t)(st->now - tcb->rtt_start), st->cfg.rto_min_us,
+			       st->cfg.rto_max_us);
+		tcb->timing = 0;
+		tcb->backoff = 0;
+	}
+	tcb->nretrans = 0;
+	tcb->first_rexmt_at = 0;
+	tcb->probes = 0;
+	tcp_timer_clear(st, tcb, SN_T_REXMT); /* RFC 6298 (5.3): restart on new data */
+}
+
+static void retransmit_head(struct synack_stack *st, struct sn_tcb *tcb)
+{
+	uint32_t len = sn_ring_len(&tcb->sndbuf);
+	uint8_t flags = SN_TCP_ACK;
+
+	if (len > tcb->snd_mss)
+		len = tcb->snd_mss;
+	if (len == sn_ring_len(&tcb->sndbuf) && tcb->fin_queued && seq_gt(tcb->snd_max, tcb->snd_una + len))
+		flags |= SN_TCP_FIN;
+	if (!len && !(flags & SN_TCP_FIN))
+		return;
+	tcb->timing = 0; /* Karn */
+	tcp_emit(st, tcb, tcb->snd_una, flags, len, 1);
+}
+
+static void process_ack_cc(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg)
+{
+	uint32_t ack = seg->ack;
+
+	if (seq_lt(tcb->snd_una, ack)) {
+		uint32_t acked = ack - tcb->snd_una;
+		ack_new_data(st, tcb, ack);
+		if (tcb->in_recovery) {
+			if (tcp_cc_recovery_ack(tcb, ack, acked))
+				retransmit_head(st, tcb);
+		} else {
+			tcp_cc_on_ack(tcb, acked);
+		}
+		return;
+	}
+	/* RFC 5681 §2: a duplicate ACK carries no data, does not move the
+	 * window, and arrives while data is outstanding. */
+	if (ack == tcb->snd_una && seg->len == 0 && !(seg->flags & (SN_TCP_SYN | SN_TCP_FIN)) &&
+	    seg->wnd == tcb->snd_wnd && tcb->snd_max != tcb->snd_una) {
+		if (tcp_cc_on_dupack(tcb)) {
+			st->ctr.fast_retrans++;
+			retransmit_head(st, tcb);
+		}
+	}
+}
+
+static int check_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg)
+{
+	if (!(seg->flags & SN_TCP_ACK)) {
+		drop(st, tcb, seg, SYNACK_DROP_NO_ACK);
+		return STEP_DONE;
+	}
+	if (tcb->state == SYNACK_SYN_RECEIVED || !tcb->syn_acked)
+		if (syn_received_ack(st, tcb, seg) == STEP_DONE)
+			return STEP_DONE;
+	if (seq_gt(seg->ack, tcb->snd_max)) {
+		/* acknowledges something not yet sent: ACK, drop */
+		drop(st, tcb, seg, SYNACK_DROP_ACK_UNSENT);
+		tcb->ack_now = 1;
+		tcp_output(st, tcb);
+		return STEP_DONE;
+	}
+	if (seq_leq(tcb->snd_una, seg->ack))
+		update_window(tcb, seg);
+	process_ack_cc(st, tcb, seg);
+	if (!tcb->fin_acked)
+		return STEP_GO;
+	switch (tcb->state) {
+	case SYNACK_FIN_WAIT_1:
+		if ((seg->flags & SN_TCP_FIN) && seg->seq == tcb->rcv_nxt)
+			return STEP_GO; /* FIN,ACK: straight to TIME-WAIT in step 8 */
+		tcp_set_state(st, tcb, SYNACK_FIN_WAIT_2, "rcv ACK of FIN");
+		if (!tcb->sock)
+			tcp_timer_set(st, tcb, SN_T_FINWAIT2, st->now + st->cfg.fin_timeout_us);
+		return STEP_GO;
+	case SYNACK_CLOSING:
+		tcp_enter_time_wait(st, tcb, "rcv ACK of FIN");
+		return STEP_DONE;
+	case SYNACK_LAST_ACK:
+		tcp_close_tcb(st, tcb, 0, "rcv ACK of FIN");
+		return STEP_DONE;
+	default:
+		return STEP_GO;
+	}
+}
+
+/* ---------------------------------------------------------- steps 7-8: text, FIN */
+
+static int accepts_text(enum synack_state s)
+{
+	return s == SYNACK_ESTABLISHED || s == SYNACK_FIN_WAIT_1 || s == SYNACK_FIN_WAIT_2;
+}
+
+static void process_text(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg)
+{
+	if (seg->len == 0 || !accepts_text(tcb->state))
+		return;
+	uint8_t had_ooo = tcb->nooo;
+	int in_order = seg->seq == tcb->rcv_nxt;
+	int adv = tcp_reass_store(tcb, seg->seq, seg->payload, seg->len);
+
+	if (adv < 0)
+		drop(st, tcb, seg, SYNACK_DROP_OOO_FULL);
+	if (!in_order || had_ooo) {
+		/* out of order, or filling a hole: ACK at once (RFC 5681 §4.2) */
+		if (!in_order && adv >= 0)
+			st->ctr.ooo_segs++;
+		tcb->ack_now = 1;
+		return;
+	}
+	/* SHLD-19: ACK at least every second full-sized segment */
+	if (++tcb->delack_segs >= 2)
+		tcb->ack_now = 1;
+}
+
+static void fin_arrived(struct synack_stack *st, struct sn_tcb *tcb)
+{
+	tcb->rcv_nxt++;
+	tcb->fin_rcvd = 1;
+	tcb->ooo_fin = 0;
+	tcb->ack_now = 1;
+	switch (tcb->state) {
+	case SYNACK_SYN_RECEIVED:
+	case SYNACK_ESTABLISHED:
+		tcp_set_state(st, tcb, SYNACK_CLOSE_WAIT, "rcv FIN");
+		break;
+	case SYNACK_FIN_WAIT_1:
+		if (tcb->fin_acked) {
+			tcp_send_ack(st, tcb);
+			tcp_enter_time_wait(st, tcb, "rcv FIN,ACK"); /* FIN+ACK straight to TIME-WAIT */
+			return;
+		}
+		tcp_set_state(st, tcb, SYNACK_CLOSING, "rcv FIN (simultaneous close)");
+		break;
+	case SYNACK_FIN_WAIT_2:
+		tcp_send_ack(st, tcb);
+		tcp_enter_time_wait(st, tcb, "rcv FIN");
+		return;
+	default: /* CLOSE-WAIT, CLOSING, LAST-ACK: a retransmitted FIN; ACK it */
+		break;
+	}
+	tcp_output(st, tcb);
+}
+
+static void process_text_and_fin(struct synack_stack *st, struct sn_tcb *tcb, struct sn_tcp_seg *seg)
+{
+	process_text(st, tcb, seg);
+	if ((seg->flags & SN_TCP_FIN) && !tcb->fin_rcvd) {
+		uint32_t fin_seq = seg->seq + seg->len;
+		if (fin_seq == tcb->rcv_nxt) {
+			fin_arrived(st, tcb);
+			return; /* the TCB may be gone (TIME-WAIT) */
+		}
+		if (seq_gt(fin_seq, tcb->rcv_nxt)) {
+			tcb->ooo_fin = 1; /* held until the hole before it fills */
+			tcb->ooo_fin_seq = fin_seq;
+		}
+	} else if (tcb->ooo_fin && tcb->ooo_fin_seq == tcb->rcv_nxt && !tcb->fin_rcvd) {
+		fin_arrived(st, tcb);
+		return;
+	}
+	if (tcb->delack_segs && !tcb->ack_now && !tcb->deadline[SN_T_DELACK])
+		tcp_timer_set(st, tcb, SN_T_DELACK, st->now + st->cfg.delack_us);
+	tcp_output(st, tcb);
+}
+
+/* ---------------------------------------------------------- dispatch */
+
+static void conn_input(struct synack_stack *st, struct sn_tcb *tcb, struct sn_tcp_seg *seg)
+{
+	if (tcb->state == SYNACK_SYN_SENT) {
+		syn_sent_input(st, tcb, seg);
+		return;
+	}
+	if (check_sequence(st, tcb, seg) || check_rst(st, tcb, seg) || check_syn(st, tcb, seg) ||
+	    check_ack(st, tcb, seg))
+		return;
+	tcp_keepalive_reset(st, tcb);
+	process_text_and_fin(st, tcb, seg);
+}
+
+void tcp_input(struct synack_stack *st, uint32_t src, uint32_t dst, struct sn_tcp_seg *seg)
+{
+	struct synack_endpoint local = {dst, seg->dport}, remote = {src, seg->sport};
+
+	sn_trace_seg(st, SYNACK_TRACE_SEG_IN, &local, &remote, seg, 0);
+	struct sn_tcb *tcb = sn_conn_lookup(st, &local, &remote);
+	if (tcb) {
+		conn_input(st, tcb, seg);
+		return;
+	}
+	struct sn_tw *tw = sn_tw_lookup(st, dst, seg->dport, src, seg->sport);
+	if (tw && !sn_tw_input(st, tw, seg))
+		return;
+	struct sn_tcb *lis = sn_listener_lookup(st, dst, seg->dport);
+	if (lis) {
+		listen_input(st, lis, src, dst, seg);
+		return;
+	}
+	/* CLOSED (§3.10.7.1): a reset for anything but a reset */
+	if (seg->flags & SN_TCP_RST) {
+		sn_count_drop(st, SYNACK_DROP_RST_NO_SOCKET, seg, src, dst);
+		return;
+	}
+	sn_count_drop(st, SYNACK_DROP_NO_SOCKET, seg, src, dst);
+	tcp_reply_rst(st, src, dst, seg);
+}

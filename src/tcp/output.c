@@ -1,0 +1,256 @@
+/*
+ * output.c: what a connection sends, and how a segment is put on the wire.
+ *
+ * tcp_output() is called after anything that may allow sending: a user SEND
+ * or CLOSE, an ACK that opens the window, a timer. It sends, in order, the
+ * SYN (or SYN,ACK) while the handshake runs, then data segments as the
+ * windows allow, then the FIN once all data is out, then a pure ACK if one
+ * is owed and nothing else carried it. Data is sent only past the sender's
+ * silly window avoidance and Nagle tests (RFC 9293 §3.8.6.2.1, MUST-38,
+ * SHLD-7, MUST-17): a full segment, or all queued data when nothing is
+ * unacknowledged (or Nagle is off), or at least half the largest window the
+ * peer has offered.
+ *
+ * tcp_emit() builds one IPv4+TCP datagram in the stack's scratch buffer,
+ * copying the payload from the send ring, and hands it to the driver.
+ */
+#include <string.h>
+
+#include "stack/stack.h"
+#include "tcp/tcb.h"
+#include "wire/ipv4.h"
+
+#define SN_MAX_WND 65535u /* without window scaling (RFC 7323) */
+
+uint32_t tcp_data_end(const struct sn_tcb *tcb)
+{
+	uint32_t syn = tcb->syn_acked ? 0 : 1;
+	uint32_t fin = tcb->fin_queued && !tcb->fin_acked ? 1 : 0;
+	return syn + sn_ring_len(&tcb->sndbuf) + fin;
+}
+
+/* RCV.WND with receiver SWS avoidance (MUST-39): the right edge moves only
+ * by at least min(half the buffer, one MSS), and never moves left (SHLD-14). */
+uint32_t tcp_rcv_window(struct sn_tcb *tcb)
+{
+	uint32_t space = sn_ring_space(&tcb->rcvbuf);
+	uint32_t edge = tcb->rcv_nxt + (space < SN_MAX_WND ? space : SN_MAX_WND);
+	uint32_t half = tcb->rcvbuf.cap / 2;
+	uint32_t step = half < tcb->rcv_mss ? half : tcb->rcv_mss;
+
+	if (seq_lt(tcb->rcv_adv, tcb->rcv_nxt))
+		tcb->rcv_adv = tcb->rcv_nxt;
+	if (seq_gt(edge, tcb->rcv_adv) && (edge - tcb->rcv_adv >= step || tcb->rcv_adv == tcb->rcv_nxt))
+		tcb->rcv_adv = edge;
+	return tcb->rcv_adv - tcb->rcv_nxt;
+}
+
+static void emit_datagram(struct synack_stack *st, uint32_t src, uint32_t dst, size_t tcp_len)
+{
+	struct sn_ipv4 ip = {
+		.hdr_len = SN_IPV4_HDR_LEN,
+		.total_len = (uint16_t)(SN_IPV4_HDR_LEN + tcp_len),
+		.id = 0,
+		.frag = SN_IPV4_DF,
+		.ttl = 64,
+		.proto = SN_IPPROTO_TCP,
+		.src = src,
+		.dst = dst,
+	};
+	sn_ipv4_build(st->txbuf, &ip);
+	sn_emit_datagram(st, st->txbuf, ip.total_len);
+}
+
+void tcp_emit(struct synack_stack *st, struct sn_tcb *tcb, uint32_t seq, uint8_t flags,
+	      uint32_t payload_len, int retransmit)
+{
+	struct sn_tcp_seg seg = {
+		.sport = tcb->local.port,
+		.dport = tcb->remote.port,
+		.seq = seq,
+		.flags = flags,
+	};
+	if (flags & SN_TCP_SYN) {
+		seg.opts.has_mss = 1;
+		seg.opts.mss = tcb->rcv_mss;
+	}
+	if (flags & SN_TCP_ACK)
+		seg.ack = tcb->rcv_nxt;
+	if (!(flags & SN_TCP_RST))
+		seg.wnd = (uint16_t)tcp_rcv_window(tcb);
+	uint8_t *tcp = st->txbuf + SN_IPV4_HDR_LEN;
+	size_t hlen = SN_TCP_HDR_LEN + sn_tcp_opts_len(&seg.opts);
+	if (payload_len) {
+		uint32_t off = seq - tcb->snd_una - (tcb->syn_acked ? 0 : 1);
+		seg.len = sn_ring_peek(&tcb->sndbuf, off, tcp + hlen, payload_len);
+	}
+	sn_tcp_build(tcp, &seg, tcb->local.addr, tcb->remote.addr);
+	seg.payload = tcp + hlen;
+
+	st->ctr.segs_out++;
+	if (retransmit) {
+		st->ctr.retrans_segs++;
+		tcb->total_retrans++;
+	}
+	if (flags & SN_TCP_RST)
+		st->ctr.rst_out++;
+	sn_trace_seg(st, SYNACK_TRACE_SEG_OUT, &tcb->local, &tcb->remote, &seg, retransmit);
+	emit_datagram(st, tcb->local.addr, tcb->remote.addr, hlen + seg.len);
+
+	if (flags & SN_TCP_ACK) {
+		tcb->ack_now = 0;
+		tcb->delack_segs = 0;
+		tcp_timer_clear(st, tcb, SN_T_DELACK);
+	}
+	uint32_t seqlen = sn_tcp_seg_seqlen(&seg);
+	if (!retransmit && seqlen && !tcb->timing) {
+		tcb->timing = 1;
+		tcb->rtt_seq = seq + seqlen;
+		tcb->rtt_start = st->now;
+	}
+}
+
+void tcp_send_ack(struct synack_stack *st, struct sn_tcb *tcb)
+{
+	tcp_emit(st, tcb, tcb->snd_nxt, SN_TCP_ACK, 0, 0);
+}
+
+void tcp_send_rst(struct synack_stack *st, struct sn_tcb *tcb)
+{
+	/* ABORT: <SEQ=SND.NXT><CTL=RST> (§3.10.5); with the ACK bit, as Linux
+	 * does, when the peer's ISN is known. */
+	uint8_t flags = SN_TCP_RST;
+	if (tcp_state_synchronized(tcb->state) || tcb->state == SYNACK_SYN_RECEIVED)
+		flags |= SN_TCP_ACK;
+	tcp_emit(st, tcb, tcb->snd_max, flags, 0, 0);
+}
+
+void tcp_emit_bare(struct synack_stack *st, const struct synack_endpoint *local,
+		   const struct synack_endpoint *remote, uint32_t seq, uint32_t ack, uint8_t flags,
+		   uint16_t wnd)
+{
+	struct sn_tcp_seg seg = {
+		.sport = local->port,
+		.dport = remote->port,
+		.seq = seq,
+		.ack = (flags & SN_TCP_ACK) ? ack : 0,
+		.flags = flags,
+		.wnd = wnd,
+	};
+	size_t hlen = sn_tcp_build(st->txbuf + SN_IPV4_HDR_LEN, &seg, local->addr, remote->addr);
+
+	st->ctr.segs_out++;
+	if (flags & SN_TCP_RST)
+		st->ctr.rst_out++;
+	sn_trace_seg(st, SYNACK_TRACE_SEG_OUT, local, remote, &seg, 0);
+	emit_datagram(st, local->addr, remote->addr, hlen);
+}
+
+void tcp_reply_rst(struct synack_stack *st, uint32_t src, uint32_t dst, const struct sn_tcp_seg *in)
+{
+	struct synack_endpoint local = {dst, in->dport}, remote = {src, in->sport};
+
+	if (in->flags & SN_TCP_RST)
+		return; /* never answer a reset with a reset */
+	if (in->flags & SN_TCP_ACK) /* <SEQ=SEG.ACK><CTL=RST> */
+		tcp_emit_bare(st, &local, &remote, in->ack, 0, SN_TCP_RST, 0);
+	else /* <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> */
+		tcp_emit_bare(st, &local, &remote, 0, in->seq + sn_tcp_seg_seqlen(in),
+			      SN_TCP_RST | SN_TCP_ACK, 0);
+}
+
+/* Sender SWS avoidance and Nagle: may a segment of len bytes go now? */
+static int may_send(const struct sn_tcb *tcb, uint32_t len, uint32_t avail)
+{
+	if (len >= tcb->snd_mss)
+		return 1;
+	if (seq_lt(tcb->snd_nxt, tcb->snd_max))
+		return 1; /* retransmitting what was already sent */
+	if (len == avail && (tcb->nodelay || tcb->snd_una == tcb->snd_max))
+		return 1; /* all queued data, nothing unacknowledged (Nagle) */
+	return len >= tcb->max_snd_wnd / 2 && tcb->max_snd_wnd > 0;
+}
+
+/* Send data segments (and the FIN riding on the last one); returns how
+ * many segments went out. */
+static int output_data(struct synack_stack *st, struct sn_tcb *tcb)
+{
+	int sent = 0;
+	uint32_t ring_len = sn_ring_len(&tcb->sndbuf);
+	uint32_t wnd = tcb->snd_wnd < tcb->cwnd ? tcb->snd_wnd : tcb->cwnd;
+
+	for (;;) {
+		uint32_t off = tcb->snd_nxt - tcb->snd_una;
+		uint32_t avail = ring_len > off ? ring_len - off : 0;
+		uint32_t usable = wnd > off ? wnd - off : 0;
+		uint32_t len = avail < usable ? avail : usable;
+		if (len > tcb->snd_mss)
+			len = tcb->snd_mss;
+		if (len == 0 || !may_send(tcb, len, avail))
+			break;
+		uint8_t flags = SN_TCP_ACK;
+		if (len == avail) {
+			flags |= SN_TCP_PSH;
+			if (tcb->fin_queued)
+				flags |= SN_TCP_FIN;
+		}
+		tcp_emit(st, tcb, tcb->snd_nxt, flags, len, seq_lt(tcb->snd_nxt, tcb->snd_max));
+		tcb->snd_nxt += len + ((flags & SN_TCP_FIN) ? 1 : 0);
+		tcb->snd_max = seq_max(tcb->snd_max, tcb->snd_nxt);
+		sent++;
+	}
+	return sent;
+}
+
+/* The FIN alone, once every byte before it has been sent. */
+static int output_fin(struct synack_stack *st, struct sn_tcb *tcb)
+{
+	uint32_t fin_seq = tcb->snd_una + sn_ring_len(&tcb->sndbuf);
+
+	if (!tcb->fin_queued || tcb->fin_acked || tcb->snd_nxt != fin_seq)
+		return 0;
+	tcp_emit(st, tcb, fin_seq, SN_TCP_FIN | SN_TCP_ACK, 0, seq_lt(fin_seq, tcb->snd_max));
+	tcb->snd_nxt = fin_seq + 1;
+	tcb->snd_max = seq_max(tcb->snd_max, tcb->snd_nxt);
+	return 1;
+}
+
+/* SYN-SENT sends SYN; SYN-RECEIVED (and a FIN-WAIT-1 reached from it)
+ * sends SYN,ACK, until our SYN is acknowledged. */
+static void output_syn(struct synack_stack *st, struct sn_tcb *tcb)
+{
+	uint8_t flags = SN_TCP_SYN;
+
+	if (tcb->state != SYNACK_SYN_SENT)
+		flags |= SN_TCP_ACK;
+	if (tcb->snd_nxt == tcb->iss) {
+		tcp_emit(st, tcb, tcb->iss, flags, 0, tcb->snd_max != tcb->iss);
+		tcb->snd_nxt = tcb->iss + 1;
+		tcb->snd_max = tcb->snd_nxt;
+	} else if (tcb->ack_now && (flags & SN_TCP_ACK)) {
+		/* a duplicate SYN while in SYN-RECEIVED: repeat our SYN,ACK */
+		tcp_emit(st, tcb, tcb->iss, flags, 0, 1);
+	}
+	tcb->ack_now = 0;
+}
+
+void tcp_output(struct synack_stack *st, struct sn_tcb *tcb)
+{
+	switch (tcb->state) {
+	case SYNACK_CLOSED:
+	case SYNACK_LISTEN:
+	case SYNACK_TIME_WAIT:
+		return;
+	default:
+		break;
+	}
+	if (!tcb->syn_acked) {
+		output_syn(st, tcb);
+	} else {
+		int sent = output_data(st, tcb);
+		sent += output_fin(st, tcb);
+		if (!sent && tcb->ack_now)
+			tcp_send_ack(st, tcb);
+	}
+	tcp_timers_after_send(st, tcb);
+}

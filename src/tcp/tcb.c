@@ -1,0 +1,91 @@
+/*
+ * tcb.c: a TCB's birth and death, and the composite moves that end a
+ * connection (STYLE.md rule 2: enter TIME-WAIT and close are functions, not
+ * pasted blocks).
+ */
+#include <errno.h>
+
+#include "stack/stack.h"
+#include "tcp/tcb.h"
+#include "tcp/timewait.h"
+
+struct sn_tcb *tcb_alloc(struct synack_stack *st, uint32_t sndbuf, uint32_t rcvbuf)
+{
+	struct sn_tcb *tcb = sn_pool_get(&st->tcb_pool);
+
+	if (!tcb)
+		return NULL;
+	if (sn_ring_init(&tcb->sndbuf, sndbuf) < 0 || sn_ring_init(&tcb->rcvbuf, rcvbuf) < 0) {
+		sn_ring_free(&tcb->sndbuf);
+		sn_pool_put(&st->tcb_pool, tcb);
+		return NULL;
+	}
+	sn_list_init(&tcb->qlink);
+	sn_list_init(&tcb->synq);
+	sn_list_init(&tcb->acceptq);
+	sn_timer_init(&tcb->timer, tcp_timer_fired);
+	sn_list_insert_tail(&st->conns, &tcb->all);
+	tcb->state = SYNACK_CLOSED;
+	tcb->rcv_mss = (uint16_t)(st->cfg.mtu - 40); /* MUST-67: MTU minus headers */
+	tcb->snd_mss = 536;                          /* MUST-15 until told otherwise */
+	tcb->linger_on = 0;
+	tcp_rtt_init(tcb, st->cfg.rto_initial_us);
+	st->nconns++;
+	return tcb;
+}
+
+void tcb_free(struct synack_stack *st, struct sn_tcb *tcb)
+{
+	if (tcb->listener)
+		sn_list_remove(&tcb->qlink); /* listeners sit on st->listeners via qlink */
+	else if (tcb->local.port)
+		sn_conn_remove(st, tcb);
+	if (tcb->parent) {
+		sn_list_remove(&tcb->qlink);
+		if (tcb->syn_acked)
+			tcb->parent->nacceptq--;
+		else
+			tcb->parent->nsynq--;
+	}
+	if (tcb->local.port)
+		sn_port_release(st, tcb->local.port);
+	tcp_state_forget(st, tcb);
+	sn_wheel_cancel(&st->wheel, &tcb->timer);
+	sn_list_remove(&tcb->all);
+	sn_ring_free(&tcb->sndbuf);
+	sn_ring_free(&tcb->rcvbuf);
+	st->nconns--;
+	sn_pool_put(&st->tcb_pool, tcb);
+}
+
+void tcp_close_tcb(struct synack_stack *st, struct sn_tcb *tcb, int err, const char *why)
+{
+	enum synack_state from = tcb->state;
+
+	if (from == SYNACK_SYN_SENT || from == SYNACK_SYN_RECEIVED)
+		st->ctr.attempt_fails++;
+	if (from == SYNACK_SYN_RECEIVED && tcb->passive && !tcb->sock)
+		tcp_set_state(st, tcb, SYNACK_LISTEN, why); /* MUST-11 */
+	else
+		tcp_set_state(st, tcb, SYNACK_CLOSED, why);
+	if (tcb->sock)
+		sn_sock_tcb_gone(st, tcb, err);
+	tcb_free(st, tcb);
+}
+
+void tcp_enter_time_wait(struct synack_stack *st, struct sn_tcb *tcb, const char *why)
+{
+	tcp_set_state(st, tcb, SYNACK_TIME_WAIT, why);
+	st->ctr.tw_entered++;
+	if (!sn_tw_insert(st, &tcb->local, &tcb->remote, tcb->snd_max, tcb->rcv_nxt,
+			  tcb->rcv_adv - tcb->rcv_nxt)) {
+		/* tcp_max_tw_buckets reached: the connection ends here */
+		st->ctr.tw_killed++;
+		tcp_note_transition(st, &tcb->local, &tcb->remote, SYNACK_TIME_WAIT, SYNACK_CLOSED,
+				    "TIME-WAIT table full");
+	}
+	tcp_state_handoff(tcb);
+	if (tcb->sock)
+		sn_sock_tcb_gone(st, tcb, 0);
+	tcb_free(st, tcb);
+}

@@ -1,0 +1,216 @@
+/*
+ * tcb.h: the Transmission Control Block and the tcp layer's internal API.
+ *
+ * One TCB per connection that is not CLOSED and not in TIME-WAIT (a
+ * connection in TIME-WAIT is a compact entry in the TIME-WAIT table, see
+ * timewait.h) and one per listener. Field names follow RFC 9293 §3.3.1.
+ *
+ * Sequence layout of the send side, once the SYN is acknowledged:
+ *
+ *     snd_una            snd_nxt        snd_max      snd_una + sndbuf.len
+ *        |-- sent, unacked --|-- (resend) --|--- queued, unsent ---|FIN?
+ *
+ * The send ring's head byte has sequence number snd_una (plus one while our
+ * SYN is unacknowledged). snd_nxt is the next byte to send and moves back to
+ * snd_una when the retransmission timer fires (go-back-N); snd_max is the
+ * highest sequence number ever sent, which bounds acceptable ACKs. The FIN,
+ * when queued by CLOSE, takes the sequence number just past the queued data.
+ *
+ * The receive ring's tail is rcv_nxt: bytes before it are readable by the
+ * user; out-of-order data sits in the ring past the tail, described by ooo[].
+ *
+ * Timers are plain absolute deadlines (0: off); one wheel timer per TCB is
+ * armed for the earliest of them (timers.c).
+ */
+#ifndef SYNACK_TCP_TCB_H
+#define SYNACK_TCP_TCB_H
+
+#include <stdint.h>
+
+#include "base/list.h"
+#include "base/ring.h"
+#include "base/wheel.h"
+#include "synack/synack.h"
+#include "tcp/seq.h"
+#include "wire/tcp_wire.h"
+
+struct synack_stack;
+struct sn_sock;
+
+#define SN_OOO_MAX 8 /* out-of-order ranges held per connection */
+
+struct sn_seq_range {
+	uint32_t start, end; /* [start, end) */
+};
+
+enum sn_tcb_timer {
+	SN_T_REXMT,    /* retransmission of SYN, data or FIN */
+	SN_T_PERSIST,  /* zero-window probe */
+	SN_T_DELACK,   /* delayed ACK */
+	SN_T_KEEP,     /* keepalive */
+	SN_T_FINWAIT2, /* orphaned FIN-WAIT-2 lifetime */
+	SN_T_COUNT
+};
+
+struct sn_tcb {
+	struct sn_list all;          /* stack->conns: every TCB */
+	struct sn_tcb *hash_next;    /* 4-tuple hash chain (not listeners) */
+	struct sn_list qlink;        /* listener: in parent's synq or acceptq */
+	struct sn_timer timer;       /* armed at min(deadline[]) */
+	enum synack_state state;     /* written only by state.c */
+	struct synack_endpoint local, remote;
+	struct sn_sock *sock;        /* NULL when orphaned or not yet accepted */
+	struct sn_tcb *parent;       /* listener, until accepted */
+
+	/* listener only */
+	struct sn_list synq, acceptq;
+	uint32_t nsynq, nacceptq, backlog;
+
+	/* send sequence variables (RFC 9293 §3.3.1) */
+	uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
+	uint32_t max_snd_wnd;        /* largest window the peer offered (SWS, MUST-38) */
+	/* receive sequence variables */
+	uint32_t irs, rcv_nxt, rcv_adv; /* rcv_adv: right edge we advertised */
+	uint16_t snd_mss;            /* effective send MSS (MUST-14..16) */
+	uint16_t rcv_mss;            /* what we advertised */
+
+	struct sn_ring sndbuf, rcvbuf;
+	struct sn_seq_range ooo[SN_OOO_MAX]; /* sorted, disjoint, all > rcv_nxt */
+	uint8_t nooo;
+
+	unsigned passive : 1;        /* came from a passive OPEN (MUST-11) */
+	unsigned listener : 1;       /* a listening TCB, on stack->listeners */
+	unsigned fin_queued : 1;     /* CLOSE/shutdown(WR): FIN goes after the data */
+	unsigned fin_rcvd : 1;       /* peer's FIN processed (rcv side ended) */
+	unsigned ooo_fin : 1;        /* a FIN arrived past a hole; at ooo_fin_seq */
+	unsigned rd_shut : 1;        /* shutdown(RD) */
+	unsigned nodelay : 1;        /* Nagle off (MUST-17) */
+	unsigned keepalive : 1;
+	unsigned ack_now : 1;        /* send an ACK at the next output */
+	unsigned timing : 1;         /* an RTT measurement is running (Karn, MUST-18) */
+	unsigned rtt_valid : 1;      /* srtt/rttvar hold a sample */
+	unsigned in_recovery : 1;    /* fast recovery (RFC 5681 §3.2, RFC 6582) */
+	unsigned linger_on : 1;      /* SO_LINGER set */
+	unsigned syn_acked : 1;      /* our SYN is acknowledged */
+	unsigned fin_acked : 1;      /* our FIN is acknowledged */
+	uint32_t ooo_fin_seq;
+	uint8_t delack_segs;         /* in-order segments not yet ACKed (SHLD-19) */
+	uint8_t dupacks;
+	uint8_t backoff;             /* RTO doublings since the last new ACK */
+	uint8_t probes;              /* unanswered zero-window or keepalive probes */
+	uint32_t nretrans;           /* consecutive RTO expiries (R1/R2) */
+	uint32_t total_retrans;
+
+	/* RTT and RTO, RFC 6298 */
+	uint32_t srtt_us, rttvar_us, rto_us;
+	uint32_t rtt_seq;            /* timing the segment ending at this seq */
+	uint64_t rtt_start;
+
+	/* congestion control, RFC 5681 */
+	uint32_t cwnd, ssthresh, recover;
+
+	uint64_t deadline[SN_T_COUNT];
+	uint64_t first_rexmt_at;     /* when the current retransmission run began (user timeout) */
+	uint32_t user_timeout_us;    /* 0: stack default */
+	int err;                     /* error to report to the user (negative errno) */
+};
+
+/* ---- state.c: the one choke point for state (DESIGN.md invariant) */
+/* Check old->new against RFC 9293's diagram, count it, trace it, write it. */
+void tcp_set_state(struct synack_stack *st, struct sn_tcb *tcb, enum synack_state to, const char *why);
+/* Counting and tracing for a connection without a TCB (TIME-WAIT entries). */
+void tcp_note_transition(struct synack_stack *st, const struct synack_endpoint *local,
+			 const struct synack_endpoint *remote, enum synack_state from,
+			 enum synack_state to, const char *why);
+/* A TCB leaves the stack's books in its current state (gauge only). */
+void tcp_state_forget(struct synack_stack *st, struct sn_tcb *tcb);
+/* A new child TCB starts as a clone of its listener, in LISTEN (gauge only). */
+void tcp_state_clone_listen(struct synack_stack *st, struct sn_tcb *child);
+/* The TCB's connection now lives in the TIME-WAIT table (gauge moves with it). */
+void tcp_state_handoff(struct sn_tcb *tcb);
+int tcp_edge_allowed(enum synack_state from, enum synack_state to);
+int tcp_state_synchronized(enum synack_state s);
+
+/* ---- tcb.c: life and death */
+struct sn_tcb *tcb_alloc(struct synack_stack *st, uint32_t sndbuf, uint32_t rcvbuf);
+/* Unlink from every table, cancel the timer, free buffers and the TCB. */
+void tcb_free(struct synack_stack *st, struct sn_tcb *tcb);
+/* The connection is over: report err to the user (or 0 for a clean end),
+ * move to CLOSED (or LISTEN for a passive SYN-RECEIVED, MUST-11) and free. */
+void tcp_close_tcb(struct synack_stack *st, struct sn_tcb *tcb, int err, const char *why);
+/* Move to TIME-WAIT: hand the connection to the TIME-WAIT table, free the TCB. */
+void tcp_enter_time_wait(struct synack_stack *st, struct sn_tcb *tcb, const char *why);
+
+/* ---- input.c: SEGMENT ARRIVES (RFC 9293 §3.10.7) */
+void tcp_input(struct synack_stack *st, uint32_t src, uint32_t dst, struct sn_tcp_seg *seg);
+
+/* ---- output.c */
+/* Send whatever the state, windows and timers allow (data, FIN, ACK). */
+void tcp_output(struct synack_stack *st, struct sn_tcb *tcb);
+void tcp_send_ack(struct synack_stack *st, struct sn_tcb *tcb);
+void tcp_send_rst(struct synack_stack *st, struct sn_tcb *tcb);
+/* One header-only segment between two endpoints, outside any TCB (resets
+ * for unknown connections, ACKs from TIME-WAIT entries). */
+void tcp_emit_bare(struct synack_stack *st, const struct synack_endpoint *local,
+		   const struct synack_endpoint *remote, uint32_t seq, uint32_t ack, uint8_t flags,
+		   uint16_t wnd);
+/* A reset for a segment that has no connection (RFC 9293 §3.10.7.1). */
+void tcp_reply_rst(struct synack_stack *st, uint32_t src, uint32_t dst, const struct sn_tcp_seg *seg);
+/* Build and emit one segment from tcb. payload_len bytes come from the send
+ * ring at sequence seq. */
+void tcp_emit(struct synack_stack *st, struct sn_tcb *tcb, uint32_t seq, uint8_t flags,
+	      uint32_t payload_len, int retransmit);
+/* The window to advertise now, with receiver SWS avoidance (MUST-39). */
+uint32_t tcp_rcv_window(struct sn_tcb *tcb);
+/* Bytes of sequence space from snd_una to the end of queued data (+FIN). */
+uint32_t tcp_data_end(const struct sn_tcb *tcb);
+
+/* ---- timers.c */
+void tcp_timer_set(struct synack_stack *st, struct sn_tcb *tcb, enum sn_tcb_timer which, uint64_t at);
+void tcp_timer_clear(struct synack_stack *st, struct sn_tcb *tcb, enum sn_tcb_timer which);
+void tcp_timer_fired(struct sn_timer *t, uint64_t now, void *ctx);
+/* Arm or disarm REXMT/PERSIST after output or an ACK. */
+void tcp_timers_after_send(struct synack_stack *st, struct sn_tcb *tcb);
+/* Activity seen: restart the keepalive idle period. */
+void tcp_keepalive_reset(struct synack_stack *st, struct sn_tcb *tcb);
+uint32_t tcp_rto_current(const struct synack_stack *st, const struct sn_tcb *tcb);
+
+/* ---- rtt.c: RFC 6298 */
+void tcp_rtt_init(struct sn_tcb *tcb, uint32_t rto_initial_us);
+void tcp_rtt_sample(struct sn_tcb *tcb, uint32_t rtt_us, uint32_t rto_min_us, uint32_t rto_max_us);
+
+/* ---- cc.c: RFC 5681 */
+void tcp_cc_init(struct sn_tcb *tcb);
+void tcp_cc_on_ack(struct sn_tcb *tcb, uint32_t acked);
+void tcp_cc_on_timeout(struct sn_tcb *tcb);
+/* Returns 1 when the caller should retransmit snd_una now. */
+int tcp_cc_on_dupack(struct sn_tcb *tcb);
+/* New ACK during recovery; returns 1 to retransmit snd_una (partial ACK). */
+int tcp_cc_recovery_ack(struct sn_tcb *tcb, uint32_t ack, uint32_t acked);
+uint32_t tcp_flight_size(const struct sn_tcb *tcb);
+
+/* ---- reass.c: receive queue with out-of-order data (SHLD-31) */
+/* Store payload [seq, seq+len) (already trimmed to the window). Returns the
+ * number of bytes by which rcv_nxt advanced, or -1 if the segment could not
+ * be queued (ooo ranges full). */
+int tcp_reass_store(struct sn_tcb *tcb, uint32_t seq, const uint8_t *data, uint32_t len);
+
+/* ---- isn.c: RFC 9293 §3.4.1 */
+uint32_t tcp_isn(struct synack_stack *st, const struct synack_endpoint *local,
+		 const struct synack_endpoint *remote);
+
+/* ---- user.c: the user calls on a TCB (RFC 9293 §3.10.1-6) */
+int tcp_user_connect(struct synack_stack *st, struct sn_tcb *tcb);
+int tcp_user_close(struct synack_stack *st, struct sn_tcb *tcb);
+int tcp_user_abort(struct synack_stack *st, struct sn_tcb *tcb);
+ssize_t tcp_user_send(struct synack_stack *st, struct sn_tcb *tcb, const void *buf, size_t len);
+ssize_t tcp_user_recv(struct synack_stack *st, struct sn_tcb *tcb, void *buf, size_t len);
+/* The application read data: open the window if SWS avoidance allows. */
+void tcp_window_update(struct synack_stack *st, struct sn_tcb *tcb);
+
+static inline int tcb_syn_unacked(const struct sn_tcb *tcb)
+{
+	return tcb->state == SYNACK_SYN_SENT || tcb->state == SYNACK_SYN_RECEIVED;
+}
+
+#endif

@@ -1,0 +1,212 @@
+/*
+ * timers.c: the connection's timers, named after what they do.
+ *
+ * Each deadline is plain data (tcb->deadline[], absolute µs, 0 = off); one
+ * wheel timer per TCB is armed for the earliest. When it fires, every due
+ * deadline runs its handler:
+ *   REXMT    retransmit SYN/data/FIN with exponential backoff; give up after
+ *            R2 (syn_retries for a SYN, retries2 for data) or the user
+ *            timeout (RFC 9293 §3.8.3, MUST-20..23; RFC 6298 §5)
+ *   PERSIST  zero-window probe (MUST-35..37; SHLD-29/30: first after RTO, backoff)
+ *   DELACK   the delayed ACK (SHLD-18: under 500 ms)
+ *   KEEP     keepalive probe (MUST-24..29; off unless SO_KEEPALIVE)
+ *   FINWAIT2 an orphaned connection stuck in FIN-WAIT-2 is closed (tcp_fin_timeout)
+ */
+#include <errno.h>
+
+#include "stack/stack.h"
+#include "tcp/tcb.h"
+
+#define KEEPIDLE_US (7200ull * SN_US_PER_SEC) /* MUST-28: at least two hours */
+#define KEEPINTVL_US (75ull * SN_US_PER_SEC)
+#define KEEPCNT 9
+
+static void rearm(struct synack_stack *st, struct sn_tcb *tcb)
+{
+	uint64_t first = 0;
+
+	for (int i = 0; i < SN_T_COUNT; i++)
+		if (tcb->deadline[i] && (!first || tcb->deadline[i] < first))
+			first = tcb->deadline[i];
+	if (!first) {
+		sn_wheel_cancel(&st->wheel, &tcb->timer);
+		return;
+	}
+	if (!sn_timer_pending(&tcb->timer) || tcb->timer.expires != first)
+		sn_wheel_add(&st->wheel, &tcb->timer, first);
+}
+
+void tcp_timer_set(struct synack_stack *st, struct sn_tcb *tcb, enum sn_tcb_timer which, uint64_t at)
+{
+	tcb->deadline[which] = at ? at : 1;
+	rearm(st, tcb);
+}
+
+void tcp_timer_clear(struct synack_stack *st, struct sn_tcb *tcb, enum sn_tcb_timer which)
+{
+	if (!tcb->deadline[which])
+		return;
+	tcb->deadline[which] = 0;
+	rearm(st, tcb);
+}
+
+uint32_t tcp_rto_current(const struct synack_stack *st, const struct sn_tcb *tcb)
+{
+	uint64_t rto = (uint64_t)tcb->rto_us << (tcb->backoff < 16 ? tcb->backoff : 16);
+	return rto > st->cfg.rto_max_us ? st->cfg.rto_max_us : (uint32_t)rto;
+}
+
+static uint32_t user_timeout(const struct synack_stack *st, const struct sn_tcb *tcb)
+{
+	return tcb->user_timeout_us ? tcb->user_timeout_us : st->cfg.user_timeout_us;
+}
+
+/* Keep REXMT armed while sequence space is outstanding and the peer's
+ * window is open; PERSIST when data waits behind a zero window. */
+void tcp_timers_after_send(struct synack_stack *st, struct sn_tcb *tcb)
+{
+	int outstanding = tcb->snd_max != tcb->snd_una;
+	int blocked = tcb->snd_wnd == 0 && tcp_data_end(tcb) != (tcb->snd_nxt - tcb->snd_una) &&
+		      tcp_state_synchronized(tcb->state);
+
+	if (blocked && !outstanding) {
+		tcp_timer_clear(st, tcb, SN_T_REXMT);
+		if (!tcb->deadline[SN_T_PERSIST])
+			tcp_timer_set(st, tcb, SN_T_PERSIST, st->now + tcp_rto_current(st, tcb));
+		return;
+	}
+	if (!blocked || outstanding)
+		tcp_timer_clear(st, tcb, SN_T_PERSIST);
+	if (!outstanding) {
+		tcp_timer_clear(st, tcb, SN_T_REXMT);
+		tcb->first_rexmt_at = 0;
+		return;
+	}
+	if (!tcb->deadline[SN_T_REXMT])
+		tcp_timer_set(st, tcb, SN_T_REXMT, st->now + tcp_rto_current(st, tcb));
+}
+
+static int retries_exhausted(struct synack_stack *st, struct sn_tcb *tcb)
+{
+	uint32_t ut = user_timeout(st, tcb);
+	uint32_t limit = tcb_syn_unacked(tcb) ? st->cfg.syn_retries : st->cfg.retries2;
+
+	if (ut)
+		return st->now - tcb->first_rexmt_at >= ut;
+	return tcb->nretrans > limit;
+}
+
+static int rexmt_fired(struct synack_stack *st, struct sn_tcb *tcb)
+{
+	if (tcb->snd_max == tcb->snd_una)
+		return 0;
+	if (!tcb->first_rexmt_at)
+		tcb->first_rexmt_at = st->now;
+	tcb->nretrans++;
+	st->ctr.rto_timeouts++;
+	if (retries_exhausted(st, tcb)) {
+		st->ctr.conn_timeouts++;
+		tcp_close_tcb(st, tcb, -ETIMEDOUT, "retransmission timeout");
+		return 1;
+	}
+	tcp_cc_on_timeout(tcb);
+	if (tcb->backoff < 30)
+		tcb->backoff++;
+	tcb->timing = 0;            /* Karn: no sample from a retransmitted segment */
+	tcb->snd_nxt = tcb->snd_una; /* go back N */
+	tcp_output(st, tcb);
+	tcp_timer_set(st, tcb, SN_T_REXMT, st->now + tcp_rto_current(st, tcb));
+	return 0;
+}
+
+static int persist_fired(struct synack_stack *st, struct sn_tcb *tcb)
+{
+	if (tcb->snd_wnd != 0 || !tcp_state_synchronized(tcb->state))
+		return 0;
+	if (tcp_data_end(tcb) == 0)
+		return 0;
+	/* One byte at SND.UNA: new data, or the unacknowledged probe byte again.
+	 * The window may stay zero forever as long as the peer answers (MUST-37). */
+	tcb->probes++;
+	st->ctr.zero_window_probes++;
+	if (tcb->probes > st->cfg.retries2 + 1) {
+		st->ctr.conn_timeouts++;
+		tcp_close_tcb(st, tcb, -ETIMEDOUT, "zero-window probes unanswered");
+		return 1;
+	}
+	int retransmit = tcb->snd_max != tcb->snd_una;
+	tcp_emit(st, tcb, tcb->snd_una, SN_TCP_ACK, 1, retransmit);
+	if (!retransmit) {
+		tcb->snd_nxt = tcb->snd_una + 1;
+		tcb->snd_max = tcb->snd_nxt;
+	}
+	if (tcb->backoff < 30)
+		tcb->backoff++;
+	tcp_timer_set(st, tcb, SN_T_PERSIST, st->now + tcp_rto_current(st, tcb));
+	return 0;
+}
+
+static int keep_fired(struct synack_stack *st, struct sn_tcb *tcb)
+{
+	if (!tcb->keepalive || !tcp_state_synchronized(tcb->state))
+		return 0;
+	if (tcb->probes >= KEEPCNT) {
+		st->ctr.conn_timeouts++;
+		tcp_close_tcb(st, tcb, -ETIMEDOUT, "keepalive timeout");
+		return 1;
+	}
+	tcb->probes++;
+	/* MUST-29 permits a probe with no data: SEG.SEQ = SND.NXT - 1 draws an ACK. */
+	tcp_emit(st, tcb, tcb->snd_nxt - 1, SN_TCP_ACK, 0, 0);
+	tcp_timer_set(st, tcb, SN_T_KEEP, st->now + KEEPINTVL_US);
+	return 0;
+}
+
+/* Returns 1 when the handler ended the connection (the TCB is gone). */
+static int run_due(struct synack_stack *st, struct sn_tcb *tcb, enum sn_tcb_timer which)
+{
+	switch (which) {
+	case SN_T_REXMT:
+		return rexmt_fired(st, tcb);
+	case SN_T_PERSIST:
+		return persist_fired(st, tcb);
+	case SN_T_DELACK:
+		if (tcb->delack_segs || tcb->ack_now) {
+			st->ctr.delayed_acks++;
+			tcp_send_ack(st, tcb);
+		}
+		return 0;
+	case SN_T_KEEP:
+		return keep_fired(st, tcb);
+	case SN_T_FINWAIT2:
+		if (tcb->state != SYNACK_FIN_WAIT_2 || tcb->sock)
+			return 0;
+		tcp_close_tcb(st, tcb, 0, "FIN-WAIT-2 timeout");
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+void tcp_timer_fired(struct sn_timer *t, uint64_t now, void *ctx)
+{
+	struct synack_stack *st = ctx;
+	struct sn_tcb *tcb = sn_container_of(t, struct sn_tcb, timer);
+	(void)now;
+
+	for (int i = 0; i < SN_T_COUNT; i++) {
+		if (!tcb->deadline[i] || tcb->deadline[i] > st->now)
+			continue;
+		tcb->deadline[i] = 0;
+		if (run_due(st, tcb, (enum sn_tcb_timer)i))
+			return; /* the TCB is gone */
+	}
+	rearm(st, tcb);
+}
+
+void tcp_keepalive_reset(struct synack_stack *st, struct sn_tcb *tcb)
+{
+	tcb->probes = 0;
+	if (tcb->keepalive && tcp_state_synchronized(tcb->state))
+		tcp_timer_set(st, tcb, SN_T_KEEP, st->now + KEEPIDLE_US);
+}
