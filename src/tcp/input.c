@@ -231,17 +231,29 @@ static void trim_to_window(struct synack_stack *st, struct sn_tcb *tcb, struct s
 	}
 }
 
+/* The peer's SYN again while we are in SYN-RECEIVED. With ACK it is the
+ * SYN,ACK of a simultaneous open (RFC 9293 Figure 8, line 7): its SYN is old
+ * news, its ACK is not. Without, the peer did not get our SYN,ACK. */
+static int syn_received_dup_syn(struct synack_stack *st, struct sn_tcb *tcb, struct sn_tcp_seg *seg)
+{
+	if (seg->flags & SN_TCP_ACK) {
+		seg->seq++;
+		seg->flags &= (uint8_t)~SN_TCP_SYN;
+		return STEP_GO;
+	}
+	tcb->ack_now = 1;
+	tcp_output(st, tcb);
+	return STEP_DONE;
+}
+
 static int check_sequence(struct synack_stack *st, struct sn_tcb *tcb, struct sn_tcp_seg *seg)
 {
+	if (tcb->state == SYNACK_SYN_RECEIVED && (seg->flags & SN_TCP_SYN) && seg->seq == tcb->irs &&
+	    syn_received_dup_syn(st, tcb, seg) == STEP_DONE)
+		return STEP_DONE;
 	if (seq_acceptable(tcb, seg)) {
 		trim_to_window(st, tcb, seg);
 		return STEP_GO;
-	}
-	if (tcb->state == SYNACK_SYN_RECEIVED && (seg->flags & SN_TCP_SYN) && seg->seq == tcb->irs) {
-		/* the peer did not get our SYN,ACK: send it again */
-		tcb->ack_now = 1;
-		tcp_output(st, tcb);
-		return STEP_DONE;
 	}
 	drop(st, tcb, seg, (seg->flags & SN_TCP_RST) ? SYNACK_DROP_RST_SEQ : SYNACK_DROP_SEQ);
 	if (!(seg->flags & SN_TCP_RST)) {
