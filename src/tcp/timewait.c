@@ -148,7 +148,6 @@ int sn_tw_input(struct synack_stack *st, struct sn_tw *tw, const struct sn_tcp_s
 		tw_end(st, tw, "rcv SYN (new incarnation)");
 		return 1;
 	}
-	sn_count_drop(st, SYNACK_DROP_TIMEWAIT, seg, tw->raddr, tw->laddr);
 	if ((seg->flags & SN_TCP_FIN) && seg->seq + seg->len + 1 == tw->rcv_nxt) {
 		/* the peer's FIN again: our last ACK was lost. Re-ACK, restart 2MSL */
 		st->ctr.tw_fin_reacked++;
@@ -156,6 +155,7 @@ int sn_tw_input(struct synack_stack *st, struct sn_tw *tw, const struct sn_tcp_s
 		tw_ack(st, tw);
 		return 0;
 	}
+	sn_count_drop(st, SYNACK_DROP_TIMEWAIT, seg, tw->raddr, tw->laddr);
 	if (sn_tcp_seg_seqlen(seg) > 0)
 		tw_ack(st, tw); /* anything else that takes sequence space: ACK */
 	return 0;
