@@ -82,7 +82,8 @@ struct row {
 	int tap;                     /* SEG: the paired tap record, or -1 */
 	enum synack_state state;     /* STATE: the new state */
 	int listener;                /* STATE, USER: about the listening socket */
-	int from_app;                /* USER: written (or completed) by the demo itself */
+	const char *call;            /* USER: the call's name if the demo made it, else NULL */
+	int hidden;                  /* USER: a call that did nothing (-EAGAIN): not drawn */
 	char text[64];               /* STATE: cause; USER: the call; DROP: the reason */
 };
 
@@ -142,6 +143,7 @@ struct demo {
 	int finished, failed, nomem;
 	char fail_msg[160];
 	size_t mid_w;                /* drawing: width between the lifelines */
+	size_t in_call[2];           /* the row of the call each side is in, SIZE_MAX if none */
 };
 
 /* ---------------------------------------------------------------- colors */
@@ -170,10 +172,10 @@ static const char *state_color(enum synack_state s)
 	}
 }
 
-/* Prints s in color (when on), followed by pad spaces. */
+/* Prints s, in color when colors are on. */
 static void put(const struct demo *d, const char *color, const char *s)
 {
-	if (d->o.color && color && *color)
+	if (d->o.color && color && *color && *s)
 		printf("%s%s%s", color, s, C_RESET);
 	else
 		fputs(s, stdout);
@@ -345,7 +347,10 @@ static void on_state(struct demo *d, int side, const struct synack_trace_event *
 		return;
 	r->state = ev->new_state;
 	r->listener = ev->remote.port == 0;
-	copy_text(r->text, sizeof(r->text), ev->what);
+	/* The cause, unless it is the call just written above it. */
+	size_t call = d->in_call[side];
+	if (!(call != SIZE_MAX && ev->what && !strcmp(d->rows[call].call, ev->what)))
+		copy_text(r->text, sizeof(r->text), ev->what);
 	if (ev->new_state == SYNACK_TIME_WAIT) {
 		d->tw_enter[side] = ev->now;
 		if (d->tw_at == NONE) {
@@ -371,6 +376,9 @@ static void on_trace(void *ctx, const struct synack_trace_event *ev)
 		on_state(d, s->side, ev);
 		break;
 	case SYNACK_TRACE_USER:
+		if (d->in_call[s->side] != SIZE_MAX && ev->what &&
+		    !strcmp(d->rows[d->in_call[s->side]].call, ev->what))
+			break; /* the demo's own call, already in the diagram */
 		if ((r = new_row(d, ROW_USER, ev->now, s->side))) {
 			r->listener = ev->remote.port == 0 && ev->local.port == SERVER_PORT;
 			snprintf(r->text, sizeof(r->text), "%s()", ev->what ? ev->what : "?");
@@ -432,44 +440,54 @@ static const char *side_name(int side)
 }
 
 /*
- * Records the result of a call the demo made. If the stack traced the call
- * (a USER row of the same side, same instant, same name), the result is
- * added to that row; otherwise a row is added, so the diagram shows the
- * calls whether or not the engine traces them.
+ * A call the demo makes is written into the diagram as it starts (so it
+ * comes before the segments and state changes it causes) and completed with
+ * its result when it returns. While it runs, the stack's own USER trace
+ * event for the same call is absorbed into that row.
  */
-__attribute__((format(printf, 5, 6))) static void note_call(struct demo *d, int side,
-								  const char *name, int listener,
-								  const char *fmt, ...)
+static size_t call_begin(struct demo *d, int side, const char *name, int listener)
 {
-	char text[40], call[20];
-	va_list ap;
-	uint64_t now = synack_sim_now(d->sim);
-	struct row *r = NULL;
+	struct row *r = new_row(d, ROW_USER, synack_sim_now(d->sim), side);
 
-	snprintf(call, sizeof(call), "%s()", name);
-	for (size_t i = d->nrows; i-- > 0 && d->rows[i].now == now;) {
-		struct row *c = &d->rows[i];
-		if (c->kind == ROW_USER && c->side == side && !c->from_app && !strcmp(c->text, call)) {
-			r = c;
-			break;
-		}
-	}
-	if (!r && !(r = new_row(d, ROW_USER, now, side)))
+	if (!r)
+		return SIZE_MAX;
+	r->call = name;
+	r->listener = listener;
+	snprintf(r->text, sizeof(r->text), "%s()", name);
+	d->in_call[side] = d->nrows - 1;
+	return d->nrows - 1;
+}
+
+/* Adds the result (fmt NULL: none; "" hides a call that did nothing). */
+__attribute__((format(printf, 3, 4))) static void call_end(struct demo *d, size_t i,
+							     const char *fmt, ...)
+{
+	char result[40];
+	va_list ap;
+
+	if (i == SIZE_MAX)
+		return;
+	struct row *r = &d->rows[i];
+	d->in_call[r->side] = SIZE_MAX;
+	if (!fmt)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	vsnprintf(result, sizeof(result), fmt, ap);
 	va_end(ap);
-	snprintf(r->text, sizeof(r->text), "%s%s%s", call, *text ? " " : "", text);
-	r->from_app = 1;
-	r->listener = listener;
+	if (!*result) {
+		r->hidden = 1;
+		return;
+	}
+	snprintf(r->text, sizeof(r->text), "%s() %s", r->call, result);
 }
 
 static void do_close(struct demo *d, int side)
 {
 	struct peer *p = &d->p[side];
-
+	size_t call = call_begin(d, side, "close", 0);
 	int err = synack_sock_close(p->st, p->sock);
-	note_call(d, side, "close", 0, "%s", "");
+
+	call_end(d, call, NULL);
 	if (err)
 		fail(d, "%s: close: %s", side_name(side), strerror(-err));
 	p->sock = -1;
@@ -483,15 +501,40 @@ static void send_some(struct demo *d, int side)
 
 	if (p->out_done == p->out_len)
 		return;
+	size_t call = call_begin(d, side, "send", 0);
 	ssize_t n = synack_sock_send(p->st, p->sock, p->out + p->out_done, p->out_len - p->out_done);
-	if (n == -EAGAIN)
+	if (n == -EAGAIN) {
+		call_end(d, call, "%s", "");
 		return;
+	}
 	if (n < 0) {
+		call_end(d, call, "= %s", strerror((int)-n));
 		fail(d, "%s: send: %s", side_name(side), strerror((int)-n));
 		return;
 	}
 	p->out_done += (size_t)n;
-	note_call(d, side, "send", 0, "= %zd bytes", n);
+	call_end(d, call, "= %zd bytes", n);
+}
+
+/* One recv; returns its result. */
+static ssize_t recv_once(struct demo *d, int side)
+{
+	struct peer *p = &d->p[side];
+	char buf[64];
+	size_t call = call_begin(d, side, "recv", 0);
+	ssize_t n = synack_sock_recv(p->st, p->sock, buf, sizeof(buf));
+
+	if (n == -EAGAIN)
+		call_end(d, call, "%s", "");
+	else if (n < 0)
+		call_end(d, call, "= %s", strerror((int)-n));
+	else if (n == 0)
+		call_end(d, call, "= 0, end of stream");
+	else
+		call_end(d, call, "= %zd bytes", n);
+	if (n > 0 && p->in_len + (size_t)n <= p->in_want)
+		memcpy(p->in + p->in_len, buf, (size_t)n);
+	return n;
 }
 
 /* Reads while the socket says there is something to read. */
@@ -500,8 +543,7 @@ static void read_some(struct demo *d, int side)
 	struct peer *p = &d->p[side];
 
 	while (!p->eof && (synack_sock_events(p->st, p->sock) & SYNACK_EV_IN)) {
-		char buf[64];
-		ssize_t n = synack_sock_recv(p->st, p->sock, buf, sizeof(buf));
+		ssize_t n = recv_once(d, side);
 		if (n == -EAGAIN)
 			return;
 		if (n < 0) {
@@ -510,16 +552,13 @@ static void read_some(struct demo *d, int side)
 		}
 		if (n == 0) {
 			p->eof = 1;
-			note_call(d, side, "recv", 0, "= 0, end of stream");
 			return;
 		}
 		if (p->in_len + (size_t)n > p->in_want) {
 			fail(d, "%s: received more than the other side sent", side_name(side));
 			return;
 		}
-		memcpy(p->in + p->in_len, buf, (size_t)n);
 		p->in_len += (size_t)n;
-		note_call(d, side, "recv", 0, "= %zd bytes", n);
 	}
 }
 
@@ -554,19 +593,25 @@ static void server_open(struct demo *d)
 
 	if (!(synack_sock_events(p->st, p->lsock) & SYNACK_EV_IN))
 		return;
+	size_t call = call_begin(d, SERVER, "accept", 1);
 	int s = synack_sock_accept(p->st, p->lsock, &peer);
-	if (s == -EAGAIN)
+	if (s == -EAGAIN) {
+		call_end(d, call, "%s", "");
 		return;
+	}
 	if (s < 0) {
+		call_end(d, call, "= %s", strerror(-s));
 		fail(d, "server: accept: %s", strerror(-s));
 		return;
 	}
 	char ep[32];
-	note_call(d, SERVER, "accept", 1, "from %s", synack_endpoint_str(&peer, ep, sizeof(ep)));
+	call_end(d, call, "from %s", synack_endpoint_str(&peer, ep, sizeof(ep)));
 	p->sock = s;
 	p->phase = PH_EXCHANGE;
+	/* A one-shot server: it stops listening once it has its connection. */
+	call = call_begin(d, SERVER, "close", 1);
 	synack_sock_close(p->st, p->lsock);
-	note_call(d, SERVER, "close", 1, "listener");
+	call_end(d, call, "the listener");
 	p->lsock = -1;
 }
 
@@ -775,6 +820,7 @@ static int setup(struct demo *d)
 	d->addr[SERVER] = 0x0a000002;
 	d->tw_at = NONE;
 	for (int side = CLIENT; side <= SERVER; side++) {
+		d->in_call[side] = SIZE_MAX;
 		d->tw_enter[side] = d->tw_leave[side] = NONE;
 		d->p[side].sock = d->p[side].lsock = -1;
 	}
@@ -801,17 +847,22 @@ static int open_sockets(struct demo *d)
 
 	if ((s->lsock = synack_sock_open(s->st)) < 0)
 		return s->lsock;
-	if ((err = synack_sock_bind(s->st, s->lsock, &any80)) || (err = synack_sock_listen(s->st, s->lsock, 8)))
+	if ((err = synack_sock_bind(s->st, s->lsock, &any80)))
 		return err;
-	note_call(d, SERVER, "listen", 1, "port %d", SERVER_PORT);
+	size_t call = call_begin(d, SERVER, "listen", 1);
+	err = synack_sock_listen(s->st, s->lsock, 8);
+	call_end(d, call, "on port %d", SERVER_PORT);
+	if (err)
+		return err;
 	if ((c->sock = synack_sock_open(c->st)) < 0)
 		return c->sock;
+	call = call_begin(d, CLIENT, "connect", 0);
 	err = synack_sock_connect(c->st, c->sock, &srv);
+	call_end(d, call, "to 10.0.0.2:%d", SERVER_PORT);
 	if (err != -EINPROGRESS && err != 0)
 		return err;
 	if (synack_sock_local(c->st, c->sock, &local) == 0)
 		c->port = local.port;
-	note_call(d, CLIENT, "connect", 0, "to 10.0.0.2:%d", SERVER_PORT);
 	return 0;
 }
 
@@ -910,8 +961,11 @@ static void line(const struct demo *d, const char *left, const char *lcolor, con
 	put(d, mcolor, mid);
 	if (!mid_right)
 		spaces(d->mid_w - ml);
-	fputs("| ", stdout);
-	put(d, rcolor, right);
+	putchar('|');
+	if (*right) {
+		putchar(' ');
+		put(d, rcolor, right);
+	}
 	putchar('\n');
 }
 
@@ -1039,9 +1093,14 @@ static void draw_diagram(struct demo *d)
 {
 	size_arrows(d);
 	draw_header(d);
+	uint64_t last = 0;
+
 	for (size_t i = 0; i < d->nrows; i++) {
-		if (i > 0 && d->rows[i].now - d->rows[i - 1].now >= US_PER_SEC)
-			draw_gap(d, d->rows[i - 1].now, d->rows[i].now);
+		if (d->rows[i].hidden)
+			continue;
+		if (d->rows[i].now - last >= US_PER_SEC)
+			draw_gap(d, last, d->rows[i].now);
+		last = d->rows[i].now;
 		draw_row(d, &d->rows[i]);
 	}
 }
@@ -1053,6 +1112,8 @@ static void draw_tables(const struct demo *d)
 	putchar('\n');
 	put(d, C_BOLD, "Connection tables (like `ss -tan -o`) during and after TIME-WAIT");
 	putchar('\n');
+	if (d->nsnaps == 0)
+		printf("  (none: neither side reached TIME-WAIT)\n");
 	for (int i = 0; i < d->nsnaps; i++) {
 		snprintf(title, sizeof(title), "at %.3fms, %s:", (double)d->snaps[i].now / 1000.0,
 			 d->snaps[i].title);
@@ -1065,47 +1126,46 @@ static void draw_tables(const struct demo *d)
 static void draw_side_summary(const struct demo *d, int side)
 {
 	struct synack_counters c;
-	uint64_t lost = 0, wire = 0;
+	uint64_t lost = 0;
 
 	synack_stack_counters(d->p[side].st, &c);
 	for (size_t i = 0; i < d->ntaps; i++)
 		lost += d->taps[i].side == side && d->taps[i].lost;
-	for (size_t i = 0; i < d->nrows; i++)
-		if (d->rows[i].kind == ROW_SEG && d->rows[i].side == side)
-			wire += d->rows[i].seg.len;
-	printf("  %s: sent %zu bytes of data, %llu segments (%llu retransmitted, %llu lost on the link),"
-	       " %llu payload bytes on the wire\n",
-	       side_name(side), d->p[side].out_done, (unsigned long long)c.segs_out,
-	       (unsigned long long)c.retrans_segs, (unsigned long long)lost, (unsigned long long)wire);
+	printf("  %-11s %llu segments sent, %llu of them retransmissions; %llu lost on the link\n",
+	       side == CLIENT ? "client:" : "server:", (unsigned long long)c.segs_out,
+	       (unsigned long long)c.retrans_segs, (unsigned long long)lost);
 }
 
 static void draw_timewait(const struct demo *d, int side)
 {
-	if (d->tw_enter[side] == NONE) {
-		printf("  %s: never in TIME-WAIT (it did not close first)\n", side_name(side));
+	const char *label = side == CLIENT ? "TIME-WAIT:" : "";
+	uint64_t in = d->tw_enter[side], out = d->tw_leave[side], twice_msl = 2ull * d->o.msl_us;
+
+	printf("  %-11s %s ", label, side_name(side));
+	if (in == NONE) {
+		printf("never\n");
 		return;
 	}
-	if (d->tw_leave[side] == NONE) {
-		printf("  %s: entered TIME-WAIT at %.3fms and has not left it\n", side_name(side),
-		       (double)d->tw_enter[side] / 1000.0);
+	if (out == NONE) {
+		printf("entered at %.3fms and has not left it\n", (double)in / 1000.0);
 		return;
 	}
-	printf("  %s: TIME-WAIT from %.3fms to %.3fms: %.3f s (2*MSL = %g s)\n", side_name(side),
-	       (double)d->tw_enter[side] / 1000.0, (double)d->tw_leave[side] / 1000.0,
-	       (double)(d->tw_leave[side] - d->tw_enter[side]) / US_PER_SEC, 2 * d->o.msl_us / 1e6);
+	printf("from %.3fms to %.3fms = %.3f s (2*MSL = %g s%s)\n", (double)in / 1000.0,
+	       (double)out / 1000.0, (double)(out - in) / US_PER_SEC, twice_msl / 1e6,
+	       out - in > twice_msl ? ", restarted by a retransmitted FIN" : "");
 }
 
 static void draw_summary(const struct demo *d)
 {
 	printf("\n");
 	put(d, C_BOLD, "Summary");
-	printf("\n  client -> server: %zu bytes (the request), server -> client: %zu bytes (the reply)\n",
-	       d->p[SERVER].in_len, d->p[CLIENT].in_len);
+	printf("\n  %-11s client -> server %zu (the request), server -> client %zu (the reply)\n",
+	       "bytes:", d->p[SERVER].in_len, d->p[CLIENT].in_len);
 	draw_side_summary(d, CLIENT);
 	draw_side_summary(d, SERVER);
 	draw_timewait(d, CLIENT);
 	draw_timewait(d, SERVER);
-	printf("  virtual time: %.3f s\n", (double)synack_sim_now(d->sim) / US_PER_SEC);
+	printf("  %-11s %.3f s of virtual time\n", "time:", (double)synack_sim_now(d->sim) / US_PER_SEC);
 }
 
 /* ---------------------------------------------------------------- options */
@@ -1287,7 +1347,7 @@ static int parse_args(int argc, char **argv, struct demo_opts *o)
 		}
 		snprintf(name, sizeof(name), "%.*s", eq ? (int)(eq - a) : (int)strlen(a), a);
 		if (!is_valued(name))
-			return bad_usage("unknown option '%s'", a);
+			return bad_usage(a[0] == '-' ? "unknown option '%s'" : "unexpected argument '%s'", a);
 		if (eq)
 			val = eq + 1;
 		else if (i + 1 < argc)
