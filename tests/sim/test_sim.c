@@ -494,7 +494,7 @@ TEST(both_sides_recover_after_lost_acks)
 		fprintf(stderr, "not recovered after 60 s: %llu datagrams sent\n", (unsigned long long)s.sent);
 		net_dump(&n);
 	}
+	synack_sim_destroy(n.sim);
 	CHECK(done);
 	CHECK(s.sent < 500);
-	synack_sim_destroy(n.sim);
 }
