@@ -141,7 +141,7 @@ struct demo {
 	struct snapshot snaps[3];
 	int nsnaps;
 	int finished, failed, nomem;
-	char fail_msg[160];
+	char fail_msg[256];
 	size_t mid_w;                /* drawing: width between the lifelines */
 	size_t in_call[2];           /* the row of the call each side is in, SIZE_MAX if none */
 };
@@ -866,6 +866,31 @@ static int open_sockets(struct demo *d)
 	return 0;
 }
 
+static int first_state(void *ctx, const struct synack_conn_info *ci)
+{
+	*(enum synack_state *)ctx = ci->state;
+	return 1;
+}
+
+/* "the request and reply were exchanged; client in TIME-WAIT, server in LAST-ACK" */
+static void fail_unfinished(struct demo *d, uint64_t limit)
+{
+	char where[2][40];
+
+	for (int side = CLIENT; side <= SERVER; side++) {
+		enum synack_state st = SYNACK_NSTATES;
+		synack_stack_foreach_conn(d->p[side].st, first_state, &st);
+		snprintf(where[side], sizeof(where[side]), "%s %s%s", side_name(side),
+			 st == SYNACK_NSTATES ? "" : "in ", st == SYNACK_NSTATES ? "CLOSED" : synack_state_name(st));
+	}
+	int exchanged = d->p[CLIENT].in_len == d->p[CLIENT].in_want &&
+			d->p[SERVER].in_len == d->p[SERVER].in_want;
+	fail(d, "not finished within %.0f s of virtual time (10 minutes plus 2*MSL): %s; %s, %s",
+	     (double)limit / US_PER_SEC,
+	     exchanged ? "the request and the reply were exchanged" : "the exchange did not complete",
+	     where[CLIENT], where[SERVER]);
+}
+
 /* Runs until both sides are CLOSED, taking the tables on the way. 0, or -1
  * if the run failed or ran out of virtual time. */
 static int run(struct demo *d)
@@ -890,8 +915,7 @@ static int run(struct demo *d)
 			return 0;
 		}
 		if (synack_sim_now(d->sim) >= limit) {
-			fail(d, "the exchange did not complete within %.0f s of virtual time",
-			     (double)limit / US_PER_SEC);
+			fail_unfinished(d, limit);
 			return -1;
 		}
 	}
