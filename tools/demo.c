@@ -801,6 +801,7 @@ static int setup_host(struct demo *d, int side)
 	struct synack_config cfg;
 
 	synack_config_default(&cfg);
+	cfg.seed = 0; /* drawn from the simulator's seed: --seed changes ISNs and ports too */
 	cfg.addr = d->addr[side];
 	cfg.msl_us = d->o.msl_us;
 	int err = synack_sim_add_host(d->sim, &cfg, &d->p[side].st);

@@ -45,6 +45,7 @@ static int net_open(struct net *n, uint64_t seed, const struct synack_impair_par
 	if (a_to_b && (err = synack_sim_set_link(n->sim, A_ADDR, B_ADDR, a_to_b)))
 		return err;
 	synack_config_default(&cfg);
+	cfg.seed = 0; /* each host's seed comes from the simulator's */
 	cfg.msl_us = MSL_US;
 	cfg.addr = A_ADDR;
 	if ((err = synack_sim_add_host(n->sim, &cfg, &n->a)))

@@ -341,6 +341,7 @@ static int setup(struct run *r)
 	if (v && *v == '1')
 		synack_sim_set_tap(r->sim, verbose_tap, NULL);
 	synack_config_default(&cfg);
+	cfg.seed = 0; /* each host's seed comes from the simulator's */
 	cfg.msl_us = MSL_US;
 	cfg.addr = C_ADDR;
 	if ((err = synack_sim_add_host(r->sim, &cfg, &r->s[0].st)))
