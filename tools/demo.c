@@ -136,6 +136,7 @@ struct demo {
 	uint32_t iss[2];
 	int have_iss[2];
 	uint64_t tw_at;              /* the first entry into TIME-WAIT, or NONE */
+	int tw_side;                 /* the side that entered it */
 	uint64_t tw_enter[2], tw_leave[2];
 	int snap_due;                /* a table is wanted at the current instant */
 	struct snapshot snaps[3];
@@ -355,6 +356,7 @@ static void on_state(struct demo *d, int side, const struct synack_trace_event *
 		d->tw_enter[side] = ev->now;
 		if (d->tw_at == NONE) {
 			d->tw_at = ev->now;
+			d->tw_side = side;
 			d->snap_due = 1;
 		}
 	}
@@ -906,8 +908,11 @@ static int run(struct demo *d)
 		if (d->failed || d->nomem)
 			return -1;
 		if (d->snap_due) {
+			char title[64];
 			d->snap_due = 0;
-			take_snapshot(d, "right after the first side entered TIME-WAIT");
+			snprintf(title, sizeof(title), "right after the %s entered TIME-WAIT",
+				 side_name(d->tw_side));
+			take_snapshot(d, title);
 		} else if (d->nsnaps == 1 && synack_sim_now(d->sim) == until && until != limit) {
 			take_snapshot(d, "halfway through 2*MSL");
 		}
