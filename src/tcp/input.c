@@ -201,7 +201,11 @@ static int seq_acceptable(const struct sn_tcb *tcb, const struct sn_tcp_seg *seg
 		return seg->seq == lo;
 	if (len == 0)
 		return seq_in(seg->seq, lo, hi);
-	return seq_in(seg->seq, lo, hi) || seq_in(seg->seq + len - 1, lo, hi);
+	/* The RFC's two tests miss a segment that starts before the window
+	 * and ends past it; its middle is new data, so accept and trim it
+	 * ("only the new parts are processed"), as BSD and Linux do. */
+	return seq_in(seg->seq, lo, hi) || seq_in(seg->seq + len - 1, lo, hi) ||
+	       (seq_lt(seg->seq, lo) && seq_geq(seg->seq + len - 1, hi));
 }
 
 /* Cut the segment down to the receive window: bytes before RCV.NXT were
