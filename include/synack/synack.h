@@ -96,7 +96,9 @@ const char *synack_drop_name(enum synack_drop d);
 /* ---------------------------------------------------------------- config */
 
 struct synack_config {
-	uint64_t seed;            /* RNG seed: ISN secret, ephemeral ports */
+	uint64_t seed;            /* RNG seed: ISN secret, hash keys, ephemeral ports. The core
+	                           * never reads entropy: drivers pass a random one in production
+	                           * (the simulator draws one from its own seed when 0) */
 	uint32_t addr;            /* this stack's IPv4 address */
 	uint16_t mtu;             /* link MTU; our MSS = mtu - 40 (MUST-67) */
 	uint16_t port_lo, port_hi;/* ephemeral port range (ip_local_port_range) */

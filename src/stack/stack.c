@@ -18,7 +18,7 @@
 void synack_config_default(struct synack_config *cfg)
 {
 	*cfg = (struct synack_config){
-		.seed = 1,
+		.seed = 0,
 		.addr = 0,
 		.mtu = 1500,
 		.port_lo = 32768, /* Linux's ip_local_port_range */
@@ -105,6 +105,9 @@ void synack_stack_destroy(synack_stack *st)
 	if (st->tw.hash)
 		sn_tw_destroy(st);
 	sn_demux_free(st);
+	/* unread bytes a socket kept after its connection ended (sn_sock_tcb_gone) */
+	for (uint32_t i = 0; st->socks && i < st->cfg.max_sockets; i++)
+		sn_ring_free(&st->socks[i].rest);
 	free(st->socks);
 	free(st);
 }

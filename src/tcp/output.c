@@ -110,9 +110,12 @@ void tcp_emit(struct synack_stack *st, struct sn_tcb *tcb, uint32_t seq, uint8_t
 	}
 }
 
+/* A pure ACK carries SND.MAX, not SND.NXT: after a timeout SND.NXT moves
+ * back to resend, and an ACK numbered below what the peer already has is
+ * unacceptable to it (§3.10.7.4): two such peers would trade ACKs forever. */
 void tcp_send_ack(struct synack_stack *st, struct sn_tcb *tcb)
 {
-	tcp_emit(st, tcb, tcb->snd_nxt, SN_TCP_ACK, 0, 0);
+	tcp_emit(st, tcb, tcb->snd_max, SN_TCP_ACK, 0, 0);
 }
 
 void tcp_send_rst(struct synack_stack *st, struct sn_tcb *tcb)

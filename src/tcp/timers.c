@@ -96,6 +96,19 @@ static int retries_exhausted(struct synack_stack *st, struct sn_tcb *tcb)
 	return tcb->nretrans > limit;
 }
 
+/* The next expiry: one (backed-off) RTO from now, but no later than the
+ * user timeout, so that the connection ends when the user timeout says and
+ * not up to a doubled RTO later (Linux: tcp_clamp_rto_to_user_timeout). */
+static uint64_t rexmt_deadline(struct synack_stack *st, const struct sn_tcb *tcb)
+{
+	uint64_t at = st->now + tcp_rto_current(st, tcb);
+	uint32_t ut = user_timeout(st, tcb);
+
+	if (ut && tcb->first_rexmt_at + ut < at)
+		at = tcb->first_rexmt_at + ut;
+	return at;
+}
+
 static int rexmt_fired(struct synack_stack *st, struct sn_tcb *tcb)
 {
 	if (tcb->snd_max == tcb->snd_una)
@@ -115,7 +128,7 @@ static int rexmt_fired(struct synack_stack *st, struct sn_tcb *tcb)
 	tcb->timing = 0;            /* Karn: no sample from a retransmitted segment */
 	tcb->snd_nxt = tcb->snd_una; /* go back N */
 	tcp_output(st, tcb);
-	tcp_timer_set(st, tcb, SN_T_REXMT, st->now + tcp_rto_current(st, tcb));
+	tcp_timer_set(st, tcb, SN_T_REXMT, rexmt_deadline(st, tcb));
 	return 0;
 }
 
@@ -156,8 +169,8 @@ static int keep_fired(struct synack_stack *st, struct sn_tcb *tcb)
 		return 1;
 	}
 	tcb->probes++;
-	/* MUST-29 permits a probe with no data: SEG.SEQ = SND.NXT - 1 draws an ACK. */
-	tcp_emit(st, tcb, tcb->snd_nxt - 1, SN_TCP_ACK, 0, 0);
+	/* MUST-29 permits a probe with no data: SEG.SEQ = SND.NXT - 1 (here SND.MAX - 1) draws an ACK. */
+	tcp_emit(st, tcb, tcb->snd_max - 1, SN_TCP_ACK, 0, 0);
 	tcp_timer_set(st, tcb, SN_T_KEEP, st->now + KEEPINTVL_US);
 	return 0;
 }
