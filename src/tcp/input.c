@@ -56,8 +56,9 @@ static void update_window(struct sn_tcb *tcb, const struct sn_tcp_seg *seg)
 
 /* ---------------------------------------------------------- LISTEN */
 
+/* iss_min: NULL, or the lowest ISN allowed (a reopened TIME-WAIT, MAY-2). */
 static struct sn_tcb *spawn_child(struct synack_stack *st, struct sn_tcb *lis, uint32_t src,
-				  const struct sn_tcp_seg *seg)
+				  const struct sn_tcp_seg *seg, const uint32_t *iss_min)
 {
 	struct sn_sock *ls = lis->sock;
 	struct sn_tcb *c = tcb_alloc(st, ls ? ls->sndbuf : st->cfg.sndbuf,
@@ -77,6 +78,8 @@ static struct sn_tcb *spawn_child(struct synack_stack *st, struct sn_tcb *lis, u
 	c->rcv_nxt = seg->seq + 1;
 	c->rcv_adv = c->rcv_nxt;
 	c->iss = tcp_isn(st, &c->local, &c->remote);
+	if (iss_min && seq_lt(c->iss, *iss_min))
+		c->iss = *iss_min;
 	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
 	c->snd_wnd = seg->wnd;
 	c->max_snd_wnd = seg->wnd;
@@ -91,7 +94,7 @@ static struct sn_tcb *spawn_child(struct synack_stack *st, struct sn_tcb *lis, u
 }
 
 static void listen_input(struct synack_stack *st, struct sn_tcb *lis, uint32_t src, uint32_t dst,
-			 const struct sn_tcp_seg *seg)
+			 const struct sn_tcp_seg *seg, const uint32_t *iss_min)
 {
 	if (seg->flags & SN_TCP_RST) { /* first: an RST is ignored */
 		sn_count_drop(st, SYNACK_DROP_LISTEN_OTHER, seg, src, dst);
@@ -112,7 +115,7 @@ static void listen_input(struct synack_stack *st, struct sn_tcb *lis, uint32_t s
 	}
 	/* third: a SYN. Data or FIN riding on it is not queued: the peer will
 	 * send it again once we have acknowledged only the SYN. */
-	struct sn_tcb *c = spawn_child(st, lis, src, seg);
+	struct sn_tcb *c = spawn_child(st, lis, src, seg, iss_min);
 	if (!c) {
 		sn_count_drop(st, SYNACK_DROP_NO_MEMORY, seg, src, dst);
 		return;
@@ -552,12 +555,14 @@ void tcp_input(struct synack_stack *st, uint32_t src, uint32_t dst, struct sn_tc
 		conn_input(st, tcb, seg);
 		return;
 	}
-	struct sn_tw *tw = sn_tw_lookup(st, dst, seg->dport, src, seg->sport);
-	if (tw && !sn_tw_input(st, tw, seg))
-		return;
 	struct sn_tcb *lis = sn_listener_lookup(st, dst, seg->dport);
+	struct sn_tw *tw = sn_tw_lookup(st, dst, seg->dport, src, seg->sport);
+	uint32_t iss_min = 0;
+	int reopen = tw != NULL; /* tw is freed when it yields to the listener */
+	if (tw && !sn_tw_input(st, tw, seg, lis != NULL, &iss_min))
+		return;
 	if (lis) {
-		listen_input(st, lis, src, dst, seg);
+		listen_input(st, lis, src, dst, seg, reopen ? &iss_min : NULL);
 		return;
 	}
 	/* CLOSED (§3.10.7.1): a reset for anything but a reset */

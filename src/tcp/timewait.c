@@ -127,7 +127,8 @@ static void tw_ack(struct synack_stack *st, struct sn_tw *tw)
 }
 
 /* SEGMENT ARRIVES in TIME-WAIT (§3.10.7.4 with MUST-13). */
-int sn_tw_input(struct synack_stack *st, struct sn_tw *tw, const struct sn_tcp_seg *seg)
+int sn_tw_input(struct synack_stack *st, struct sn_tw *tw, const struct sn_tcp_seg *seg,
+		int can_reopen, uint32_t *iss_min)
 {
 	uint32_t wnd = tw->rcv_wnd ? tw->rcv_wnd : 1;
 
@@ -142,9 +143,12 @@ int sn_tw_input(struct synack_stack *st, struct sn_tw *tw, const struct sn_tcp_s
 		}
 		return 0;
 	}
-	if ((seg->flags & SN_TCP_SYN) && !(seg->flags & SN_TCP_ACK) && seq_gt(seg->seq, tw->rcv_nxt)) {
-		/* a new incarnation whose ISN lies beyond the old stream
-		 * (RFC 1122 4.2.2.13, RFC 6191 without timestamps) */
+	if (can_reopen && (seg->flags & SN_TCP_SYN) && !(seg->flags & SN_TCP_ACK) &&
+	    seq_gt(seg->seq, tw->rcv_nxt)) {
+		/* a new incarnation whose ISN lies beyond the old stream (MAY-2,
+		 * RFC 6191 without timestamps). Ours must lie beyond everything
+		 * the old one sent (MAY-2 condition 1); Linux adds a window. */
+		*iss_min = tw->snd_nxt + 65535 + 2;
 		tw_end(st, tw, "rcv SYN (new incarnation)");
 		return 1;
 	}

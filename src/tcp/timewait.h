@@ -50,10 +50,12 @@ struct sn_tw *sn_tw_insert(struct synack_stack *st, const struct synack_endpoint
 			   uint32_t rcv_nxt, uint32_t rcv_wnd);
 /* End the entry now (TIME-WAIT -> CLOSED), with why for the trace. */
 void sn_tw_kill(struct synack_stack *st, struct sn_tw *tw, const char *why);
-/* SEGMENT ARRIVES in TIME-WAIT. Returns 1 if the entry was removed and the
- * segment should be offered to a listener (a new SYN, RFC 9293 §3.10.7.4 /
- * RFC 6191), else 0 (handled). */
-int sn_tw_input(struct synack_stack *st, struct sn_tw *tw, const struct sn_tcp_seg *seg);
+/* SEGMENT ARRIVES in TIME-WAIT. can_reopen: a listener would take a new
+ * connection on this port. Returns 1 if the entry was removed and the
+ * segment should go to that listener (a new SYN, MAY-2 / RFC 6191), with
+ * *iss_min the lowest ISN the new incarnation may use; else 0 (handled). */
+int sn_tw_input(struct synack_stack *st, struct sn_tw *tw, const struct sn_tcp_seg *seg,
+		int can_reopen, uint32_t *iss_min);
 /* Visit entries for the connection table; stop when fn returns non-zero. */
 int sn_tw_foreach(struct synack_stack *st, int (*fn)(void *ctx, const struct synack_conn_info *ci),
 		  void *ctx);
