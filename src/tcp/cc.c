@@ -37,6 +37,8 @@ void tcp_cc_on_ack(struct sn_tcb *tcb, uint32_t acked)
 	 * stays meaningful as sequence numbers wrap. */
 	if (seq_lt(tcb->recover, tcb->snd_una - 1))
 		tcb->recover = tcb->snd_una - 1;
+	if (acked == 0)
+		return; /* only our SYN or FIN: no data, no growth */
 	if (tcb->cwnd < tcb->ssthresh) {
 		/* slow start, (3.2) with L = 1 SMSS (RFC 3465 ABC) */
 		tcb->cwnd += acked < mss ? acked : mss;
@@ -89,9 +91,10 @@ int tcp_cc_on_dupack(struct sn_tcb *tcb)
 int tcp_cc_recovery_ack(struct sn_tcb *tcb, uint32_t ack, uint32_t acked)
 {
 	if (seq_geq(ack, tcb->recover)) {
-		/* full ACK: deflate and leave recovery (RFC 6582 §3.2 step 3) */
+		/* full ACK: deflate and leave recovery (RFC 6582 §3.2 step 3,
+		 * option 1: min(ssthresh, max(FlightSize, SMSS) + SMSS)) */
 		uint32_t flight = tcp_flight_size(tcb);
-		uint32_t a = flight + tcb->snd_mss;
+		uint32_t a = (flight > tcb->snd_mss ? flight : tcb->snd_mss) + tcb->snd_mss;
 		tcb->cwnd = tcb->ssthresh < a ? tcb->ssthresh : a;
 		tcb->in_recovery = 0;
 		tcb->dupacks = 0;

@@ -339,7 +339,8 @@ static int syn_received_ack(struct synack_stack *st, struct sn_tcb *tcb, const s
 	return STEP_GO;
 }
 
-static void ack_new_data(struct synack_stack *st, struct sn_tcb *tcb, uint32_t ack)
+/* Returns the bytes of data acknowledged (not counting our SYN or FIN). */
+static uint32_t ack_new_data(struct synack_stack *st, struct sn_tcb *tcb, uint32_t ack)
 {
 	uint32_t acked = ack - tcb->snd_una;
 	uint32_t data = sn_ring_len(&tcb->sndbuf);
@@ -367,6 +368,7 @@ static void ack_new_data(struct synack_stack *st, struct sn_tcb *tcb, uint32_t a
 	tcb->first_rexmt_at = 0;
 	tcb->probes = 0;
 	tcp_timer_clear(st, tcb, SN_T_REXMT); /* RFC 6298 (5.3): restart on new data */
+	return acked;
 }
 
 static void retransmit_head(struct synack_stack *st, struct sn_tcb *tcb)
@@ -384,13 +386,16 @@ static void retransmit_head(struct synack_stack *st, struct sn_tcb *tcb)
 	tcp_emit(st, tcb, tcb->snd_una, flags, len, 1);
 }
 
-static void process_ack_cc(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg)
+/* old_wnd: SND.WND before this segment's window update. */
+static void process_ack_cc(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg,
+			   uint32_t old_wnd)
 {
 	uint32_t ack = seg->ack;
 
 	if (seq_lt(tcb->snd_una, ack)) {
-		uint32_t acked = ack - tcb->snd_una;
-		ack_new_data(st, tcb, ack);
+		/* cwnd grows by data acknowledged: the ACK of our SYN is
+		 * not new data (RFC 5681 (3.1): cwnd starts at IW) */
+		uint32_t acked = ack_new_data(st, tcb, ack);
 		if (tcb->in_recovery) {
 			if (tcp_cc_recovery_ack(tcb, ack, acked))
 				retransmit_head(st, tcb);
@@ -400,9 +405,10 @@ static void process_ack_cc(struct synack_stack *st, struct sn_tcb *tcb, const st
 		return;
 	}
 	/* RFC 5681 §2: a duplicate ACK carries no data, does not move the
-	 * window, and arrives while data is outstanding. */
+	 * window (compared with the window before this segment's update),
+	 * and arrives while data is outstanding. */
 	if (ack == tcb->snd_una && seg->len == 0 && !(seg->flags & (SN_TCP_SYN | SN_TCP_FIN)) &&
-	    seg->wnd == tcb->snd_wnd && tcb->snd_max != tcb->snd_una) {
+	    seg->wnd == old_wnd && tcb->snd_max != tcb->snd_una) {
 		if (tcp_cc_on_dupack(tcb)) {
 			st->ctr.fast_retrans++;
 			retransmit_head(st, tcb);
@@ -426,9 +432,10 @@ static int check_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct s
 		tcp_output(st, tcb);
 		return STEP_DONE;
 	}
+	uint32_t old_wnd = tcb->snd_wnd;
 	if (seq_leq(tcb->snd_una, seg->ack))
 		update_window(tcb, seg);
-	process_ack_cc(st, tcb, seg);
+	process_ack_cc(st, tcb, seg, old_wnd);
 	if (!tcb->fin_acked)
 		return STEP_GO;
 	switch (tcb->state) {
