@@ -459,6 +459,22 @@ static int check_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct s
 
 /* ---------------------------------------------------------- steps 7-8: text, FIN */
 
+/* SHLD-3 (§3.6): new data after the user's CLOSE has no reader; send RST to
+ * show it was lost and end the connection, as Linux and 4.4BSD do (reply to
+ * the segment: <SEQ=SEG.ACK><CTL=RST>). Old bytes were trimmed away in the
+ * first step, so any text left is new. */
+static int check_closed_reader(struct synack_stack *st, struct sn_tcb *tcb,
+			       const struct sn_tcp_seg *seg)
+{
+	if (seg->len == 0 || tcb->sock)
+		return STEP_GO;
+	if (tcb->state != SYNACK_FIN_WAIT_1 && tcb->state != SYNACK_FIN_WAIT_2)
+		return STEP_GO;
+	tcp_reply_rst(st, tcb->remote.addr, tcb->local.addr, seg);
+	tcp_close_tcb(st, tcb, 0, "data after close");
+	return STEP_DONE;
+}
+
 static int accepts_text(enum synack_state s)
 {
 	return s == SYNACK_ESTABLISHED || s == SYNACK_FIN_WAIT_1 || s == SYNACK_FIN_WAIT_2;
@@ -546,7 +562,7 @@ static void conn_input(struct synack_stack *st, struct sn_tcb *tcb, struct sn_tc
 		return;
 	}
 	if (check_sequence(st, tcb, seg) || check_rst(st, tcb, seg) || check_syn(st, tcb, seg) ||
-	    check_ack(st, tcb, seg))
+	    check_ack(st, tcb, seg) || check_closed_reader(st, tcb, seg))
 		return;
 	tcp_keepalive_reset(st, tcb);
 	process_text_and_fin(st, tcb, seg);
