@@ -447,9 +447,10 @@ TEST(linux_fin_timeout_spares_owned_fin_wait_2)
 	fx_free(&f);
 }
 
-/* §3.10.4 allows CLOSE to abort; like Linux (RFC 2525 §2.17), closing with
- * received data unread sends RST, not FIN: <SEQ=SND.NXT><ACK=RCV.NXT>. */
-TEST(rfc2525_2_17_close_with_unread_data_sends_rst)
+/* SHLD-3 (§3.6, RFC 2525 §2.17): closing with received data unread sends
+ * RST to show that data was lost, not FIN (Linux too):
+ * <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>. */
+TEST(shld3_close_with_unread_data_sends_rst)
 {
 	struct fx f;
 
@@ -474,7 +475,7 @@ TEST(rfc2525_2_17_close_with_unread_data_sends_rst)
 }
 
 /* The same in CLOSE-WAIT: data before the FIN left unread. */
-TEST(rfc2525_2_17_close_in_close_wait_with_unread_data_sends_rst)
+TEST(shld3_close_in_close_wait_with_unread_data_sends_rst)
 {
 	struct fx f;
 
@@ -491,6 +492,84 @@ TEST(rfc2525_2_17_close_in_close_wait_with_unread_data_sends_rst)
 	FX_EXPECT(&f, SN_TCP_RST | SN_TCP_ACK, I + 1, FX_P + 4);
 	FX_NOTHING(&f);
 	CHECK_EQ(fx_conn_state(&f), SYNACK_CLOSED);
+	fx_free(&f);
+}
+
+/* SHLD-3, second half: "or if new data is received after CLOSE is called,
+ * its TCP implementation SHOULD send a RST". Nobody will read it: the
+ * orphan in FIN-WAIT-2 answers new data with a reset (as Linux does, from
+ * the segment: <SEQ=SEG.ACK><CTL=RST>) and is gone. */
+TEST(shld3_data_after_close_in_fin_wait_2_draws_rst)
+{
+	struct fx f;
+
+	CHECK_EQ(fx_init(&f, NULL), 0);
+	int s = fx_passive_established(&f, FX_P);
+	CHECK(s >= 0);
+	uint32_t I = f.our_iss;
+
+	CHECK_EQ(synack_sock_close(f.st, s), 0);
+	FX_EXPECT(&f, SN_TCP_FIN | SN_TCP_ACK, I + 1, FX_P + 1);
+	fx_peer_ack(&f, FX_P + 1, I + 2);
+	CHECK_EQ(fx_conn_state(&f), SYNACK_FIN_WAIT_2);
+	fx_peer_data(&f, FX_P + 1, I + 2, "more");
+	FX_EXPECT(&f, SN_TCP_RST, I + 2, 0);
+	FX_NOTHING(&f);
+	CHECK_EQ(fx_conn_state(&f), SYNACK_CLOSED);
+	struct synack_counters c = fx_ctr(&f);
+	CHECK_EQ(c.transitions[SYNACK_FIN_WAIT_2][SYNACK_CLOSED], 1);
+	CHECK_EQ(c.tw_entered, 0);
+	fx_free(&f);
+}
+
+/* The same in FIN-WAIT-1, data that does not yet ACK our FIN. */
+TEST(shld3_data_after_close_in_fin_wait_1_draws_rst)
+{
+	struct fx f;
+
+	CHECK_EQ(fx_init(&f, NULL), 0);
+	int s = fx_passive_established(&f, FX_P);
+	CHECK(s >= 0);
+	uint32_t I = f.our_iss;
+
+	CHECK_EQ(synack_sock_close(f.st, s), 0);
+	FX_EXPECT(&f, SN_TCP_FIN | SN_TCP_ACK, I + 1, FX_P + 1);
+	fx_peer_data(&f, FX_P + 1, I + 1, "more");
+	FX_EXPECT(&f, SN_TCP_RST, I + 1, 0);
+	FX_NOTHING(&f);
+	CHECK_EQ(fx_conn_state(&f), SYNACK_CLOSED);
+	CHECK_EQ(fx_ctr(&f).transitions[SYNACK_FIN_WAIT_1][SYNACK_CLOSED], 1);
+	fx_free(&f);
+}
+
+/* Not new data: a retransmission of bytes already received before the
+ * close, or a bare FIN, is handled normally (ACK; FIN leads to TIME-WAIT). */
+TEST(shld3_old_data_or_fin_after_close_is_no_reset)
+{
+	struct fx f;
+
+	CHECK_EQ(fx_init(&f, NULL), 0);
+	int s = fx_passive_established(&f, FX_P);
+	CHECK(s >= 0);
+	uint32_t I = f.our_iss;
+	char buf[8];
+
+	fx_peer_data(&f, FX_P + 1, I + 1, "ab");
+	CHECK_EQ(synack_sock_recv(f.st, s, buf, sizeof(buf)), 2);
+	fx_flush(&f);
+	CHECK_EQ(synack_sock_close(f.st, s), 0);
+	FX_EXPECT(&f, SN_TCP_FIN | SN_TCP_ACK, I + 1, FX_P + 3);
+	fx_peer_ack(&f, FX_P + 3, I + 2);
+	CHECK_EQ(fx_conn_state(&f), SYNACK_FIN_WAIT_2);
+	fx_peer_data(&f, FX_P + 1, I + 2, "ab"); /* old: unacceptable, ACKed */
+	FX_EXPECT(&f, SN_TCP_ACK, I + 2, FX_P + 3);
+	CHECK_EQ(fx_conn_state(&f), SYNACK_FIN_WAIT_2);
+	fx_peer_data(&f, FX_P + 2, I + 2, "b"); /* old too, inside nothing new */
+	FX_EXPECT(&f, SN_TCP_ACK, I + 2, FX_P + 3);
+	CHECK_EQ(fx_conn_state(&f), SYNACK_FIN_WAIT_2);
+	fx_peer_fin(&f, FX_P + 3, I + 2);
+	FX_EXPECT(&f, SN_TCP_ACK, I + 2, FX_P + 4);
+	CHECK_EQ(fx_conn_state(&f), SYNACK_TIME_WAIT);
 	fx_free(&f);
 }
 
