@@ -62,6 +62,7 @@ struct fx_seg {
 	const void *data;
 	uint32_t len;
 	uint16_t mss;           /* MSS option if non-zero */
+	uint16_t urp;           /* urgent pointer (with SN_TCP_URG) */
 };
 
 static void fx_capture(void *ctx, const uint8_t *pkt, size_t len)
@@ -120,6 +121,7 @@ static inline size_t fx_build(const struct fx *f, const struct fx_seg *s, uint8_
 		.flags = s->flags,
 		.wnd = s->wnd,
 		.len = s->len,
+		.urp = s->urp,
 	};
 	if (s->mss) {
 		seg.opts.has_mss = 1;

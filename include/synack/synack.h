@@ -161,6 +161,7 @@ struct synack_endpoint {
 
 /* Readiness (synack_sock_events), poll(2)-like. */
 #define SYNACK_EV_IN 0x01    /* recv would not return -EAGAIN; accept has a connection */
+#define SYNACK_EV_PRI 0x02   /* urgent data not yet read (MUST-32) */
 #define SYNACK_EV_OUT 0x04   /* send would accept bytes */
 #define SYNACK_EV_ERR 0x08   /* a pending error (SO_ERROR) */
 #define SYNACK_EV_HUP 0x10   /* both directions closed, or reset */
@@ -176,6 +177,8 @@ enum synack_opt {
 	SYNACK_TCP_NODELAY,      /* 0/1: 1 turns Nagle off (MUST-17) */
 	SYNACK_TCP_USER_TIMEOUT, /* ms; 0: stack default */
 	SYNACK_TCP_MAXSEG,       /* get: effective send MSS */
+	SYNACK_IP_TTL,           /* 1..255, default 64 (MUST-49) */
+	SYNACK_IP_TOS,           /* 0..255: DSCP and ECN bits of outgoing datagrams (MUST-48) */
 };
 
 /* A new socket descriptor, or -EMFILE. */
@@ -195,6 +198,9 @@ int synack_sock_connect(synack_stack *st, int s, const struct synack_endpoint *r
 /* SEND: bytes queued (maybe fewer than len), or -EAGAIN (buffer full),
  * -ENOTCONN, -EPIPE (sending side shut down), -ECONNRESET, -ETIMEDOUT. */
 ssize_t synack_sock_send(synack_stack *st, int s, const void *buf, size_t len);
+/* SEND with the URGENT flag (RFC 9293 §3.8.5): like send, and the urgent
+ * pointer marks the end of these bytes. Urgent data is delivered in line. */
+ssize_t synack_sock_send_urgent(synack_stack *st, int s, const void *buf, size_t len);
 /* RECEIVE: bytes read, 0 at end of stream (the peer's FIN), -EAGAIN, -ENOTCONN,
  * -ECONNRESET, -ETIMEDOUT. */
 ssize_t synack_sock_recv(synack_stack *st, int s, void *buf, size_t len);
@@ -221,6 +227,7 @@ struct synack_tcp_info {
 	uint32_t retransmits;          /* consecutive timeouts of the current segment */
 	uint32_t total_retrans;
 	uint32_t send_queue, recv_queue; /* unacked+unsent bytes, unread bytes */
+	uint32_t urgent_pending;       /* unread bytes up to the urgent pointer (MUST-33) */
 };
 int synack_sock_info(synack_stack *st, int s, struct synack_tcp_info *info);
 int synack_sock_local(synack_stack *st, int s, struct synack_endpoint *ep);

@@ -31,6 +31,7 @@ int synack_sock_open(synack_stack *st)
 	*so = (struct sn_sock){
 		.in_use = 1,
 		.linger = -1,
+		.ttl = 64,
 		.sndbuf = st->cfg.sndbuf,
 		.rcvbuf = st->cfg.rcvbuf,
 		.next_free = -1,
@@ -129,6 +130,8 @@ int synack_sock_listen(synack_stack *st, int s, int backlog)
 	tcb->nodelay = so->nodelay;
 	tcb->keepalive = so->keepalive;
 	tcb->user_timeout_us = so->user_timeout_us;
+	tcb->ttl = so->ttl;
+	tcb->tos = so->tos;
 	tcb->sock = so;
 	so->tcb = tcb;
 	so->listening = 1;
@@ -162,6 +165,8 @@ int synack_sock_accept(synack_stack *st, int s, struct synack_endpoint *peer)
 	cs->nodelay = so->nodelay;
 	cs->keepalive = so->keepalive;
 	cs->linger = so->linger;
+	cs->ttl = c->ttl;
+	cs->tos = c->tos;
 	cs->was_connected = 1;
 	c->sock = cs;
 	if (peer)
@@ -213,6 +218,8 @@ int synack_sock_connect(synack_stack *st, int s, const struct synack_endpoint *r
 	tcb->nodelay = so->nodelay;
 	tcb->keepalive = so->keepalive;
 	tcb->user_timeout_us = so->user_timeout_us;
+	tcb->ttl = so->ttl;
+	tcb->tos = so->tos;
 	tcb->sock = so;
 	so->tcb = tcb;
 	sn_port_hold(st, local.port);
@@ -221,7 +228,7 @@ int synack_sock_connect(synack_stack *st, int s, const struct synack_endpoint *r
 	return -EINPROGRESS;
 }
 
-ssize_t synack_sock_send(synack_stack *st, int s, const void *buf, size_t len)
+static ssize_t sock_send(synack_stack *st, int s, const void *buf, size_t len, int urgent)
 {
 	struct sn_sock *so = sock_get(st, s);
 
@@ -239,7 +246,17 @@ ssize_t synack_sock_send(synack_stack *st, int s, const void *buf, size_t len)
 		return -ENOTCONN;
 	if (so->shut_wr)
 		return -EPIPE;
-	return tcp_user_send(st, so->tcb, buf, len);
+	return tcp_user_send(st, so->tcb, buf, len, urgent);
+}
+
+ssize_t synack_sock_send(synack_stack *st, int s, const void *buf, size_t len)
+{
+	return sock_send(st, s, buf, len, 0);
+}
+
+ssize_t synack_sock_send_urgent(synack_stack *st, int s, const void *buf, size_t len)
+{
+	return sock_send(st, s, buf, len, 1);
 }
 
 ssize_t synack_sock_recv(synack_stack *st, int s, void *buf, size_t len)

@@ -22,6 +22,22 @@ static int set_buf(struct sn_sock *so, uint32_t *field, int value)
 	return 0;
 }
 
+/* IP_TTL (1..255, MUST-49) and IP_TOS (MUST-48) apply at once. */
+static int set_ip(struct sn_sock *so, enum synack_opt opt, int value)
+{
+	if (value < (opt == SYNACK_IP_TTL ? 1 : 0) || value > 255)
+		return -EINVAL;
+	if (opt == SYNACK_IP_TTL)
+		so->ttl = (uint8_t)value;
+	else
+		so->tos = (uint8_t)value;
+	if (so->tcb) {
+		so->tcb->ttl = so->ttl;
+		so->tcb->tos = so->tos;
+	}
+	return 0;
+}
+
 int synack_sock_setopt(synack_stack *st, int s, enum synack_opt opt, int value)
 {
 	struct sn_sock *so = sock_get(st, s);
@@ -65,6 +81,9 @@ int synack_sock_setopt(synack_stack *st, int s, enum synack_opt opt, int value)
 		if (tcb)
 			tcb->user_timeout_us = so->user_timeout_us;
 		return 0;
+	case SYNACK_IP_TTL:
+	case SYNACK_IP_TOS:
+		return set_ip(so, opt, value);
 	default:
 		return -ENOPROTOOPT;
 	}
@@ -107,6 +126,12 @@ int synack_sock_getopt(synack_stack *st, int s, enum synack_opt opt, int *value)
 	case SYNACK_TCP_MAXSEG:
 		*value = so->tcb ? so->tcb->snd_mss : 536;
 		return 0;
+	case SYNACK_IP_TTL:
+		*value = so->ttl;
+		return 0;
+	case SYNACK_IP_TOS:
+		*value = so->tos;
+		return 0;
 	default:
 		return -ENOPROTOOPT;
 	}
@@ -122,6 +147,8 @@ static unsigned conn_events(const struct sn_sock *so, const struct sn_tcb *tcb)
 		ev |= SYNACK_EV_IN;
 	if (tcb->fin_rcvd)
 		ev |= SYNACK_EV_RDHUP;
+	if (tcp_urgent_pending(tcb))
+		ev |= SYNACK_EV_PRI;
 	if (tcb->fin_rcvd && so->shut_wr)
 		ev |= SYNACK_EV_HUP;
 	if ((tcb->state == SYNACK_ESTABLISHED || tcb->state == SYNACK_CLOSE_WAIT) &&
@@ -169,6 +196,7 @@ static void fill_info(struct synack_stack *st, const struct sn_tcb *t, struct sy
 		.total_retrans = t->total_retrans,
 		.send_queue = sn_ring_len(&t->sndbuf),
 		.recv_queue = sn_ring_len(&t->rcvbuf),
+		.urgent_pending = tcp_urgent_pending(t),
 	};
 }
 

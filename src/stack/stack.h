@@ -36,6 +36,7 @@ struct sn_sock {
 	unsigned shut_rd : 1;
 	unsigned eof : 1;            /* the connection ended after the peer's FIN */
 	int linger;                  /* -1: off; else seconds */
+	uint8_t ttl, tos;            /* IP_TTL, IP_TOS */
 	uint32_t sndbuf, rcvbuf;
 	uint32_t user_timeout_us;
 	struct synack_endpoint local;

@@ -73,6 +73,8 @@ static struct sn_tcb *spawn_child(struct synack_stack *st, struct sn_tcb *lis, u
 	c->nodelay = lis->nodelay;
 	c->keepalive = lis->keepalive;
 	c->user_timeout_us = lis->user_timeout_us;
+	c->ttl = lis->ttl;
+	c->tos = lis->tos;
 	tcp_state_clone_listen(st, c);
 	c->irs = seg->seq;
 	c->rcv_nxt = seg->seq + 1;
@@ -356,6 +358,8 @@ static uint32_t ack_new_data(struct synack_stack *st, struct sn_tcb *tcb, uint32
 	}
 	sn_ring_pop(&tcb->sndbuf, NULL, acked);
 	tcb->snd_una = ack;
+	if (tcb->urg_send && seq_geq(ack, tcb->snd_up))
+		tcb->urg_send = 0; /* the urgent data is delivered: out of urgent mode */
 	if (seq_lt(tcb->snd_nxt, tcb->snd_una))
 		tcb->snd_nxt = tcb->snd_una;
 	if (tcb->timing && seq_geq(ack, tcb->rtt_seq)) {
@@ -406,9 +410,10 @@ static void process_ack_cc(struct synack_stack *st, struct sn_tcb *tcb, const st
 	}
 	/* RFC 5681 §2: a duplicate ACK carries no data, does not move the
 	 * window (compared with the window before this segment's update),
-	 * and arrives while data is outstanding. */
+	 * and arrives while data is outstanding: the retransmission timer
+	 * runs (an answer to a zero-window probe is not a duplicate ACK). */
 	if (ack == tcb->snd_una && seg->len == 0 && !(seg->flags & (SN_TCP_SYN | SN_TCP_FIN)) &&
-	    seg->wnd == old_wnd && tcb->snd_max != tcb->snd_una) {
+	    seg->wnd == old_wnd && tcb->snd_max != tcb->snd_una && tcb->deadline[SN_T_REXMT]) {
 		if (tcp_cc_on_dupack(tcb)) {
 			st->ctr.fast_retrans++;
 			retransmit_head(st, tcb);
@@ -454,6 +459,26 @@ static int check_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct s
 		return STEP_DONE;
 	default:
 		return STEP_GO;
+	}
+}
+
+/* ---------------------------------------------------------- step 6: URG */
+
+/* §3.10.7.4 sixth: RCV.UP <- max(RCV.UP, SEG.UP); the pointer marks the
+ * first octet after the urgent data (MUST-62). Urgent data stays in line;
+ * the user learns of it through SYNACK_EV_PRI and tcpi urgent_pending
+ * (MUST-32, MUST-33). Processed even when the window is zero (MUST-66). */
+static void check_urg(struct sn_tcb *tcb, const struct sn_tcp_seg *seg)
+{
+	if (!(seg->flags & SN_TCP_URG) || seg->urp == 0)
+		return;
+	if (tcb->state != SYNACK_ESTABLISHED && tcb->state != SYNACK_FIN_WAIT_1 &&
+	    tcb->state != SYNACK_FIN_WAIT_2)
+		return; /* after the peer's FIN, URG means nothing */
+	uint32_t up = seg->seq + seg->urp;
+	if (!tcb->urg_rcvd || seq_gt(up, tcb->rcv_up)) {
+		tcb->rcv_up = up;
+		tcb->urg_rcvd = 1;
 	}
 }
 
@@ -565,6 +590,7 @@ static void conn_input(struct synack_stack *st, struct sn_tcb *tcb, struct sn_tc
 	    check_ack(st, tcb, seg) || check_closed_reader(st, tcb, seg))
 		return;
 	tcp_keepalive_reset(st, tcb);
+	check_urg(tcb, seg);
 	process_text_and_fin(st, tcb, seg);
 }
 

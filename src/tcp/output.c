@@ -45,14 +45,16 @@ uint32_t tcp_rcv_window(struct sn_tcb *tcb)
 	return tcb->rcv_adv - tcb->rcv_nxt;
 }
 
-static void emit_datagram(struct synack_stack *st, uint32_t src, uint32_t dst, size_t tcp_len)
+static void emit_datagram(struct synack_stack *st, uint32_t src, uint32_t dst, size_t tcp_len,
+			  uint8_t ttl, uint8_t tos)
 {
 	struct sn_ipv4 ip = {
 		.hdr_len = SN_IPV4_HDR_LEN,
 		.total_len = (uint16_t)(SN_IPV4_HDR_LEN + tcp_len),
 		.id = 0,
 		.frag = SN_IPV4_DF,
-		.ttl = 64,
+		.ttl = ttl,
+		.tos = tos,
 		.proto = SN_IPPROTO_TCP,
 		.src = src,
 		.dst = dst,
@@ -76,6 +78,12 @@ void tcp_emit(struct synack_stack *st, struct sn_tcb *tcb, uint32_t seq, uint8_t
 	}
 	if (flags & SN_TCP_ACK)
 		seg.ack = tcb->rcv_nxt;
+	if (tcb->urg_send && seq_gt(tcb->snd_up, seq) && !(flags & (SN_TCP_SYN | SN_TCP_RST))) {
+		/* MUST-31: urgent data of any length: point as far as 16 bits reach */
+		uint32_t up = tcb->snd_up - seq;
+		seg.flags |= SN_TCP_URG;
+		seg.urp = (uint16_t)(up > 65535 ? 65535 : up);
+	}
 	if (!(flags & SN_TCP_RST))
 		seg.wnd = (uint16_t)tcp_rcv_window(tcb);
 	uint8_t *tcp = st->txbuf + SN_IPV4_HDR_LEN;
@@ -95,7 +103,7 @@ void tcp_emit(struct synack_stack *st, struct sn_tcb *tcb, uint32_t seq, uint8_t
 	if (flags & SN_TCP_RST)
 		st->ctr.rst_out++;
 	sn_trace_seg(st, SYNACK_TRACE_SEG_OUT, &tcb->local, &tcb->remote, &seg, retransmit);
-	emit_datagram(st, tcb->local.addr, tcb->remote.addr, hlen + seg.len);
+	emit_datagram(st, tcb->local.addr, tcb->remote.addr, hlen + seg.len, tcb->ttl, tcb->tos);
 
 	if (flags & SN_TCP_ACK) {
 		tcb->ack_now = 0;
@@ -146,7 +154,7 @@ void tcp_emit_bare(struct synack_stack *st, const struct synack_endpoint *local,
 	if (flags & SN_TCP_RST)
 		st->ctr.rst_out++;
 	sn_trace_seg(st, SYNACK_TRACE_SEG_OUT, local, remote, &seg, 0);
-	emit_datagram(st, local->addr, remote->addr, hlen);
+	emit_datagram(st, local->addr, remote->addr, hlen, 64, 0);
 }
 
 void tcp_reply_rst(struct synack_stack *st, uint32_t src, uint32_t dst, const struct sn_tcp_seg *in)

@@ -29,6 +29,7 @@ struct sn_tcb *tcb_alloc(struct synack_stack *st, uint32_t sndbuf, uint32_t rcvb
 	tcb->rcv_mss = (uint16_t)(st->cfg.mtu - 40); /* MUST-67: MTU minus headers */
 	tcb->snd_mss = 536;                          /* MUST-15 until told otherwise */
 	tcb->linger_on = 0;
+	tcb->ttl = 64;
 	tcp_rtt_init(tcb, st->cfg.rto_initial_us);
 	st->nconns++;
 	return tcb;

@@ -94,6 +94,11 @@ struct sn_tcb {
 	unsigned syn_acked : 1;      /* our SYN is acknowledged */
 	unsigned fin_acked : 1;      /* our FIN is acknowledged */
 	uint32_t ooo_fin_seq;
+	uint32_t rcv_up;             /* first octet after the peer's urgent data (MUST-62) */
+	uint32_t snd_up;             /* first octet after our urgent data */
+	unsigned urg_rcvd : 1;       /* rcv_up is valid */
+	unsigned urg_send : 1;       /* snd_up is valid: URG goes on segments before it */
+	uint8_t ttl, tos;            /* IP header fields for this connection (MUST-48, MUST-49) */
 	uint8_t delack_segs;         /* in-order segments not yet ACKed (SHLD-19) */
 	uint8_t dupacks;
 	uint8_t backoff;             /* RTO doublings since the last new ACK */
@@ -203,7 +208,11 @@ uint32_t tcp_isn(struct synack_stack *st, const struct synack_endpoint *local,
 int tcp_user_connect(struct synack_stack *st, struct sn_tcb *tcb);
 int tcp_user_close(struct synack_stack *st, struct sn_tcb *tcb);
 int tcp_user_abort(struct synack_stack *st, struct sn_tcb *tcb);
-ssize_t tcp_user_send(struct synack_stack *st, struct sn_tcb *tcb, const void *buf, size_t len);
+/* urgent: the bytes sent end the urgent data (RFC 9293 §3.8.5, MUST-30/31). */
+ssize_t tcp_user_send(struct synack_stack *st, struct sn_tcb *tcb, const void *buf, size_t len,
+		      int urgent);
+/* Urgent bytes the user has not read yet (MUST-33). */
+uint32_t tcp_urgent_pending(const struct sn_tcb *tcb);
 ssize_t tcp_user_recv(struct synack_stack *st, struct sn_tcb *tcb, void *buf, size_t len);
 /* The application read data: open the window if SWS avoidance allows. */
 void tcp_window_update(struct synack_stack *st, struct sn_tcb *tcb);

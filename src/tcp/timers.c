@@ -62,13 +62,19 @@ static uint32_t user_timeout(const struct synack_stack *st, const struct sn_tcb 
 }
 
 /* Keep REXMT armed while sequence space is outstanding and the peer's
- * window is open; PERSIST when data waits behind a zero window. */
+ * window is open; PERSIST when data waits behind a zero window. The one
+ * octet a probe put out does not count as outstanding: the persist timer
+ * resends it, and the ACKs that answer it are not duplicate ACKs (as in
+ * BSD, where "outstanding data other than a window probe" arms REXMT). */
 void tcp_timers_after_send(struct synack_stack *st, struct sn_tcb *tcb)
 {
-	int outstanding = tcb->snd_max != tcb->snd_una;
+	int probe_only = tcb->snd_wnd == 0 && tcb->snd_max - tcb->snd_una == 1 &&
+			 sn_ring_len(&tcb->sndbuf) > 0 && tcp_state_synchronized(tcb->state);
+	int outstanding = tcb->snd_max != tcb->snd_una && !probe_only;
 	int blocked = tcb->snd_wnd == 0 && tcp_data_end(tcb) != (tcb->snd_nxt - tcb->snd_una) &&
 		      tcp_state_synchronized(tcb->state);
 
+	blocked |= probe_only;
 	if (blocked && !outstanding) {
 		tcp_timer_clear(st, tcb, SN_T_REXMT);
 		if (!tcb->deadline[SN_T_PERSIST])
@@ -148,6 +154,8 @@ static int persist_fired(struct synack_stack *st, struct sn_tcb *tcb)
 		return 1;
 	}
 	int retransmit = tcb->snd_max != tcb->snd_una;
+	if (retransmit)
+		tcb->timing = 0; /* Karn (MUST-18): the probe octet went before */
 	tcp_emit(st, tcb, tcb->snd_una, SN_TCP_ACK, 1, retransmit);
 	if (!retransmit) {
 		tcb->snd_nxt = tcb->snd_una + 1;

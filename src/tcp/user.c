@@ -21,7 +21,8 @@ int tcp_user_connect(struct synack_stack *st, struct sn_tcb *tcb)
 }
 
 /* SEND (§3.10.2). */
-ssize_t tcp_user_send(struct synack_stack *st, struct sn_tcb *tcb, const void *buf, size_t len)
+ssize_t tcp_user_send(struct synack_stack *st, struct sn_tcb *tcb, const void *buf, size_t len,
+		      int urgent)
 {
 	switch (tcb->state) {
 	case SYNACK_SYN_SENT:
@@ -38,6 +39,11 @@ ssize_t tcp_user_send(struct synack_stack *st, struct sn_tcb *tcb, const void *b
 	n = sn_ring_push(&tcb->sndbuf, buf, n);
 	if (n == 0)
 		return len ? -EAGAIN : 0;
+	if (urgent) {
+		/* the urgent pointer marks the octet after the urgent data */
+		tcb->snd_up = tcb->snd_una + (tcb->syn_acked ? 0 : 1) + sn_ring_len(&tcb->sndbuf);
+		tcb->urg_send = 1;
+	}
 	if (tcb->syn_acked)
 		tcp_output(st, tcb);
 	return n;
@@ -60,6 +66,15 @@ void tcp_window_update(struct synack_stack *st, struct sn_tcb *tcb)
 		tcb->ack_now = 1;
 		tcp_output(st, tcb);
 	}
+}
+
+uint32_t tcp_urgent_pending(const struct sn_tcb *tcb)
+{
+	uint32_t read_seq = tcb->rcv_nxt - sn_ring_len(&tcb->rcvbuf);
+
+	if (!tcb->urg_rcvd || !seq_gt(tcb->rcv_up, read_seq))
+		return 0;
+	return tcb->rcv_up - read_seq;
 }
 
 /* RECEIVE (§3.10.3): bytes, 0 at the end of the stream, or -EAGAIN. */
