@@ -191,6 +191,9 @@ static int connect_check(struct synack_stack *st, struct sn_sock *so, const stru
 		return -EISCONN;
 	if (!r || r->addr == 0 || r->port == 0)
 		return -EINVAL;
+	/* MUST-46: no OPEN to a broadcast or multicast address */
+	if (r->addr == 0xffffffffu || (r->addr >> 28) == 0xe)
+		return -ENETUNREACH;
 	(void)st;
 	return 0;
 }

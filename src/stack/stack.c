@@ -34,7 +34,7 @@ void synack_config_default(struct synack_config *cfg)
 		.rto_min_us = 200 * SN_US_PER_MS,    /* Linux's TCP_RTO_MIN */
 		.rto_max_us = 120 * SN_US_PER_SEC,   /* Linux's TCP_RTO_MAX */
 		.delack_us = 40 * SN_US_PER_MS,
-		.syn_retries = 6,
+		.syn_retries = 7, /* MUST-23: 1+2+...+128 s = 255 s >= 3 minutes (Linux: 6) */
 		.retries1 = 3,
 		.retries2 = 15,
 		.user_timeout_us = 0,

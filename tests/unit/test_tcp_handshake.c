@@ -190,3 +190,34 @@ TEST(must23_syn_retransmission_backoff_and_timeout)
 	CHECK_EQ(err, -ETIMEDOUT);
 	fx_free(&f);
 }
+
+/* MUST-46: an OPEN to a broadcast or multicast address is refused. */
+TEST(must46_no_open_to_broadcast_or_multicast)
+{
+	struct fx f;
+	struct synack_endpoint bc = {0xffffffffu, 80}, mc = {0xe0000001u, 80};
+
+	CHECK_EQ(fx_init(&f, NULL), 0);
+	int s = synack_sock_open(f.st);
+	CHECK_EQ(synack_sock_connect(f.st, s, &bc), -ENETUNREACH);
+	CHECK_EQ(synack_sock_connect(f.st, s, &mc), -ENETUNREACH);
+	CHECK_EQ(fx_pending(&f), 0);
+	fx_free(&f);
+}
+
+/* MUST-23: with the default configuration a SYN is retried for at least
+ * three minutes before the open fails. */
+TEST(must23_default_syn_retries_last_three_minutes)
+{
+	struct fx f;
+	struct synack_endpoint r = {FX_PEER, FX_PEER_PORT};
+
+	CHECK_EQ(fx_init(&f, NULL), 0);
+	int s = synack_sock_open(f.st);
+	CHECK_EQ(synack_sock_connect(f.st, s, &r), -EINPROGRESS);
+	fx_wait(&f, 180 * FX_SEC);
+	CHECK_EQ(fx_state(&f, s), SYNACK_SYN_SENT);
+	fx_wait(&f, 200 * FX_SEC);
+	CHECK_EQ(fx_state(&f, s), SYNACK_CLOSED);
+	fx_free(&f);
+}
