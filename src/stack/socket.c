@@ -81,10 +81,11 @@ int synack_sock_bind(synack_stack *st, int s, const struct synack_endpoint *loca
 	if (local->addr != 0 && local->addr != st->cfg.addr)
 		return -EADDRNOTAVAIL;
 	if (local->port == 0) {
+		/* no free ephemeral port: Linux's bind (and listen's autobind)
+		 * say -EADDRINUSE; only connect says -EADDRNOTAVAIL */
 		struct synack_endpoint any = {0, 0};
-		int err = sn_port_ephemeral(st, &any, &port);
-		if (err)
-			return err;
+		if (sn_port_ephemeral(st, &any, &port))
+			return -EADDRINUSE;
 	} else {
 		int err = sn_port_bindable(st, local->port, so->reuseaddr);
 		if (err)
@@ -177,11 +178,8 @@ int synack_sock_accept(synack_stack *st, int s, struct synack_endpoint *peer)
 
 static int connect_check(struct synack_stack *st, struct sn_sock *so, const struct synack_endpoint *r)
 {
-	if (so->tcb) {
-		if (so->tcb->state == SYNACK_LISTEN)
-			return -EINVAL;
+	if (so->tcb) /* a listener is not "unconnected" either: Linux says -EISCONN */
 		return tcb_syn_unacked(so->tcb) ? -EALREADY : -EISCONN;
-	}
 	if (so->error) {
 		int err = so->error;
 		so->error = 0;
