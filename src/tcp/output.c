@@ -179,6 +179,9 @@ static int may_send(const struct sn_tcb *tcb, uint32_t len, uint32_t avail)
 		return 1; /* retransmitting what was already sent */
 	if (len == avail && (tcb->nodelay || tcb->snd_una == tcb->snd_max))
 		return 1; /* all queued data, nothing unacknowledged (Nagle) */
+	if (len == avail && tcb->fin_queued)
+		return 1; /* CLOSE pushes (§3.8) and no more data will come to
+			   * coalesce with: the tail goes with the FIN, as in Linux */
 	return len >= tcb->max_snd_wnd / 2 && tcb->max_snd_wnd > 0;
 }
 
