@@ -256,7 +256,9 @@ TEST(rfc9293_3_6_half_close_send_in_close_wait)
 }
 
 /* §3.10.4: CLOSE with data still queued: the FIN follows the last byte and
- * takes the sequence number after it. */
+ * takes the sequence number after it. CLOSE implies PUSH (§3.8) and nothing
+ * more will be written, so Nagle no longer holds the tail: it goes at once
+ * with the FIN on it (Linux's tcp_send_fin does the same). */
 TEST(rfc9293_3_10_4_close_fin_follows_queued_data)
 {
 	struct fx f;
@@ -274,14 +276,16 @@ TEST(rfc9293_3_10_4_close_fin_follows_queued_data)
 	CHECK_EQ(synack_sock_send(f.st, s, "de", 2), 2); /* Nagle holds this */
 	FX_NOTHING(&f);
 	CHECK_EQ(synack_sock_close(f.st, s), 0);
-	FX_NOTHING(&f); /* still behind Nagle, the FIN behind it */
-	CHECK_EQ(fx_conn_state(&f), SYNACK_FIN_WAIT_1);
-
-	fx_peer_ack(&f, FX_P + 1, I + 4);
 	CHECK(fx_out(&f, &o)); /* the rest, with the FIN riding on it */
 	CHECK_EQ(o.flags, SN_TCP_ACK | SN_TCP_PSH | SN_TCP_FIN);
 	CHECK_EQ(o.seq, I + 4);
+	CHECK_EQ(o.ack, FX_P + 1);
 	CHECK_EQ(o.len, 2);
+	CHECK(memcmp(o.payload, "de", 2) == 0);
+	FX_NOTHING(&f);
+	CHECK_EQ(fx_conn_state(&f), SYNACK_FIN_WAIT_1);
+
+	fx_peer_ack(&f, FX_P + 1, I + 4);
 	FX_NOTHING(&f);
 	fx_peer_ack(&f, FX_P + 1, I + 6);
 	CHECK_EQ(fx_conn_state(&f), SYNACK_FIN_WAIT_1); /* data acked, FIN not */
