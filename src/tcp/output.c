@@ -30,7 +30,8 @@ uint32_t tcp_data_end(const struct sn_tcb *tcb)
 }
 
 /* RCV.WND with receiver SWS avoidance (MUST-39): the right edge moves only
- * by at least min(half the buffer, one MSS), and never moves left (SHLD-14). */
+ * by at least min(half the buffer, one MSS), and never moves left (SHLD-14).
+ * A closed window stays closed until that much is free (§3.8.6.2.2). */
 uint32_t tcp_rcv_window(struct sn_tcb *tcb)
 {
 	uint32_t space = sn_ring_space(&tcb->rcvbuf);
@@ -40,7 +41,7 @@ uint32_t tcp_rcv_window(struct sn_tcb *tcb)
 
 	if (seq_lt(tcb->rcv_adv, tcb->rcv_nxt))
 		tcb->rcv_adv = tcb->rcv_nxt;
-	if (seq_gt(edge, tcb->rcv_adv) && (edge - tcb->rcv_adv >= step || tcb->rcv_adv == tcb->rcv_nxt))
+	if (seq_gt(edge, tcb->rcv_adv) && edge - tcb->rcv_adv >= step)
 		tcb->rcv_adv = edge;
 	return tcb->rcv_adv - tcb->rcv_nxt;
 }

@@ -62,7 +62,8 @@ static uint32_t user_timeout(const struct synack_stack *st, const struct sn_tcb 
 }
 
 /* Keep REXMT armed while sequence space is outstanding and the peer's
- * window is open; PERSIST when data waits behind a zero window. The one
+ * window is open; PERSIST when data waits with nothing outstanding, behind
+ * a zero window or one too small for sender SWS avoidance. The one
  * octet a probe put out does not count as outstanding: the persist timer
  * resends it, and the ACKs that answer it are not duplicate ACKs (as in
  * BSD, where "outstanding data other than a window probe" arms REXMT). */
@@ -71,7 +72,7 @@ void tcp_timers_after_send(struct synack_stack *st, struct sn_tcb *tcb)
 	int probe_only = tcb->snd_wnd == 0 && tcb->snd_max - tcb->snd_una == 1 &&
 			 sn_ring_len(&tcb->sndbuf) > 0 && tcp_state_synchronized(tcb->state);
 	int outstanding = tcb->snd_max != tcb->snd_una && !probe_only;
-	int blocked = tcb->snd_wnd == 0 && tcp_data_end(tcb) != (tcb->snd_nxt - tcb->snd_una) &&
+	int blocked = tcp_data_end(tcb) != (tcb->snd_nxt - tcb->snd_una) &&
 		      tcp_state_synchronized(tcb->state);
 
 	blocked |= probe_only;
@@ -138,12 +139,35 @@ static int rexmt_fired(struct synack_stack *st, struct sn_tcb *tcb)
 	return 0;
 }
 
+/* MUST-38 (§3.8.6.2.1 (d)): the window is open but too small for the
+ * sender's SWS test and nothing outstanding will bring an ACK: at the
+ * override timeout send what fits, so the connection cannot deadlock. */
+static void sws_override(struct synack_stack *st, struct sn_tcb *tcb)
+{
+	uint32_t off = tcb->snd_nxt - tcb->snd_una;
+	uint32_t ring = sn_ring_len(&tcb->sndbuf);
+	uint32_t len = ring > off ? ring - off : 0;
+
+	if (len > tcb->snd_wnd)
+		len = tcb->snd_wnd;
+	if (len > tcb->snd_mss)
+		len = tcb->snd_mss;
+	if (len) {
+		tcp_emit(st, tcb, tcb->snd_nxt, SN_TCP_ACK | SN_TCP_PSH, len, 0);
+		tcb->snd_nxt += len;
+		tcb->snd_max = seq_max(tcb->snd_max, tcb->snd_nxt);
+	}
+	tcp_output(st, tcb); /* a FIN that may follow; arms REXMT */
+}
+
 static int persist_fired(struct synack_stack *st, struct sn_tcb *tcb)
 {
-	if (tcb->snd_wnd != 0 || !tcp_state_synchronized(tcb->state))
+	if (!tcp_state_synchronized(tcb->state) || tcp_data_end(tcb) == 0)
 		return 0;
-	if (tcp_data_end(tcb) == 0)
+	if (tcb->snd_wnd != 0) {
+		sws_override(st, tcb);
 		return 0;
+	}
 	/* One byte at SND.UNA: new data, or the unacknowledged probe byte again.
 	 * The window may stay zero forever as long as the peer answers (MUST-37). */
 	tcb->probes++;
@@ -157,10 +181,10 @@ static int persist_fired(struct synack_stack *st, struct sn_tcb *tcb)
 	if (retransmit)
 		tcb->timing = 0; /* Karn (MUST-18): the probe octet went before */
 	tcp_emit(st, tcb, tcb->snd_una, SN_TCP_ACK, 1, retransmit);
-	if (!retransmit) {
-		tcb->snd_nxt = tcb->snd_una + 1;
-		tcb->snd_max = tcb->snd_nxt;
-	}
+	/* SND.NXT stays at SND.UNA: when the window opens, the octet goes
+	 * again with the data behind it (BSD does the same) */
+	if (!retransmit)
+		tcb->snd_max = tcb->snd_una + 1;
 	if (tcb->backoff < 30)
 		tcb->backoff++;
 	tcp_timer_set(st, tcb, SN_T_PERSIST, st->now + tcp_rto_current(st, tcb));
