@@ -240,7 +240,8 @@ static void trim_to_window(struct synack_stack *st, struct sn_tcb *tcb, struct s
 	}
 }
 
-/* The peer's SYN again while we are in SYN-RECEIVED. With ACK it is the
+/* The peer's SYN again while our SYN is unacknowledged: in SYN-RECEIVED, or
+ * in the FIN-WAIT-1 a CLOSE there leads to (§3.10.4). With ACK it is the
  * SYN,ACK of a simultaneous open (RFC 9293 Figure 8, line 7): its SYN is old
  * news, its ACK is not. Without, the peer did not get our SYN,ACK. */
 static int syn_received_dup_syn(struct synack_stack *st, struct sn_tcb *tcb, struct sn_tcp_seg *seg)
@@ -257,7 +258,7 @@ static int syn_received_dup_syn(struct synack_stack *st, struct sn_tcb *tcb, str
 
 static int check_sequence(struct synack_stack *st, struct sn_tcb *tcb, struct sn_tcp_seg *seg)
 {
-	if (tcb->state == SYNACK_SYN_RECEIVED && (seg->flags & SN_TCP_SYN) && seg->seq == tcb->irs &&
+	if (!tcb->syn_acked && (seg->flags & SN_TCP_SYN) && seg->seq == tcb->irs &&
 	    syn_received_dup_syn(st, tcb, seg) == STEP_DONE)
 		return STEP_DONE;
 	if (seq_acceptable(tcb, seg)) {
