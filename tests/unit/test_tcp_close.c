@@ -699,3 +699,185 @@ TEST(close_listener_keeps_accepted_connections)
 	FX_EXPECT(&f, SN_TCP_ACK | SN_TCP_PSH, f.our_iss + 1, FX_P + 1);
 	fx_free(&f);
 }
+
+/* §3.10.4 SYN-RECEIVED: CLOSE before our SYN is acknowledged (here after a
+ * simultaneous open) queues the FIN; it goes once the SYN is ACKed, with
+ * the sequence number after the SYN. */
+TEST(rfc9293_3_10_4_close_in_syn_received_fin_after_syn_acked)
+{
+	struct fx f;
+	struct sn_tcp_seg o;
+	struct synack_endpoint r = {FX_PEER, FX_PEER_PORT}, l = {0, FX_PORT};
+
+	CHECK_EQ(fx_init(&f, NULL), 0);
+	int s = synack_sock_open(f.st);
+	CHECK_EQ(synack_sock_bind(f.st, s, &l), 0);
+	CHECK_EQ(synack_sock_connect(f.st, s, &r), -EINPROGRESS);
+	CHECK(fx_out(&f, &o));
+	uint32_t I = o.seq;
+	fx_in(&f, &(struct fx_seg){.flags = SN_TCP_SYN, .seq = FX_P, .wnd = 65535});
+	FX_EXPECT(&f, SN_TCP_SYN | SN_TCP_ACK, I, FX_P + 1);
+	CHECK_EQ(fx_state(&f, s), SYNACK_SYN_RECEIVED);
+
+	CHECK_EQ(synack_sock_close(f.st, s), 0);
+	FX_NOTHING(&f); /* no FIN before the SYN is acknowledged */
+	CHECK_EQ(fx_conn_state(&f), SYNACK_FIN_WAIT_1);
+
+	fx_in(&f, &(struct fx_seg){.flags = SN_TCP_SYN | SN_TCP_ACK, .seq = FX_P, .ack = I + 1,
+				   .wnd = 65535});
+	FX_EXPECT(&f, SN_TCP_FIN | SN_TCP_ACK, I + 1, FX_P + 1);
+	FX_NOTHING(&f);
+	fx_peer_fin(&f, FX_P + 1, I + 2);
+	FX_EXPECT(&f, SN_TCP_ACK, I + 2, FX_P + 2);
+	CHECK_EQ(fx_conn_state(&f), SYNACK_TIME_WAIT);
+	struct synack_counters c = fx_ctr(&f);
+	CHECK_EQ(c.transitions[SYNACK_SYN_RECEIVED][SYNACK_FIN_WAIT_1], 1);
+	CHECK_EQ(c.illegal_transitions, 0);
+	fx_free(&f);
+}
+
+/* §3.6, FIN-WAIT-2: the peer's last data and FIN in one segment; the ACK
+ * covers both, TIME-WAIT follows, and the half-closed socket still reads
+ * the data, then end of stream. */
+TEST(rfc9293_3_6_fin_wait_2_data_with_fin)
+{
+	struct fx f;
+	char buf[16];
+
+	CHECK_EQ(fx_init(&f, NULL), 0);
+	int s = fx_passive_established(&f, FX_P);
+	CHECK(s >= 0);
+	uint32_t I = f.our_iss;
+	CHECK_EQ(synack_sock_shutdown(f.st, s, SYNACK_SHUT_WR), 0);
+	fx_peer_ack(&f, FX_P + 1, I + 2);
+	fx_flush(&f);
+	fx_in(&f, &(struct fx_seg){.flags = SN_TCP_ACK | SN_TCP_FIN, .seq = FX_P + 1, .ack = I + 2,
+				   .wnd = 65535, .data = "bye", .len = 3});
+	FX_EXPECT(&f, SN_TCP_ACK, I + 2, FX_P + 5);
+	FX_NOTHING(&f);
+	CHECK_EQ(fx_conn_state(&f), SYNACK_TIME_WAIT);
+	CHECK_EQ(synack_sock_recv(f.st, s, buf, sizeof(buf)), 3);
+	CHECK(memcmp(buf, "bye", 3) == 0);
+	CHECK_EQ(synack_sock_recv(f.st, s, buf, sizeof(buf)), 0);
+	fx_free(&f);
+}
+
+/* §3.10.7.4 eighth step: a FIN past a hole is not processed until the hole
+ * fills; then CLOSE-WAIT, with one ACK covering everything. */
+TEST(rfc9293_3_10_7_4_fin_beyond_hole_waits_for_the_data)
+{
+	struct fx f;
+	char buf[16];
+
+	CHECK_EQ(fx_init(&f, NULL), 0);
+	int s = fx_passive_established(&f, FX_P);
+	CHECK(s >= 0);
+	uint32_t I = f.our_iss;
+	fx_in(&f, &(struct fx_seg){.flags = SN_TCP_ACK | SN_TCP_FIN, .seq = FX_P + 4, .ack = I + 1,
+				   .wnd = 65535, .data = "def", .len = 3});
+	FX_EXPECT(&f, SN_TCP_ACK, I + 1, FX_P + 1); /* duplicate ACK for the hole */
+	CHECK_EQ(fx_state(&f, s), SYNACK_ESTABLISHED);
+	CHECK_EQ(synack_sock_recv(f.st, s, buf, sizeof(buf)), -EAGAIN);
+	fx_peer_data(&f, FX_P + 1, I + 1, "abc");
+	FX_EXPECT(&f, SN_TCP_ACK, I + 1, FX_P + 8);
+	FX_NOTHING(&f);
+	CHECK_EQ(fx_state(&f, s), SYNACK_CLOSE_WAIT);
+	CHECK_EQ(synack_sock_recv(f.st, s, buf, sizeof(buf)), 6);
+	CHECK(memcmp(buf, "abcdef", 6) == 0);
+	CHECK_EQ(synack_sock_recv(f.st, s, buf, sizeof(buf)), 0);
+	fx_free(&f);
+}
+
+/* §3.10.7.4: the peer's FIN again in CLOSE-WAIT (our ACK was lost) is old
+ * and draws an ACK; nothing changes. */
+TEST(rfc9293_3_10_7_4_retransmitted_fin_in_close_wait_reacked)
+{
+	struct fx f;
+
+	CHECK_EQ(fx_init(&f, NULL), 0);
+	int s = fx_passive_established(&f, FX_P);
+	CHECK(s >= 0);
+	uint32_t I = f.our_iss;
+	fx_peer_fin(&f, FX_P + 1, I + 1);
+	FX_EXPECT(&f, SN_TCP_ACK, I + 1, FX_P + 2);
+	fx_peer_fin(&f, FX_P + 1, I + 1);
+	FX_EXPECT(&f, SN_TCP_ACK, I + 1, FX_P + 2);
+	FX_NOTHING(&f);
+	CHECK_EQ(fx_state(&f, s), SYNACK_CLOSE_WAIT);
+	CHECK_EQ(fx_ctr(&f).transitions[SYNACK_ESTABLISHED][SYNACK_CLOSE_WAIT], 1);
+	fx_free(&f);
+}
+
+/* §3.8.1 in LAST-ACK and CLOSING: our unacknowledged FIN is retransmitted
+ * after the RTO like any other sequence space. */
+TEST(rfc9293_3_8_1_fin_retransmitted_in_last_ack_and_closing)
+{
+	struct fx f;
+	struct synack_tcp_info ti;
+
+	CHECK_EQ(fx_init(&f, NULL), 0);
+	int s = fx_passive_established(&f, FX_P);
+	CHECK(s >= 0);
+	uint32_t I = f.our_iss;
+	CHECK_EQ(synack_sock_info(f.st, s, &ti), 0);
+	fx_peer_fin(&f, FX_P + 1, I + 1);
+	CHECK_EQ(synack_sock_shutdown(f.st, s, SYNACK_SHUT_WR), 0);
+	fx_flush(&f);
+	CHECK_EQ(fx_state(&f, s), SYNACK_LAST_ACK);
+	fx_wait(&f, ti.rto_us);
+	FX_EXPECT(&f, SN_TCP_FIN | SN_TCP_ACK, I + 1, FX_P + 2);
+	fx_peer_ack(&f, FX_P + 2, I + 2);
+	CHECK_EQ(fx_state(&f, s), SYNACK_CLOSED);
+	fx_free(&f);
+
+	CHECK_EQ(fx_init(&f, NULL), 0);
+	s = fx_passive_established(&f, FX_P);
+	CHECK(s >= 0);
+	I = f.our_iss;
+	CHECK_EQ(synack_sock_shutdown(f.st, s, SYNACK_SHUT_WR), 0);
+	fx_peer_fin(&f, FX_P + 1, I + 1);
+	fx_flush(&f);
+	CHECK_EQ(fx_state(&f, s), SYNACK_CLOSING);
+	fx_wait(&f, ti.rto_us);
+	FX_EXPECT(&f, SN_TCP_FIN | SN_TCP_ACK, I + 1, FX_P + 2);
+	fx_peer_ack(&f, FX_P + 2, I + 2);
+	CHECK_EQ(fx_conn_state(&f), SYNACK_TIME_WAIT);
+	fx_free(&f);
+}
+
+/* MUST-20 for the FIN: when it is never acknowledged the connection is
+ * aborted after R2 retransmissions and the user told ETIMEDOUT. */
+TEST(must20_unacked_fin_gives_up_after_r2)
+{
+	struct fx f;
+	struct synack_config cfg;
+	struct synack_tcp_info ti;
+
+	synack_config_default(&cfg);
+	cfg.retries2 = 2;
+	CHECK_EQ(fx_init(&f, &cfg), 0);
+	int s = fx_passive_established(&f, FX_P);
+	CHECK(s >= 0);
+	uint32_t I = f.our_iss;
+	CHECK_EQ(synack_sock_info(f.st, s, &ti), 0);
+	uint64_t rto = ti.rto_us;
+	CHECK_EQ(synack_sock_shutdown(f.st, s, SYNACK_SHUT_WR), 0);
+	FX_EXPECT(&f, SN_TCP_FIN | SN_TCP_ACK, I + 1, FX_P + 1);
+	fx_wait(&f, rto);
+	FX_EXPECT(&f, SN_TCP_FIN | SN_TCP_ACK, I + 1, FX_P + 1);
+	fx_wait(&f, 2 * rto);
+	FX_EXPECT(&f, SN_TCP_FIN | SN_TCP_ACK, I + 1, FX_P + 1);
+	fx_wait(&f, 4 * rto - 1);
+	FX_NOTHING(&f);
+	CHECK_EQ(fx_state(&f, s), SYNACK_FIN_WAIT_1);
+	fx_wait(&f, 1);
+	FX_NOTHING(&f);
+	CHECK_EQ(fx_conn_state(&f), SYNACK_CLOSED);
+	int v = 0;
+	CHECK_EQ(synack_sock_getopt(f.st, s, SYNACK_SO_ERROR, &v), 0);
+	CHECK_EQ(v, -ETIMEDOUT);
+	struct synack_counters c = fx_ctr(&f);
+	CHECK_EQ(c.conn_timeouts, 1);
+	CHECK_EQ(c.transitions[SYNACK_FIN_WAIT_1][SYNACK_CLOSED], 1);
+	fx_free(&f);
+}
