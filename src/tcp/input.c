@@ -127,6 +127,25 @@ static void listen_input(struct synack_stack *st, struct sn_tcb *lis, uint32_t s
 	tcp_output(st, c);
 }
 
+/* Our SYN has just been acknowledged. If it had to be sent again, the
+ * initial window is one segment (RFC 5681 §3.1) and, with no RTT sample
+ * taken, the RTO starts at 3 s (RFC 6298 (5.7); Linux's fallback too). */
+static void syn_acked_after_loss(struct synack_stack *st, struct sn_tcb *tcb)
+{
+	uint32_t three_s = (uint32_t)(3 * SN_US_PER_SEC);
+
+	if (!tcb->total_retrans)
+		return;
+	tcb->cwnd = tcb->snd_mss;
+	if (tcb->rtt_valid)
+		return;
+	if (three_s > st->cfg.rto_max_us)
+		three_s = st->cfg.rto_max_us;
+	if (tcb->rto_us < three_s)
+		tcb->rto_us = three_s;
+	tcb->backoff = 0;
+}
+
 /* ---------------------------------------------------------- SYN-SENT */
 
 static int syn_sent_ack_ok(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg)
@@ -184,6 +203,7 @@ static void syn_sent_input(struct synack_stack *st, struct sn_tcb *tcb, struct s
 	tcb->timing = 0;
 	tcb->nretrans = 0;
 	tcb->backoff = 0;
+	syn_acked_after_loss(st, tcb);
 	tcp_timer_clear(st, tcb, SN_T_REXMT);
 	tcp_set_state(st, tcb, SYNACK_ESTABLISHED, "rcv SYN,ACK");
 	tcp_keepalive_reset(st, tcb);
@@ -428,7 +448,8 @@ static int check_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct s
 		drop(st, tcb, seg, SYNACK_DROP_NO_ACK);
 		return STEP_DONE;
 	}
-	if (tcb->state == SYNACK_SYN_RECEIVED || !tcb->syn_acked)
+	int syn_unacked = !tcb->syn_acked;
+	if (tcb->state == SYNACK_SYN_RECEIVED || syn_unacked)
 		if (syn_received_ack(st, tcb, seg) == STEP_DONE)
 			return STEP_DONE;
 	if (seq_gt(seg->ack, tcb->snd_max)) {
@@ -442,6 +463,8 @@ static int check_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct s
 	if (seq_leq(tcb->snd_una, seg->ack))
 		update_window(tcb, seg);
 	process_ack_cc(st, tcb, seg, old_wnd);
+	if (syn_unacked && tcb->syn_acked)
+		syn_acked_after_loss(st, tcb);
 	if (!tcb->fin_acked)
 		return STEP_GO;
 	switch (tcb->state) {
