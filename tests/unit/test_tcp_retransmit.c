@@ -651,3 +651,88 @@ TEST(rfc5681_2_not_duplicate_acks)
 	CHECK_EQ(counters(&f).fast_retrans, 0);
 	fx_free(&f);
 }
+
+/* A passive open whose SYN,ACK had to be resent (the first one lost);
+ * the peer's ACK comes 100 ms after the second. */
+static int est_after_lost_synack(struct fx *f)
+{
+	struct sn_tcp_seg o;
+	if (fx_init(f, NULL) || fx_listen(f) < 0)
+		return -1;
+	f->peer_iss = PEER_ISS;
+	fx_in(f, &(struct fx_seg){.flags = SN_TCP_SYN, .seq = PEER_ISS, .wnd = 65535, .mss = MSS});
+	if (!fx_out(f, &o))
+		return -1;
+	f->our_iss = o.seq;
+	fx_wait(f, FX_SEC); /* RFC 6298 (2.1): resent after 1 s */
+	if (!fx_out(f, &o) || o.flags != (SN_TCP_SYN | SN_TCP_ACK))
+		return -1;
+	fx_wait(f, 100 * FX_MS);
+	fx_in(f, &(struct fx_seg){.flags = SN_TCP_ACK, .seq = PEER_ISS + 1, .ack = o.seq + 1,
+				  .wnd = 65535});
+	fx_flush(f);
+	return synack_sock_accept(f->st, f->lsock, NULL);
+}
+
+/* RFC 5681 §3.1: "if the SYN or SYN/ACK is lost, the initial window used
+ * by a sender after a correctly transmitted SYN MUST be one segment". */
+TEST(rfc5681_3_1_initial_window_one_segment_after_syn_loss)
+{
+	struct fx f;
+
+	pat_init();
+	int s = est_after_lost_synack(&f);
+	CHECK(s >= 0);
+	CHECK_EQ(info(&f, s).cwnd, MSS);
+	CHECK_EQ(synack_sock_send(f.st, s, pat, 3 * MSS), 3 * MSS);
+	CHECK(is_data(&f, 0, MSS));
+	CHECK_EQ(fx_pending(&f), 0);
+	fx_free(&f);
+}
+
+/* RFC 6298 (5.7): after the SYN's timer expired, the RTO is 3 s when
+ * data transmission begins (no sample came from the resent SYN,ACK). */
+TEST(rfc6298_5_7_rto_three_seconds_after_syn_timeout)
+{
+	struct fx f;
+
+	pat_init();
+	int s = est_after_lost_synack(&f);
+	CHECK(s >= 0);
+	struct synack_tcp_info ti = info(&f, s);
+	CHECK_EQ(ti.srtt_us, 0);
+	CHECK_EQ(ti.rto_us, 3 * FX_SEC);
+	CHECK_EQ(synack_sock_send(f.st, s, pat, 100), 100);
+	CHECK(is_data(&f, 0, 100));
+	CHECK(resent_after(&f, 3 * FX_SEC, 0, 100));
+	fx_free(&f);
+}
+
+/* The same for an active open whose SYN was resent. */
+TEST(rfc6298_5_7_active_open_after_syn_timeout)
+{
+	struct fx f;
+	struct sn_tcp_seg o;
+	struct synack_endpoint r = {FX_PEER, FX_PEER_PORT}, l = {0, FX_PORT};
+
+	pat_init();
+	CHECK_EQ(fx_init(&f, NULL), 0);
+	int s = synack_sock_open(f.st);
+	CHECK_EQ(synack_sock_bind(f.st, s, &l), 0);
+	CHECK_EQ(synack_sock_connect(f.st, s, &r), -EINPROGRESS);
+	CHECK(fx_out(&f, &o));
+	fx_wait(&f, FX_SEC);
+	CHECK(fx_out(&f, &o));
+	CHECK_EQ(o.flags, SN_TCP_SYN);
+	f.our_iss = o.seq;
+	f.peer_iss = PEER_ISS;
+	fx_wait(&f, 100 * FX_MS);
+	fx_in(&f, &(struct fx_seg){.flags = SN_TCP_SYN | SN_TCP_ACK, .seq = PEER_ISS,
+				   .ack = o.seq + 1, .wnd = 65535, .mss = MSS});
+	fx_flush(&f);
+	struct synack_tcp_info ti = info(&f, s);
+	CHECK_EQ(ti.state, SYNACK_ESTABLISHED);
+	CHECK_EQ(ti.cwnd, MSS);
+	CHECK_EQ(ti.rto_us, 3 * FX_SEC);
+	fx_free(&f);
+}
