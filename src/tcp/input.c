@@ -432,9 +432,12 @@ static void process_ack_cc(struct synack_stack *st, struct sn_tcb *tcb, const st
 	/* RFC 5681 §2: a duplicate ACK carries no data, does not move the
 	 * window (compared with the window before this segment's update),
 	 * and arrives while data is outstanding: the retransmission timer
-	 * runs (an answer to a zero-window probe is not a duplicate ACK). */
+	 * runs (an answer to a zero-window probe is not a duplicate ACK, nor
+	 * is an ACK of a closed window: the receiver is full, not missing
+	 * data). */
 	if (ack == tcb->snd_una && seg->len == 0 && !(seg->flags & (SN_TCP_SYN | SN_TCP_FIN)) &&
-	    seg->wnd == old_wnd && tcb->snd_max != tcb->snd_una && tcb->deadline[SN_T_REXMT]) {
+	    seg->wnd == old_wnd && seg->wnd != 0 && tcb->snd_max != tcb->snd_una &&
+	    tcb->deadline[SN_T_REXMT]) {
 		if (tcp_cc_on_dupack(tcb)) {
 			st->ctr.fast_retrans++;
 			retransmit_head(st, tcb);

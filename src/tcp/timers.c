@@ -116,10 +116,35 @@ static uint64_t rexmt_deadline(struct synack_stack *st, const struct sn_tcb *tcb
 	return at;
 }
 
+/* The peer shrank its window to zero with data in flight (MUST-34,
+ * SHLD-17): the retransmissions become zero-window probes, one octet at
+ * SND.UNA, and the connection lives as long as the peer answers them
+ * (MUST-37), as in Linux's tcp_retransmit_timer. The rest goes again from
+ * SND.UNA once the window opens. */
+static int shrunk_window_probe(struct synack_stack *st, struct sn_tcb *tcb)
+{
+	tcb->probes++;
+	st->ctr.zero_window_probes++;
+	if (tcb->probes > st->cfg.retries2 + 1) {
+		st->ctr.conn_timeouts++;
+		tcp_close_tcb(st, tcb, -ETIMEDOUT, "zero-window probes unanswered");
+		return 1;
+	}
+	tcb->timing = 0; /* Karn */
+	tcb->snd_nxt = tcb->snd_una;
+	tcp_emit(st, tcb, tcb->snd_una, SN_TCP_ACK, 1, 1);
+	if (tcb->backoff < 30)
+		tcb->backoff++;
+	tcp_timer_set(st, tcb, SN_T_REXMT, st->now + tcp_rto_current(st, tcb));
+	return 0;
+}
+
 static int rexmt_fired(struct synack_stack *st, struct sn_tcb *tcb)
 {
 	if (tcb->snd_max == tcb->snd_una)
 		return 0;
+	if (tcb->snd_wnd == 0 && sn_ring_len(&tcb->sndbuf) && tcp_state_synchronized(tcb->state))
+		return shrunk_window_probe(st, tcb);
 	if (!tcb->first_rexmt_at)
 		tcb->first_rexmt_at = st->now;
 	tcb->nretrans++;
