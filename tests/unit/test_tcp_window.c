@@ -475,3 +475,57 @@ TEST(shld14_right_edge_never_moves_left)
 	}
 	fx_free(&f);
 }
+
+/* MUST-34 / SHLD-17: the peer shrinks its window to zero with data in
+ * flight (against SHLD-14, but we must cope): the retransmissions turn
+ * into one-octet probes at SND.UNA with backoff, the answers (window 0)
+ * are not duplicate ACKs, the connection is not timed out while the peer
+ * answers, and when the window opens everything goes again from SND.UNA. */
+TEST(must34_window_shrunk_to_zero_with_data_in_flight)
+{
+	struct fx f;
+	struct sn_tcp_seg o;
+	struct synack_config c;
+
+	pat_init();
+	synack_config_default(&c);
+	c.retries2 = 3;
+	int s = est(&f, &c, 65535);
+	CHECK_EQ(synack_sock_send(f.st, s, pat, 3 * MSS), 3 * MSS);
+	for (uint32_t i = 0; i < 3; i++)
+		CHECK(is_data(&f, i * MSS, MSS));
+	ack_wnd(&f, 0, MSS, 0); /* the right edge moves left */
+	CHECK_EQ(fx_pending(&f), 0);
+	uint64_t end = f.now + 10 * 60 * FX_SEC, last = f.now, gap = 0;
+	int probes = 0;
+	while (f.now < end) {
+		for (int n = 0; n < 200000 && !fx_pending(&f); n++)
+			fx_wait(&f, 10 * FX_MS);
+		CHECK(fx_out(&f, &o));
+		CHECK_EQ(o.seq, f.our_iss + 1 + MSS);
+		CHECK_EQ(o.len, 1);
+		CHECK_EQ(fx_pending(&f), 0);
+		CHECK(f.now - last >= gap); /* never closer together */
+		gap = f.now - last;
+		last = f.now;
+		probes++;
+		ack_wnd(&f, 0, MSS, 0);
+		CHECK_EQ(fx_pending(&f), 0);
+	}
+	CHECK(probes >= 8);
+	CHECK_EQ(fx_state(&f, s), SYNACK_ESTABLISHED);
+	CHECK_EQ(counters(&f).fast_retrans, 0);
+	ack_wnd(&f, 0, MSS, 65535);
+	CHECK(is_data(&f, MSS, MSS)); /* from SND.UNA again */
+	fx_free(&f);
+
+	/* and when the probes go unanswered, it ends with ETIMEDOUT */
+	s = est(&f, &c, 65535);
+	CHECK_EQ(synack_sock_send(f.st, s, pat, 3 * MSS), 3 * MSS);
+	ack_wnd(&f, 0, MSS, 0);
+	fx_wait(&f, 30 * 60 * FX_SEC);
+	int err = 0;
+	CHECK_EQ(synack_sock_getopt(f.st, s, SYNACK_SO_ERROR, &err), 0);
+	CHECK_EQ(err, -ETIMEDOUT);
+	fx_free(&f);
+}
