@@ -35,9 +35,9 @@
  *      polling at every deadline on the way (at most MAX_POLLS, then once
  *      at the target, like a late driver);
  *   3  a socket call: byte 0 picks a socket (an empty slot gets a fresh
- *      socket; bit 7 set: a bad descriptor), byte 1 the call (send, recv,
- *      shutdown, close, abort, setsockopt/getsockopt, connect, accept,
- *      listen, bind), the rest its arguments.
+ *      socket; bit 7 set: a bad descriptor), byte 1 the call (mod 11: send,
+ *      recv, shutdown, close, abort, setsockopt/getsockopt, connect, accept,
+ *      listen, bind, send urgent), the rest its arguments.
  *
  * After every record we abort() on an invariant the public API can see:
  *   - counters.illegal_transitions stays 0 (every edge is in state.c's table);
@@ -551,9 +551,12 @@ static void sock_call(struct fz *f, int *sp, uint8_t call, const uint8_t *a, siz
 	struct synack_endpoint ep;
 	int v, ns;
 
-	switch (call % 10) {
+	switch (call % 11) {
 	case 0:
 		synack_sock_send(f->st, s, a, n);
+		break;
+	case 10:
+		synack_sock_send_urgent(f->st, s, a, n);
 		break;
 	case 1:
 		synack_sock_recv(f->st, s, rbuf, (size_t)arg16(a, n) + 1);
@@ -571,8 +574,8 @@ static void sock_call(struct fz *f, int *sp, uint8_t call, const uint8_t *a, siz
 		return;
 	case 5:
 		v = (int)(int16_t)arg16(a + (n > 0), n > 0 ? n - 1 : 0);
-		synack_sock_setopt(f->st, s, (enum synack_opt)(a0 % 11), v);
-		synack_sock_getopt(f->st, s, (enum synack_opt)(a0 % 11), &v);
+		synack_sock_setopt(f->st, s, (enum synack_opt)(a0 % 13), v); /* 0, 12: invalid */
+		synack_sock_getopt(f->st, s, (enum synack_opt)(a0 % 13), &v);
 		break;
 	case 6:
 		ep = (struct synack_endpoint){pick_addr(a0), arg16(a + (n > 0), n > 0 ? n - 1 : 0)};
