@@ -51,6 +51,8 @@ struct fx {
 	int lsock;              /* listener (passive fixtures) */
 	uint16_t our_port, peer_port;
 	struct fx_pkt last;     /* the last datagram fx_out returned */
+	int reuseaddr;          /* SO_REUSEADDR on the sockets fx_listen and
+	                         * fx_active_established open (set after fx_init) */
 };
 
 /* A segment from the peer. Ports default to the fixture's connection. */
@@ -204,7 +206,9 @@ static inline int fx_listen(struct fx *f)
 {
 	struct synack_endpoint ep = {0, f->our_port};
 	f->lsock = synack_sock_open(f->st);
-	if (f->lsock < 0 || synack_sock_bind(f->st, f->lsock, &ep) ||
+	if (f->lsock < 0 ||
+	    synack_sock_setopt(f->st, f->lsock, SYNACK_SO_REUSEADDR, f->reuseaddr) ||
+	    synack_sock_bind(f->st, f->lsock, &ep) ||
 	    synack_sock_listen(f->st, f->lsock, 16))
 		return -1;
 	return f->lsock;
@@ -239,7 +243,8 @@ static inline int fx_active_established(struct fx *f, uint32_t peer_iss)
 	struct synack_endpoint l = {0, f->our_port};
 	int s = synack_sock_open(f->st);
 	f->peer_port = FX_PEER_PORT;
-	if (s < 0 || synack_sock_bind(f->st, s, &l) || synack_sock_connect(f->st, s, &r) != -EINPROGRESS)
+	if (s < 0 || synack_sock_setopt(f->st, s, SYNACK_SO_REUSEADDR, f->reuseaddr) ||
+	    synack_sock_bind(f->st, s, &l) || synack_sock_connect(f->st, s, &r) != -EINPROGRESS)
 		return -1;
 	if (!fx_out(f, &o) || o.flags != SN_TCP_SYN)
 		return -1;

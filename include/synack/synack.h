@@ -104,7 +104,10 @@ struct synack_config {
 	uint16_t port_lo, port_hi;/* ephemeral port range (ip_local_port_range) */
 	uint32_t max_sockets;     /* open socket descriptors */
 	uint32_t max_conns;       /* TCBs (live connections, incl. orphans) */
-	uint32_t max_timewait;    /* TIME-WAIT entries (tcp_max_tw_buckets) */
+	uint32_t max_timewait;    /* TIME-WAIT entries (tcp_max_tw_buckets); runtime: lowering it
+	                           * purges nothing, it only stops new entries */
+	uint32_t max_orphans;     /* connections the user has closed that are still finishing
+	                           * (tcp_max_orphans); beyond, close resets them at once */
 	uint32_t sndbuf, rcvbuf;  /* default buffer bytes per connection */
 	uint32_t msl_us;          /* TIME-WAIT lasts 2*MSL (MUST-13) */
 	uint32_t fin_timeout_us;  /* orphaned FIN-WAIT-2 lifetime (tcp_fin_timeout) */
@@ -117,6 +120,13 @@ struct synack_config {
 	uint32_t retries2;        /* R2 for data: abort after this many (MUST-20) */
 	uint32_t user_timeout_us; /* default TCP_USER_TIMEOUT; 0: none */
 	uint32_t isn_tick_us;     /* ISN clock: +1 per this many µs (RFC 9293 §3.4.1: 4) */
+	uint64_t keepalive_time_us;  /* idle time before the first keepalive probe
+	                              * (tcp_keepalive_time; MUST-28: >= 2 h by default) */
+	uint32_t keepalive_intvl_us; /* between unanswered probes (tcp_keepalive_intvl) */
+	uint32_t keepalive_probes;   /* unanswered probes before the connection is dropped
+	                              * (tcp_keepalive_probes) */
+	uint8_t tcp_rfc1337;      /* 1: an RST never ends TIME-WAIT early (RFC 1337); 0: Linux's
+	                           * default, an RST at exactly RCV.NXT ends it */
 };
 
 /* Fills cfg with the defaults (documented in docs/configuration.md). */
@@ -134,8 +144,10 @@ void synack_stack_destroy(synack_stack *st);
 void synack_stack_set_output(synack_stack *st, synack_output_fn fn, void *ctx);
 const struct synack_config *synack_stack_config(const synack_stack *st);
 /* Runtime knobs: msl_us, fin_timeout_us, delack_us, rto_*, retries, ports,
- * default buffers, user timeout. addr, seed and table bounds are fixed at
- * creation (-EINVAL if changed). Applies to later events. */
+ * default buffers, user timeout, max_timewait, max_orphans, keepalive_*,
+ * tcp_rfc1337. addr, seed, mtu, max_sockets and max_conns are fixed at
+ * creation (-EINVAL if changed). Applies to later events: a TIME-WAIT entry
+ * keeps the expiry it was given. */
 int synack_stack_reconfigure(synack_stack *st, const struct synack_config *cfg);
 
 /* Process one received IPv4 datagram at time now. Never fails: bad input is
@@ -179,6 +191,10 @@ enum synack_opt {
 	SYNACK_TCP_MAXSEG,       /* get: effective send MSS */
 	SYNACK_IP_TTL,           /* 1..255, default 64 (MUST-49) */
 	SYNACK_IP_TOS,           /* 0..255: DSCP and ECN bits of outgoing datagrams (MUST-48) */
+	SYNACK_TCP_KEEPIDLE,     /* s, 1..32767: idle time before keepalive probes (MUST-26);
+	                          * get: the value in force (stack default until set) */
+	SYNACK_TCP_KEEPINTVL,    /* s, 1..32767: between keepalive probes */
+	SYNACK_TCP_KEEPCNT,      /* 1..127: unanswered probes before -ETIMEDOUT */
 };
 
 /* A new socket descriptor, or -EMFILE. */
@@ -249,7 +265,22 @@ struct synack_counters {
 	uint64_t zero_window_probes;
 	uint64_t ooo_segs;                /* out-of-order segments queued */
 	uint64_t fast_retrans;
-	uint64_t tw_entered, tw_expired, tw_fin_reacked, tw_killed;
+	uint64_t tw_entered;              /* connections that reached TIME-WAIT (incl. tw_killed) */
+	uint64_t tw_expired;              /* entries that lived out 2*MSL */
+	uint64_t tw_fin_reacked;          /* retransmitted FINs ACKed again from TIME-WAIT */
+	uint64_t tw_killed;               /* destroyed at entry: tcp_max_tw_buckets reached
+	                                   * (Linux TCPTimeWaitOverflow) */
+	uint64_t tw_recycled;             /* entries taken over by a new outgoing connection
+	                                   * (tcp_tw_reuse; Linux TWRecycled) */
+	uint64_t tw_syn_accepted;         /* a new SYN reopened a TIME-WAIT 4-tuple (RFC 6191) */
+	uint64_t tw_rst_ignored;          /* RSTs ignored in TIME-WAIT (tcp_rfc1337) */
+	uint64_t tw_rst_killed;           /* TIME-WAIT ended early by an RST (assassinated) */
+	uint64_t paws_rejected;           /* segments rejected by PAWS (RFC 7323 §5) */
+	uint64_t orphans_killed;          /* orphans reset at close: tcp_max_orphans reached
+	                                   * (Linux TCPAbortOnMemory) */
+	uint64_t keepalive_probes;        /* keepalive probes sent */
+	uint64_t keepalive_timeouts;      /* connections dropped after unanswered probes */
+	uint64_t user_timeouts;           /* connections aborted by the user timeout */
 	uint64_t illegal_transitions;     /* edges not in RFC 9293's diagram: a bug if non-zero */
 	uint64_t drops[SYNACK_DROP_MAX];
 	uint64_t transitions[SYNACK_NSTATES][SYNACK_NSTATES]; /* [from][to] */
@@ -295,6 +326,22 @@ struct synack_trace_event {
 
 typedef void (*synack_trace_fn)(void *ctx, const struct synack_trace_event *ev);
 void synack_stack_set_trace(synack_stack *st, synack_trace_fn fn, void *ctx);
+
+/* ---------------------------------------------------------------- log */
+
+/* Operator messages, like the kernel's ratelimited printk: "TCP: time wait
+ * bucket table overflow", "TCP: too many orphaned sockets". Each kind is
+ * rate-limited to one message per SYNACK_LOG_INTERVAL_US of stack time; the
+ * next message says how many were suppressed. msg has no newline. */
+#define SYNACK_LOG_INTERVAL_US 5000000u /* Linux net_ratelimit: 5 s */
+enum synack_log_kind {
+	SYNACK_LOG_TW_OVERFLOW = 0, /* tcp_max_tw_buckets reached */
+	SYNACK_LOG_ORPHANS,         /* tcp_max_orphans reached */
+	SYNACK_LOG_NKINDS
+};
+typedef void (*synack_log_fn)(void *ctx, uint64_t now, enum synack_log_kind kind, const char *msg);
+/* NULL: messages are dropped (still counted in the counters). */
+void synack_stack_set_log(synack_stack *st, synack_log_fn fn, void *ctx);
 
 /* ---------------------------------------------------------------- table */
 

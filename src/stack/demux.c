@@ -5,7 +5,8 @@
  * per-stack SipHash secret so that an attacker cannot aim tuples at one
  * bucket (DESIGN.md, Performance). Listeners are few and sit on a list.
  * port_users[] counts the holders of each local port (bound sockets,
- * connections, TIME-WAIT entries); ephemeral ports are chosen as RFC 6056
+ * connections, TIME-WAIT entries) and port_noreuse[] those of them without
+ * SO_REUSEADDR, which is all bind() needs for Linux's rule; ephemeral ports are chosen as RFC 6056
  * algorithm 3 does: a keyed hash of the destination picks where to start,
  * and a counter moves the start along.
  */
@@ -22,7 +23,8 @@ int sn_demux_init(struct synack_stack *st)
 		n <<= 1;
 	st->hash = calloc(n, sizeof(*st->hash));
 	st->port_users = calloc(65536, sizeof(*st->port_users));
-	if (!st->hash || !st->port_users)
+	st->port_noreuse = calloc(65536, sizeof(*st->port_noreuse));
+	if (!st->hash || !st->port_users || !st->port_noreuse)
 		return -ENOMEM;
 	st->hash_mask = n - 1;
 	return 0;
@@ -32,8 +34,10 @@ void sn_demux_free(struct synack_stack *st)
 {
 	free(st->hash);
 	free(st->port_users);
+	free(st->port_noreuse);
 	st->hash = NULL;
 	st->port_users = NULL;
+	st->port_noreuse = NULL;
 }
 
 static struct sn_tcb **bucket(struct synack_stack *st, const struct synack_endpoint *l,
@@ -84,24 +88,29 @@ struct sn_tcb *sn_listener_lookup(struct synack_stack *st, uint32_t addr, uint16
 	return NULL;
 }
 
-void sn_port_hold(struct synack_stack *st, uint16_t port)
+void sn_port_hold(struct synack_stack *st, uint16_t port, int reuse)
 {
 	if (st->port_users[port] < UINT16_MAX)
 		st->port_users[port]++;
+	if (!reuse && st->port_noreuse[port] < UINT16_MAX)
+		st->port_noreuse[port]++;
 }
 
-void sn_port_release(struct synack_stack *st, uint16_t port)
+void sn_port_release(struct synack_stack *st, uint16_t port, int reuse)
 {
 	if (st->port_users[port] > 0)
 		st->port_users[port]--;
+	if (!reuse && st->port_noreuse[port] > 0)
+		st->port_noreuse[port]--;
 }
 
 int sn_port_bindable(struct synack_stack *st, uint16_t port, int reuseaddr)
 {
 	if (st->port_users[port] == 0)
 		return 0;
-	/* SO_REUSEADDR: allowed unless someone listens there */
-	if (reuseaddr && !sn_listener_lookup(st, st->cfg.addr, port))
+	/* SO_REUSEADDR (Linux): both sides must allow it, and never over a
+	 * listener. A TIME-WAIT entry keeps its socket's flag. */
+	if (reuseaddr && st->port_noreuse[port] == 0 && !sn_listener_lookup(st, st->cfg.addr, port))
 		return 0;
 	return -EADDRINUSE;
 }

@@ -42,7 +42,7 @@ int synack_sock_open(synack_stack *st)
 static void sock_release(struct synack_stack *st, struct sn_sock *so)
 {
 	if (so->bound)
-		sn_port_release(st, so->local.port);
+		sn_port_release(st, so->local.port, so->bound_reuse);
 	sn_ring_free(&so->rest);
 	*so = (struct sn_sock){.next_free = st->free_sock};
 	st->free_sock = (int)(so - st->socks);
@@ -92,10 +92,25 @@ int synack_sock_bind(synack_stack *st, int s, const struct synack_endpoint *loca
 			return err;
 		port = local->port;
 	}
-	sn_port_hold(st, port);
+	sn_port_hold(st, port, so->reuseaddr);
 	so->local = (struct synack_endpoint){local->addr, port};
 	so->bound = 1;
+	so->bound_reuse = so->reuseaddr;
 	return 0;
+}
+
+/* The options a new TCB takes from its socket. */
+static void sock_opts_to_tcb(const struct sn_sock *so, struct sn_tcb *tcb)
+{
+	tcb->nodelay = so->nodelay;
+	tcb->keepalive = so->keepalive;
+	tcb->keepidle_s = so->keepidle_s;
+	tcb->keepintvl_s = so->keepintvl_s;
+	tcb->keepcnt = so->keepcnt;
+	tcb->reuseaddr = so->reuseaddr;
+	tcb->user_timeout_us = so->user_timeout_us;
+	tcb->ttl = so->ttl;
+	tcb->tos = so->tos;
 }
 
 int synack_sock_listen(synack_stack *st, int s, int backlog)
@@ -128,15 +143,11 @@ int synack_sock_listen(synack_stack *st, int s, int backlog)
 	tcb->local = so->local;
 	tcb->listener = 1;
 	tcb->backlog = (uint32_t)backlog;
-	tcb->nodelay = so->nodelay;
-	tcb->keepalive = so->keepalive;
-	tcb->user_timeout_us = so->user_timeout_us;
-	tcb->ttl = so->ttl;
-	tcb->tos = so->tos;
+	sock_opts_to_tcb(so, tcb);
 	tcb->sock = so;
 	so->tcb = tcb;
 	so->listening = 1;
-	sn_port_hold(st, tcb->local.port);
+	sn_port_hold(st, tcb->local.port, tcb->reuseaddr);
 	sn_list_insert_tail(&st->listeners, &tcb->qlink);
 	tcp_set_state(st, tcb, SYNACK_LISTEN, "listen");
 	return 0;
@@ -165,6 +176,10 @@ int synack_sock_accept(synack_stack *st, int s, struct synack_endpoint *peer)
 	cs->local = c->local;
 	cs->nodelay = so->nodelay;
 	cs->keepalive = so->keepalive;
+	cs->keepidle_s = so->keepidle_s;
+	cs->keepintvl_s = so->keepintvl_s;
+	cs->keepcnt = so->keepcnt;
+	cs->reuseaddr = so->reuseaddr;
 	cs->linger = so->linger;
 	cs->ttl = c->ttl;
 	cs->tos = c->tos;
@@ -216,14 +231,10 @@ int synack_sock_connect(synack_stack *st, int s, const struct synack_endpoint *r
 		return -ENOBUFS;
 	tcb->local = local;
 	tcb->remote = *remote;
-	tcb->nodelay = so->nodelay;
-	tcb->keepalive = so->keepalive;
-	tcb->user_timeout_us = so->user_timeout_us;
-	tcb->ttl = so->ttl;
-	tcb->tos = so->tos;
+	sock_opts_to_tcb(so, tcb);
 	tcb->sock = so;
 	so->tcb = tcb;
-	sn_port_hold(st, local.port);
+	sn_port_hold(st, local.port, tcb->reuseaddr);
 	sn_conn_insert(st, tcb);
 	tcp_user_connect(st, tcb);
 	return -EINPROGRESS;
@@ -309,6 +320,24 @@ int synack_sock_shutdown(synack_stack *st, int s, int how)
 	return 0;
 }
 
+/* The closed connection lives on as an orphan. Past tcp_max_orphans it is
+ * reset and destroyed at once, as Linux's tcp_close does (tcp_check_oom:
+ * "too many orphaned sockets", LINUX_MIB_TCPABORTONMEMORY). Returns 1 if
+ * the TCB is gone. */
+static int orphan_too_many(struct synack_stack *st, struct sn_tcb *tcb)
+{
+	tcb->orphan = 1;
+	st->norphans++;
+	if (st->norphans <= st->cfg.max_orphans)
+		return 0;
+	st->ctr.orphans_killed++;
+	sn_log(st, SYNACK_LOG_ORPHANS, "TCP: too many orphaned sockets");
+	tcp_send_rst(st, tcb);
+	tcb->passive = 0;
+	tcp_close_tcb(st, tcb, 0, "too many orphans");
+	return 1;
+}
+
 /* Close of a connection: RST instead of FIN when SO_LINGER is 0 or unread
  * data would be lost (RFC 9293 §3.10.4 lets CLOSE abort; Linux does this). */
 static void close_conn(struct synack_stack *st, struct sn_sock *so, struct sn_tcb *tcb)
@@ -322,6 +351,8 @@ static void close_conn(struct synack_stack *st, struct sn_sock *so, struct sn_tc
 		return;
 	}
 	if (tcp_user_close(st, tcb))
+		return;
+	if (orphan_too_many(st, tcb))
 		return;
 	if (tcb->state == SYNACK_FIN_WAIT_2) /* orphaned after a half-close */
 		tcp_timer_set(st, tcb, SN_T_FINWAIT2, st->now + st->cfg.fin_timeout_us);

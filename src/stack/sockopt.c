@@ -38,6 +38,42 @@ static int set_ip(struct sn_sock *so, enum synack_opt opt, int value)
 	return 0;
 }
 
+/* TCP_KEEPIDLE/KEEPINTVL (s, 1..32767) and TCP_KEEPCNT (1..127), Linux's
+ * ranges (MUST-26: the keepalive interval is configurable). A live
+ * connection takes them at once; a new idle time restarts the idle period
+ * when no probe is outstanding. */
+static int set_keep(struct synack_stack *st, struct sn_sock *so, enum synack_opt opt, int value)
+{
+	struct sn_tcb *tcb = so->tcb;
+
+	if (value < 1 || value > (opt == SYNACK_TCP_KEEPCNT ? 127 : 32767))
+		return -EINVAL;
+	if (opt == SYNACK_TCP_KEEPIDLE)
+		so->keepidle_s = (uint16_t)value;
+	else if (opt == SYNACK_TCP_KEEPINTVL)
+		so->keepintvl_s = (uint16_t)value;
+	else
+		so->keepcnt = (uint8_t)value;
+	if (!tcb)
+		return 0;
+	tcb->keepidle_s = so->keepidle_s;
+	tcb->keepintvl_s = so->keepintvl_s;
+	tcb->keepcnt = so->keepcnt;
+	if (opt == SYNACK_TCP_KEEPIDLE && tcb->keepalive && !tcb->probes)
+		tcp_keepalive_reset(st, tcb);
+	return 0;
+}
+
+static int get_keep(struct synack_stack *st, const struct sn_sock *so, enum synack_opt opt)
+{
+	if (opt == SYNACK_TCP_KEEPIDLE)
+		return so->keepidle_s ? so->keepidle_s : (int)(st->cfg.keepalive_time_us / SN_US_PER_SEC);
+	if (opt == SYNACK_TCP_KEEPINTVL)
+		return so->keepintvl_s ? so->keepintvl_s
+				       : (int)(st->cfg.keepalive_intvl_us / SN_US_PER_SEC);
+	return so->keepcnt ? so->keepcnt : (int)st->cfg.keepalive_probes;
+}
+
 int synack_sock_setopt(synack_stack *st, int s, enum synack_opt opt, int value)
 {
 	struct sn_sock *so = sock_get(st, s);
@@ -84,6 +120,10 @@ int synack_sock_setopt(synack_stack *st, int s, enum synack_opt opt, int value)
 	case SYNACK_IP_TTL:
 	case SYNACK_IP_TOS:
 		return set_ip(so, opt, value);
+	case SYNACK_TCP_KEEPIDLE:
+	case SYNACK_TCP_KEEPINTVL:
+	case SYNACK_TCP_KEEPCNT:
+		return set_keep(st, so, opt, value);
 	default:
 		return -ENOPROTOOPT;
 	}
@@ -131,6 +171,11 @@ int synack_sock_getopt(synack_stack *st, int s, enum synack_opt opt, int *value)
 		return 0;
 	case SYNACK_IP_TOS:
 		*value = so->tos;
+		return 0;
+	case SYNACK_TCP_KEEPIDLE:
+	case SYNACK_TCP_KEEPINTVL:
+	case SYNACK_TCP_KEEPCNT:
+		*value = get_keep(st, so, opt);
 		return 0;
 	default:
 		return -ENOPROTOOPT;

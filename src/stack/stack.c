@@ -8,6 +8,7 @@
  * clock the core knows.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,7 @@ void synack_config_default(struct synack_config *cfg)
 		.max_sockets = 4096,
 		.max_conns = 65536,
 		.max_timewait = 65536,
+		.max_orphans = 65536,
 		.sndbuf = 65536,
 		.rcvbuf = 65535,
 		.msl_us = 30 * SN_US_PER_SEC, /* 2*MSL = 60 s, like Linux */
@@ -39,6 +41,10 @@ void synack_config_default(struct synack_config *cfg)
 		.retries2 = 15,
 		.user_timeout_us = 0,
 		.isn_tick_us = 4,
+		.keepalive_time_us = 7200u * SN_US_PER_SEC, /* MUST-28: two hours */
+		.keepalive_intvl_us = 75u * SN_US_PER_SEC,
+		.keepalive_probes = 9,
+		.tcp_rfc1337 = 0,
 	};
 }
 
@@ -47,7 +53,9 @@ static int config_valid(const struct synack_config *c)
 	return c->mtu >= 68 && c->port_lo > 0 && c->port_lo <= c->port_hi && c->max_sockets > 0 &&
 	       c->max_conns > 0 && c->msl_us > 0 && c->rto_min_us > 0 &&
 	       c->rto_min_us <= c->rto_max_us && c->rto_initial_us > 0 &&
-	       c->delack_us < 500 * SN_US_PER_MS && c->isn_tick_us > 0;
+	       c->delack_us < 500 * SN_US_PER_MS && c->isn_tick_us > 0 &&
+	       c->keepalive_time_us > 0 && c->keepalive_intvl_us > 0 && c->keepalive_probes > 0 &&
+	       c->tcp_rfc1337 <= 1;
 }
 
 static int socks_init(struct synack_stack *st)
@@ -81,7 +89,7 @@ int synack_stack_create(const struct synack_config *cfg, synack_stack **out)
 	if (!err)
 		err = sn_demux_init(st);
 	if (!err)
-		err = sn_tw_init(st, cfg->max_timewait);
+		err = sn_tw_init(st);
 	if (err) {
 		synack_stack_destroy(st);
 		return err;
@@ -102,8 +110,7 @@ void synack_stack_destroy(synack_stack *st)
 		sn_ring_free(&tcb->rcvbuf);
 	}
 	sn_pool_destroy(&st->tcb_pool);
-	if (st->tw.hash)
-		sn_tw_destroy(st);
+	sn_tw_destroy(st);
 	sn_demux_free(st);
 	/* unread bytes a socket kept after its connection ended (sn_sock_tcb_gone) */
 	for (uint32_t i = 0; st->socks && i < st->cfg.max_sockets; i++)
@@ -129,10 +136,39 @@ int synack_stack_reconfigure(synack_stack *st, const struct synack_config *cfg)
 
 	if (!config_valid(cfg) || cfg->addr != o->addr || cfg->seed != o->seed ||
 	    cfg->max_sockets != o->max_sockets || cfg->max_conns != o->max_conns ||
-	    cfg->max_timewait != o->max_timewait || cfg->mtu != o->mtu)
+	    cfg->mtu != o->mtu)
 		return -EINVAL;
 	st->cfg = *cfg;
 	return 0;
+}
+
+void synack_stack_set_log(synack_stack *st, synack_log_fn fn, void *ctx)
+{
+	st->log_fn = fn;
+	st->log_ctx = ctx;
+}
+
+/* Like the kernel's net_ratelimit, per kind: the first message goes out,
+ * then at most one per SYNACK_LOG_INTERVAL_US, telling how many it held back. */
+void sn_log(struct synack_stack *st, enum synack_log_kind kind, const char *msg)
+{
+	char buf[160];
+
+	if (!st->log_fn || (unsigned)kind >= SYNACK_LOG_NKINDS)
+		return;
+	if (st->log_rl[kind].sent && st->now - st->log_rl[kind].last < SYNACK_LOG_INTERVAL_US) {
+		st->log_rl[kind].suppressed++;
+		return;
+	}
+	if (st->log_rl[kind].suppressed)
+		snprintf(buf, sizeof(buf), "%s (%llu suppressed)", msg,
+			 (unsigned long long)st->log_rl[kind].suppressed);
+	else
+		snprintf(buf, sizeof(buf), "%s", msg);
+	st->log_rl[kind].sent = 1;
+	st->log_rl[kind].last = st->now;
+	st->log_rl[kind].suppressed = 0;
+	st->log_fn(st->log_ctx, st->now, kind, buf);
 }
 
 void sn_emit_datagram(struct synack_stack *st, const uint8_t *pkt, size_t len)

@@ -35,7 +35,10 @@ struct sn_sock {
 	unsigned shut_wr : 1;
 	unsigned shut_rd : 1;
 	unsigned eof : 1;            /* the connection ended after the peer's FIN */
+	unsigned bound_reuse : 1;    /* SO_REUSEADDR when it bound (what its port hold says) */
 	int linger;                  /* -1: off; else seconds */
+	uint16_t keepidle_s, keepintvl_s; /* TCP_KEEPIDLE/INTVL, 0: stack default */
+	uint8_t keepcnt;             /* TCP_KEEPCNT, 0: stack default */
 	uint8_t ttl, tos;            /* IP_TTL, IP_TOS */
 	uint32_t sndbuf, rcvbuf;
 	uint32_t user_timeout_us;
@@ -59,6 +62,13 @@ struct synack_stack {
 	void *out_ctx;
 	synack_trace_fn trace_fn;
 	void *trace_ctx;
+	synack_log_fn log_fn;
+	void *log_ctx;
+	struct {
+		uint64_t last;            /* stack time of the last message of this kind */
+		uint64_t suppressed;      /* since then */
+		unsigned sent : 1;
+	} log_rl[SYNACK_LOG_NKINDS];
 	struct synack_counters ctr;
 
 	struct sn_sock *socks;            /* [cfg.max_sockets] */
@@ -66,11 +76,13 @@ struct synack_stack {
 
 	struct sn_pool tcb_pool;
 	uint32_t nconns;
+	uint32_t norphans;                /* TCBs the user closed that still run (tcp_max_orphans) */
 	struct sn_list conns;             /* every TCB */
 	struct sn_list listeners;         /* TCBs in LISTEN */
 	struct sn_tcb **hash;             /* 4-tuple buckets */
 	uint32_t hash_mask;
 	uint16_t *port_users;             /* [65536] holders of each local port */
+	uint16_t *port_noreuse;           /* [65536] of them, those without SO_REUSEADDR */
 	uint32_t port_hint;               /* RFC 6056 algorithm 3 counter */
 
 	struct sn_tw_table tw;
@@ -82,6 +94,8 @@ struct synack_stack {
 void sn_emit_datagram(struct synack_stack *st, const uint8_t *pkt, size_t len);
 void sn_count_drop(struct synack_stack *st, enum synack_drop why, const struct sn_tcp_seg *seg,
 		   uint32_t src, uint32_t dst);
+/* An operator message, rate-limited per kind (synack_stack_set_log). */
+void sn_log(struct synack_stack *st, enum synack_log_kind kind, const char *msg);
 
 /* ---- trace.c */
 void sn_trace_state(struct synack_stack *st, const struct synack_endpoint *local,
@@ -100,12 +114,16 @@ struct sn_tcb *sn_conn_lookup(struct synack_stack *st, const struct synack_endpo
 void sn_conn_insert(struct synack_stack *st, struct sn_tcb *tcb);
 void sn_conn_remove(struct synack_stack *st, struct sn_tcb *tcb);
 struct sn_tcb *sn_listener_lookup(struct synack_stack *st, uint32_t addr, uint16_t port);
-void sn_port_hold(struct synack_stack *st, uint16_t port);
-void sn_port_release(struct synack_stack *st, uint16_t port);
+/* A socket, connection or TIME-WAIT entry takes or gives up a local port;
+ * reuse: it has SO_REUSEADDR (Linux's sk_reuse, kept by TIME-WAIT). */
+void sn_port_hold(struct synack_stack *st, uint16_t port, int reuse);
+void sn_port_release(struct synack_stack *st, uint16_t port, int reuse);
 /* Pick a local port for a connection to remote (RFC 6056 algorithm 3).
  * 0 and *port, or -EADDRNOTAVAIL. */
 int sn_port_ephemeral(struct synack_stack *st, const struct synack_endpoint *remote, uint16_t *port);
-/* Can a socket bind port? 0 or -EADDRINUSE. */
+/* Can a socket bind port? Linux's rule (inet_csk_bind_conflict): a free
+ * port, or SO_REUSEADDR on the binder and on every holder and no listener
+ * there. 0 or -EADDRINUSE. */
 int sn_port_bindable(struct synack_stack *st, uint16_t port, int reuseaddr);
 
 /* ---- socket.c: the TCB tells its socket what happened */

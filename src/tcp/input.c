@@ -73,6 +73,10 @@ static struct sn_tcb *spawn_child(struct synack_stack *st, struct sn_tcb *lis, u
 	c->nodelay = lis->nodelay;
 	c->keepalive = lis->keepalive;
 	c->user_timeout_us = lis->user_timeout_us;
+	c->keepidle_s = lis->keepidle_s;
+	c->keepintvl_s = lis->keepintvl_s;
+	c->keepcnt = lis->keepcnt;
+	c->reuseaddr = lis->reuseaddr;
 	c->ttl = lis->ttl;
 	c->tos = lis->tos;
 	tcp_state_clone_listen(st, c);
@@ -89,7 +93,7 @@ static struct sn_tcb *spawn_child(struct synack_stack *st, struct sn_tcb *lis, u
 	take_mss(st, c, seg);
 	tcp_cc_init(c);
 	sn_conn_insert(st, c);
-	sn_port_hold(st, c->local.port);
+	sn_port_hold(st, c->local.port, c->reuseaddr);
 	sn_list_insert_tail(&lis->synq, &c->qlink);
 	lis->nsynq++;
 	return c;

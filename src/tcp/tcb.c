@@ -49,7 +49,9 @@ void tcb_free(struct synack_stack *st, struct sn_tcb *tcb)
 			tcb->parent->nsynq--;
 	}
 	if (tcb->local.port)
-		sn_port_release(st, tcb->local.port);
+		sn_port_release(st, tcb->local.port, tcb->reuseaddr);
+	if (tcb->orphan)
+		st->norphans--;
 	tcp_state_forget(st, tcb);
 	sn_wheel_cancel(&st->wheel, &tcb->timer);
 	sn_list_remove(&tcb->all);
@@ -79,9 +81,11 @@ void tcp_enter_time_wait(struct synack_stack *st, struct sn_tcb *tcb, const char
 	tcp_set_state(st, tcb, SYNACK_TIME_WAIT, why);
 	st->ctr.tw_entered++;
 	if (!sn_tw_insert(st, &tcb->local, &tcb->remote, tcb->snd_max, tcb->rcv_nxt,
-			  tcb->rcv_adv - tcb->rcv_nxt)) {
-		/* tcp_max_tw_buckets reached: the connection ends here */
+			  tcb->rcv_adv - tcb->rcv_nxt, tcb->reuseaddr, NULL)) {
+		/* tcp_max_tw_buckets reached: the connection ends here, as in
+		 * Linux (tcp_time_wait: "TCP: time wait bucket table overflow") */
 		st->ctr.tw_killed++;
+		sn_log(st, SYNACK_LOG_TW_OVERFLOW, "TCP: time wait bucket table overflow");
 		tcp_note_transition(st, &tcb->local, &tcb->remote, SYNACK_TIME_WAIT, SYNACK_CLOSED,
 				    "TIME-WAIT table full");
 	}

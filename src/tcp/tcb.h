@@ -93,6 +93,8 @@ struct sn_tcb {
 	unsigned linger_on : 1;      /* SO_LINGER set */
 	unsigned syn_acked : 1;      /* our SYN is acknowledged */
 	unsigned fin_acked : 1;      /* our FIN is acknowledged */
+	unsigned reuseaddr : 1;      /* its socket (or listener) had SO_REUSEADDR: port rules */
+	unsigned orphan : 1;         /* the user closed it; counted in stack->norphans */
 	uint32_t ooo_fin_seq;
 	uint32_t rcv_up;             /* first octet after the peer's urgent data (MUST-62) */
 	uint32_t snd_up;             /* first octet after our urgent data */
@@ -117,6 +119,8 @@ struct sn_tcb {
 	uint64_t deadline[SN_T_COUNT];
 	uint64_t first_rexmt_at;     /* when the current retransmission run began (user timeout) */
 	uint32_t user_timeout_us;    /* 0: stack default */
+	uint16_t keepidle_s, keepintvl_s; /* TCP_KEEPIDLE/KEEPINTVL; 0: stack default */
+	uint8_t keepcnt;             /* TCP_KEEPCNT; 0: stack default */
 	int err;                     /* error to report to the user (negative errno) */
 };
 
@@ -178,6 +182,10 @@ void tcp_timer_fired(struct sn_timer *t, uint64_t now, void *ctx);
 void tcp_timers_after_send(struct synack_stack *st, struct sn_tcb *tcb);
 /* Activity seen: restart the keepalive idle period. */
 void tcp_keepalive_reset(struct synack_stack *st, struct sn_tcb *tcb);
+/* The keepalive parameters in force: per connection, else the stack's. */
+uint64_t tcp_keepidle_us(const struct synack_stack *st, const struct sn_tcb *tcb);
+uint64_t tcp_keepintvl_us(const struct synack_stack *st, const struct sn_tcb *tcb);
+uint32_t tcp_keepcnt(const struct synack_stack *st, const struct sn_tcb *tcb);
 uint32_t tcp_rto_current(const struct synack_stack *st, const struct sn_tcb *tcb);
 
 /* ---- rtt.c: RFC 6298 */

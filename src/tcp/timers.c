@@ -9,7 +9,10 @@
  *            timeout (RFC 9293 §3.8.3, MUST-20..23; RFC 6298 §5)
  *   PERSIST  zero-window probe (MUST-35..37; SHLD-29/30: first after RTO, backoff)
  *   DELACK   the delayed ACK (SHLD-18: under 500 ms)
- *   KEEP     keepalive probe (MUST-24..29; off unless SO_KEEPALIVE)
+ *   KEEP     keepalive probe (MUST-24..29; off unless SO_KEEPALIVE): after
+ *            keepalive_time of silence (MUST-26/28: configurable, default
+ *            2 h), up to keepalive_probes probes keepalive_intvl apart, then
+ *            -ETIMEDOUT; each per socket through TCP_KEEPIDLE/INTVL/CNT
  *   FINWAIT2 an orphaned connection stuck in FIN-WAIT-2 is closed (tcp_fin_timeout)
  */
 #include <errno.h>
@@ -17,9 +20,6 @@
 #include "stack/stack.h"
 #include "tcp/tcb.h"
 
-#define KEEPIDLE_US (7200ull * SN_US_PER_SEC) /* MUST-28: at least two hours */
-#define KEEPINTVL_US (75ull * SN_US_PER_SEC)
-#define KEEPCNT 9
 
 static void rearm(struct synack_stack *st, struct sn_tcb *tcb)
 {
@@ -151,6 +151,8 @@ static int rexmt_fired(struct synack_stack *st, struct sn_tcb *tcb)
 	st->ctr.rto_timeouts++;
 	if (retries_exhausted(st, tcb)) {
 		st->ctr.conn_timeouts++;
+		if (user_timeout(st, tcb))
+			st->ctr.user_timeouts++;
 		tcp_close_tcb(st, tcb, -ETIMEDOUT, "retransmission timeout");
 		return 1;
 	}
@@ -216,19 +218,37 @@ static int persist_fired(struct synack_stack *st, struct sn_tcb *tcb)
 	return 0;
 }
 
+uint64_t tcp_keepidle_us(const struct synack_stack *st, const struct sn_tcb *tcb)
+{
+	return tcb->keepidle_s ? tcb->keepidle_s * (uint64_t)SN_US_PER_SEC : st->cfg.keepalive_time_us;
+}
+
+uint64_t tcp_keepintvl_us(const struct synack_stack *st, const struct sn_tcb *tcb)
+{
+	return tcb->keepintvl_s ? tcb->keepintvl_s * (uint64_t)SN_US_PER_SEC
+				: st->cfg.keepalive_intvl_us;
+}
+
+uint32_t tcp_keepcnt(const struct synack_stack *st, const struct sn_tcb *tcb)
+{
+	return tcb->keepcnt ? tcb->keepcnt : st->cfg.keepalive_probes;
+}
+
 static int keep_fired(struct synack_stack *st, struct sn_tcb *tcb)
 {
 	if (!tcb->keepalive || !tcp_state_synchronized(tcb->state))
 		return 0;
-	if (tcb->probes >= KEEPCNT) {
+	if (tcb->probes >= tcp_keepcnt(st, tcb)) {
 		st->ctr.conn_timeouts++;
+		st->ctr.keepalive_timeouts++;
 		tcp_close_tcb(st, tcb, -ETIMEDOUT, "keepalive timeout");
 		return 1;
 	}
 	tcb->probes++;
+	st->ctr.keepalive_probes++;
 	/* MUST-29 permits a probe with no data: SEG.SEQ = SND.NXT - 1 (here SND.MAX - 1) draws an ACK. */
 	tcp_emit(st, tcb, tcb->snd_max - 1, SN_TCP_ACK, 0, 0);
-	tcp_timer_set(st, tcb, SN_T_KEEP, st->now + KEEPINTVL_US);
+	tcp_timer_set(st, tcb, SN_T_KEEP, st->now + tcp_keepintvl_us(st, tcb));
 	return 0;
 }
 
@@ -278,5 +298,5 @@ void tcp_keepalive_reset(struct synack_stack *st, struct sn_tcb *tcb)
 {
 	tcb->probes = 0;
 	if (tcb->keepalive && tcp_state_synchronized(tcb->state))
-		tcp_timer_set(st, tcb, SN_T_KEEP, st->now + KEEPIDLE_US);
+		tcp_timer_set(st, tcb, SN_T_KEEP, st->now + tcp_keepidle_us(st, tcb));
 }

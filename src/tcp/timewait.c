@@ -1,9 +1,15 @@
 /*
- * timewait.c: the compact TIME-WAIT table (see timewait.h).
+ * timewait.c: the compact TIME-WAIT table (see timewait.h for the layout).
  *
- * Lookup is a chained hash on the 4-tuple keyed with the stack's secret, like
- * the connection table. The 2*MSL timer of each entry is a wheel timer inside
- * the entry; a retransmitted FIN restarts it (MUST-13).
+ * Invariants:
+ *  - an entry is live iff SN_TW_F_USED is set; a live entry is on exactly one
+ *    hash chain and exactly one expiry FIFO, and holds its local port;
+ *  - every FIFO is sorted by expiry (ties in insertion order) and its wheel
+ *    timer is armed at its head's expiry exactly when it is not empty;
+ *  - count <= the max_timewait in force when each entry was inserted.
+ * Segment processing follows RFC 9293 §3.10.7.4 for TIME-WAIT with MUST-13
+ * (2*MSL restarted by a retransmitted FIN), MAY-2 / RFC 6191 (a new SYN may
+ * reopen) and RFC 1337 (tcp_rfc1337).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -12,59 +18,315 @@
 #include "tcp/tcb.h"
 #include "tcp/timewait.h"
 
-static uint32_t tw_bucket(struct synack_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
-			  uint16_t rport)
+#define CHUNK_ENTRIES (1u << SN_TW_CHUNK_SHIFT)
+#define BUCKETS_MIN 1024u
+
+static inline struct sn_tw *tw_at(const struct sn_tw_table *t, uint32_t i)
 {
-	return (uint32_t)sn_siphash_tuple(&st->hash_key, laddr, raddr, lport, rport) & st->tw.mask;
+	return &t->chunks[i >> SN_TW_CHUNK_SHIFT][i & (CHUNK_ENTRIES - 1)];
 }
 
-int sn_tw_init(struct synack_stack *st, uint32_t cap)
+static inline unsigned tw_queue_of(const struct sn_tw *tw)
 {
-	uint32_t n = 16;
+	return (tw->flags >> SN_TW_Q_SHIFT) & (SN_TW_QUEUES - 1);
+}
 
-	while (n < cap && n < (1u << 24))
-		n <<= 1;
-	st->tw.hash = calloc(n, sizeof(*st->tw.hash));
-	if (!st->tw.hash)
+static uint32_t tw_hash(const struct synack_stack *st, uint32_t laddr, uint16_t lport,
+			uint32_t raddr, uint16_t rport)
+{
+	return (uint32_t)sn_siphash_tuple(&st->hash_key, laddr, raddr, lport, rport);
+}
+
+static void tw_queue_fired(struct sn_timer *t, uint64_t now, void *ctx);
+
+int sn_tw_init(struct synack_stack *st)
+{
+	struct sn_tw_table *t = &st->tw;
+
+	*t = (struct sn_tw_table){.free_head = SN_TW_NIL};
+	t->buckets = malloc(BUCKETS_MIN * sizeof(*t->buckets));
+	if (!t->buckets)
 		return -ENOMEM;
-	st->tw.mask = n - 1;
-	st->tw.count = 0;
-	sn_pool_init(&st->tw.pool, sizeof(struct sn_tw), 1024, cap);
+	for (uint32_t b = 0; b < BUCKETS_MIN; b++)
+		t->buckets[b] = SN_TW_NIL;
+	t->mask = BUCKETS_MIN - 1;
+	for (int q = 0; q < SN_TW_QUEUES; q++) {
+		t->q[q].head = t->q[q].tail = SN_TW_NIL;
+		sn_timer_init(&t->q[q].timer, tw_queue_fired);
+	}
 	return 0;
 }
 
 void sn_tw_destroy(struct synack_stack *st)
 {
-	sn_pool_destroy(&st->tw.pool);
-	free(st->tw.hash);
-	st->tw.hash = NULL;
+	struct sn_tw_table *t = &st->tw;
+
+	for (int q = 0; q < SN_TW_QUEUES; q++)
+		sn_wheel_cancel(&st->wheel, &t->q[q].timer);
+	for (uint32_t c = 0; c < t->nchunks; c++)
+		free(t->chunks[c]);
+	free(t->chunks);
+	free(t->buckets);
+	t->chunks = NULL;
+	t->buckets = NULL;
 }
+
+size_t sn_tw_memory(const struct synack_stack *st)
+{
+	const struct sn_tw_table *t = &st->tw;
+
+	return (size_t)t->nchunks * CHUNK_ENTRIES * sizeof(struct sn_tw) +
+	       (size_t)t->chunks_cap * sizeof(*t->chunks) +
+	       ((size_t)t->mask + 1) * sizeof(*t->buckets);
+}
+
+/* ---------------------------------------------------------- slab */
+
+static uint32_t slab_get(struct sn_tw_table *t)
+{
+	if (t->free_head != SN_TW_NIL) {
+		uint32_t i = t->free_head;
+		t->free_head = tw_at(t, i)->hnext;
+		return i;
+	}
+	if (t->carved == SN_TW_NIL)
+		return SN_TW_NIL;
+	if ((t->carved >> SN_TW_CHUNK_SHIFT) == t->nchunks) {
+		if (t->nchunks == t->chunks_cap) {
+			uint32_t cap = t->chunks_cap ? 2 * t->chunks_cap : 4;
+			struct sn_tw **c = realloc(t->chunks, cap * sizeof(*c));
+			if (!c)
+				return SN_TW_NIL;
+			t->chunks = c;
+			t->chunks_cap = cap;
+		}
+		struct sn_tw *chunk = malloc(CHUNK_ENTRIES * sizeof(*chunk));
+		if (!chunk)
+			return SN_TW_NIL;
+		t->chunks[t->nchunks++] = chunk;
+	}
+	return t->carved++;
+}
+
+static void slab_put(struct sn_tw_table *t, uint32_t i)
+{
+	struct sn_tw *tw = tw_at(t, i);
+
+	tw->flags = 0;
+	tw->hnext = t->free_head;
+	t->free_head = i;
+}
+
+/* ---------------------------------------------------------- hash */
+
+/* Double the buckets when entries outnumber them. O(n) once per doubling,
+ * amortised O(1) per insert; on allocation failure chains just get longer. */
+static void hash_grow(struct synack_stack *st)
+{
+	struct sn_tw_table *t = &st->tw;
+	uint32_t n = (t->mask + 1) * 2;
+
+	if (t->mask >= (1u << 30))
+		return;
+	uint32_t *nb = malloc((size_t)n * sizeof(*nb));
+	if (!nb)
+		return;
+	for (uint32_t b = 0; b < n; b++)
+		nb[b] = SN_TW_NIL;
+	for (uint32_t b = 0; b <= t->mask; b++) {
+		for (uint32_t i = t->buckets[b], next; i != SN_TW_NIL; i = next) {
+			struct sn_tw *tw = tw_at(t, i);
+			uint32_t h = tw_hash(st, tw->laddr, tw->lport, tw->raddr, tw->rport) & (n - 1);
+			next = tw->hnext;
+			tw->hnext = nb[h];
+			nb[h] = i;
+		}
+	}
+	free(t->buckets);
+	t->buckets = nb;
+	t->mask = n - 1;
+}
+
+static uint32_t hash_find(const struct synack_stack *st, uint32_t laddr, uint16_t lport,
+			  uint32_t raddr, uint16_t rport)
+{
+	const struct sn_tw_table *t = &st->tw;
+	uint32_t i = t->buckets[tw_hash(st, laddr, lport, raddr, rport) & t->mask];
+
+	while (i != SN_TW_NIL) {
+		const struct sn_tw *tw = tw_at(t, i);
+		if (tw->raddr == raddr && tw->rport == rport && tw->lport == lport &&
+		    tw->laddr == laddr)
+			return i;
+		i = tw->hnext;
+	}
+	return SN_TW_NIL;
+}
+
+/* Unlink tw from its chain; returns its index. */
+static uint32_t hash_unlink(struct synack_stack *st, const struct sn_tw *tw)
+{
+	struct sn_tw_table *t = &st->tw;
+	uint32_t *pp = &t->buckets[tw_hash(st, tw->laddr, tw->lport, tw->raddr, tw->rport) & t->mask];
+
+	while (*pp != SN_TW_NIL && tw_at(t, *pp) != tw)
+		pp = &tw_at(t, *pp)->hnext;
+	uint32_t i = *pp;
+	if (i != SN_TW_NIL)
+		*pp = tw->hnext;
+	return i;
+}
+
+/* ---------------------------------------------------------- expiry FIFOs */
+
+static void queue_arm(struct synack_stack *st, struct sn_tw_queue *q)
+{
+	if (q->head == SN_TW_NIL) {
+		sn_wheel_cancel(&st->wheel, &q->timer);
+		return;
+	}
+	uint64_t at = sn_tw_expires(tw_at(&st->tw, q->head));
+	if (!sn_timer_pending(&q->timer) || q->timer.expires != at)
+		sn_wheel_add(&st->wheel, &q->timer, at);
+}
+
+static void queue_unlink(struct synack_stack *st, struct sn_tw *tw)
+{
+	struct sn_tw_table *t = &st->tw;
+	struct sn_tw_queue *q = &t->q[tw_queue_of(tw)];
+	uint32_t head = q->head;
+
+	if (tw->qprev != SN_TW_NIL)
+		tw_at(t, tw->qprev)->qnext = tw->qnext;
+	else
+		q->head = tw->qnext;
+	if (tw->qnext != SN_TW_NIL)
+		tw_at(t, tw->qnext)->qprev = tw->qprev;
+	else
+		q->tail = tw->qprev;
+	if (q->head != head)
+		queue_arm(st, q);
+}
+
+/* The FIFO to put an entry expiring at `at` on: the one whose tail expires
+ * latest but not after `at`, else an empty one; -1 if every tail is later. */
+static int queue_pick(const struct sn_tw_table *t, uint64_t at)
+{
+	int best = -1, empty = -1;
+	uint64_t best_at = 0;
+
+	for (int q = 0; q < SN_TW_QUEUES; q++) {
+		if (t->q[q].tail == SN_TW_NIL) {
+			if (empty < 0)
+				empty = q;
+			continue;
+		}
+		uint64_t tail_at = sn_tw_expires(tw_at(t, t->q[q].tail));
+		if (tail_at <= at && (best < 0 || tail_at > best_at)) {
+			best = q;
+			best_at = tail_at;
+		}
+	}
+	return best >= 0 ? best : empty;
+}
+
+/* Put entry i (tw) on a FIFO in order of its expiry. */
+static void queue_insert(struct synack_stack *st, uint32_t i, struct sn_tw *tw)
+{
+	struct sn_tw_table *t = &st->tw;
+	uint64_t at = sn_tw_expires(tw);
+	int qn = queue_pick(t, at);
+	uint32_t after;
+
+	if (qn < 0) {
+		/* the MSL was lowered SN_TW_QUEUES times within one 2*MSL: walk
+		 * back from the tail of FIFO 0 to the place (rare, O(distance)) */
+		qn = 0;
+		after = t->q[0].tail;
+		while (after != SN_TW_NIL && sn_tw_expires(tw_at(t, after)) > at)
+			after = tw_at(t, after)->qprev;
+	} else {
+		after = t->q[qn].tail;
+	}
+	struct sn_tw_queue *q = &t->q[qn];
+	tw->flags = (uint8_t)((tw->flags & ~(uint8_t)((SN_TW_QUEUES - 1) << SN_TW_Q_SHIFT)) |
+			      (qn << SN_TW_Q_SHIFT));
+	tw->qprev = after;
+	tw->qnext = after == SN_TW_NIL ? q->head : tw_at(t, after)->qnext;
+	if (tw->qnext != SN_TW_NIL)
+		tw_at(t, tw->qnext)->qprev = i;
+	else
+		q->tail = i;
+	if (after != SN_TW_NIL) {
+		tw_at(t, after)->qnext = i;
+	} else {
+		q->head = i;
+		queue_arm(st, q);
+	}
+}
+
+static void set_expiry(struct sn_tw *tw, uint64_t at)
+{
+	tw->expires_lo = (uint32_t)at;
+	tw->expires_hi = (uint32_t)(at >> 32);
+}
+
+/* ---------------------------------------------------------- entries */
 
 struct sn_tw *sn_tw_lookup(struct synack_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
 			   uint16_t rport)
 {
 	if (!st->tw.count)
 		return NULL;
-	struct sn_tw *tw = st->tw.hash[tw_bucket(st, laddr, lport, raddr, rport)];
-	for (; tw; tw = tw->hash_next)
-		if (tw->laddr == laddr && tw->lport == lport && tw->raddr == raddr &&
-		    tw->rport == rport)
-			return tw;
-	return NULL;
+	uint32_t i = hash_find(st, laddr, lport, raddr, rport);
+	return i == SN_TW_NIL ? NULL : tw_at(&st->tw, i);
 }
 
-static void tw_unlink(struct synack_stack *st, struct sn_tw *tw)
+struct sn_tw *sn_tw_insert(struct synack_stack *st, const struct synack_endpoint *local,
+			   const struct synack_endpoint *remote, uint32_t snd_nxt,
+			   uint32_t rcv_nxt, uint32_t rcv_wnd, int reuseaddr,
+			   const struct sn_tw_ts *ts)
 {
-	struct sn_tw **pp = &st->tw.hash[tw_bucket(st, tw->laddr, tw->lport, tw->raddr, tw->rport)];
+	struct sn_tw_table *t = &st->tw;
 
-	while (*pp && *pp != tw)
-		pp = &(*pp)->hash_next;
-	if (*pp)
-		*pp = tw->hash_next;
-	sn_wheel_cancel(&st->wheel, &tw->timer);
-	sn_port_release(st, tw->lport);
+	if (t->count >= st->cfg.max_timewait)
+		return NULL;
+	uint32_t i = slab_get(t);
+	if (i == SN_TW_NIL)
+		return NULL;
+	struct sn_tw *tw = tw_at(t, i);
+	*tw = (struct sn_tw){
+		.laddr = local->addr,
+		.raddr = remote->addr,
+		.lport = local->port,
+		.rport = remote->port,
+		.snd_nxt = snd_nxt,
+		.rcv_nxt = rcv_nxt,
+		.rcv_wnd = rcv_wnd > 65535 ? 65535 : (uint16_t)rcv_wnd,
+		.flags = SN_TW_F_USED | (reuseaddr ? SN_TW_F_REUSE : 0) | (ts ? SN_TW_F_TS : 0),
+		.ts_recent = ts ? ts->ts_recent : 0,
+		.ts_recent_age = ts ? ts->ts_recent_age : 0,
+	};
+	if (t->count >= t->mask + 1)
+		hash_grow(st);
+	uint32_t b = tw_hash(st, tw->laddr, tw->lport, tw->raddr, tw->rport) & t->mask;
+	tw->hnext = t->buckets[b];
+	t->buckets[b] = i;
+	t->count++;
+	sn_port_hold(st, tw->lport, reuseaddr);
+	set_expiry(tw, st->now + 2ull * st->cfg.msl_us);
+	queue_insert(st, i, tw);
+	return tw;
+}
+
+/* Remove a live entry from every structure and free it. */
+static void tw_remove(struct synack_stack *st, struct sn_tw *tw)
+{
+	queue_unlink(st, tw);
+	uint32_t i = hash_unlink(st, tw);
+	sn_port_release(st, tw->lport, (tw->flags & SN_TW_F_REUSE) != 0);
 	st->tw.count--;
-	sn_pool_put(&st->tw.pool, tw);
+	slab_put(&st->tw, i);
 }
 
 static void tw_end(struct synack_stack *st, struct sn_tw *tw, const char *why)
@@ -72,45 +334,32 @@ static void tw_end(struct synack_stack *st, struct sn_tw *tw, const char *why)
 	struct synack_endpoint local = {tw->laddr, tw->lport}, remote = {tw->raddr, tw->rport};
 
 	tcp_note_transition(st, &local, &remote, SYNACK_TIME_WAIT, SYNACK_CLOSED, why);
-	tw_unlink(st, tw);
+	tw_remove(st, tw);
 }
 
-static void tw_expired(struct sn_timer *t, uint64_t now, void *ctx)
+/* §3.10.8 TIME-WAIT TIMEOUT: every head of this FIFO that is due goes. */
+static void tw_queue_fired(struct sn_timer *timer, uint64_t now, void *ctx)
 {
 	struct synack_stack *st = ctx;
+	struct sn_tw_queue *q = sn_container_of(timer, struct sn_tw_queue, timer);
 	(void)now;
-	st->ctr.tw_expired++;
-	tw_end(st, sn_container_of(t, struct sn_tw, timer), "2MSL timeout");
+
+	while (q->head != SN_TW_NIL) {
+		struct sn_tw *tw = tw_at(&st->tw, q->head);
+		if (sn_tw_expires(tw) > st->now)
+			break;
+		st->ctr.tw_expired++;
+		tw_end(st, tw, "2MSL timeout"); /* re-arms q for the next head */
+	}
 }
 
 static void tw_restart(struct synack_stack *st, struct sn_tw *tw)
 {
-	sn_wheel_add(&st->wheel, &tw->timer, st->now + 2ull * st->cfg.msl_us);
-}
+	uint32_t i = hash_find(st, tw->laddr, tw->lport, tw->raddr, tw->rport);
 
-struct sn_tw *sn_tw_insert(struct synack_stack *st, const struct synack_endpoint *local,
-			   const struct synack_endpoint *remote, uint32_t snd_nxt,
-			   uint32_t rcv_nxt, uint32_t rcv_wnd)
-{
-	struct sn_tw *tw = sn_pool_get(&st->tw.pool);
-
-	if (!tw)
-		return NULL;
-	tw->laddr = local->addr;
-	tw->lport = local->port;
-	tw->raddr = remote->addr;
-	tw->rport = remote->port;
-	tw->snd_nxt = snd_nxt;
-	tw->rcv_nxt = rcv_nxt;
-	tw->rcv_wnd = rcv_wnd;
-	uint32_t b = tw_bucket(st, tw->laddr, tw->lport, tw->raddr, tw->rport);
-	tw->hash_next = st->tw.hash[b];
-	st->tw.hash[b] = tw;
-	st->tw.count++;
-	sn_port_hold(st, tw->lport);
-	sn_timer_init(&tw->timer, tw_expired);
-	tw_restart(st, tw);
-	return tw;
+	queue_unlink(st, tw);
+	set_expiry(tw, st->now + 2ull * st->cfg.msl_us);
+	queue_insert(st, i, tw);
 }
 
 void sn_tw_kill(struct synack_stack *st, struct sn_tw *tw, const char *why)
@@ -118,38 +367,64 @@ void sn_tw_kill(struct synack_stack *st, struct sn_tw *tw, const char *why)
 	tw_end(st, tw, why);
 }
 
+int sn_tw_syn_is_new(const struct synack_stack *st, const struct sn_tw *tw,
+		     const struct sn_tcp_seg *seg)
+{
+	(void)st;
+	/* RFC 6191 §2, no timestamps: the SYN's sequence number is greater
+	 * than the last one seen on the old connection */
+	return seq_gt(seg->seq, tw->rcv_nxt);
+}
+
+uint32_t sn_tw_recycle(struct synack_stack *st, struct sn_tw *tw, const char *why)
+{
+	uint32_t iss_min = tw->snd_nxt + 65535 + 2;
+
+	tw_end(st, tw, why);
+	return iss_min;
+}
+
 static void tw_ack(struct synack_stack *st, struct sn_tw *tw)
 {
 	struct synack_endpoint local = {tw->laddr, tw->lport}, remote = {tw->raddr, tw->rport};
-	uint16_t wnd = tw->rcv_wnd > 65535 ? 65535 : (uint16_t)tw->rcv_wnd;
 
-	tcp_emit_bare(st, &local, &remote, tw->snd_nxt, tw->rcv_nxt, SN_TCP_ACK, wnd);
+	tcp_emit_bare(st, &local, &remote, tw->snd_nxt, tw->rcv_nxt, SN_TCP_ACK, tw->rcv_wnd);
+}
+
+/* An RST in TIME-WAIT. Linux's default (tcp_rfc1337 = 0): an RST exactly at
+ * RCV.NXT ends TIME-WAIT early, any other is dropped. RFC 1337 (TIME-WAIT
+ * assassination, hazard H1-H3; tcp_rfc1337 = 1): ignore it, the entry lives
+ * out its 2*MSL. */
+static void tw_rst(struct synack_stack *st, struct sn_tw *tw, const struct sn_tcp_seg *seg)
+{
+	if (seg->seq != tw->rcv_nxt) {
+		sn_count_drop(st, SYNACK_DROP_RST_SEQ, seg, tw->raddr, tw->laddr);
+		return;
+	}
+	if (st->cfg.tcp_rfc1337) {
+		st->ctr.tw_rst_ignored++;
+		sn_count_drop(st, SYNACK_DROP_TIMEWAIT, seg, tw->raddr, tw->laddr);
+		return;
+	}
+	st->ctr.rst_in++;
+	st->ctr.tw_rst_killed++;
+	tw_end(st, tw, "rcv RST");
 }
 
 /* SEGMENT ARRIVES in TIME-WAIT (§3.10.7.4 with MUST-13). */
 int sn_tw_input(struct synack_stack *st, struct sn_tw *tw, const struct sn_tcp_seg *seg,
 		int can_reopen, uint32_t *iss_min)
 {
-	uint32_t wnd = tw->rcv_wnd ? tw->rcv_wnd : 1;
-
 	if (seg->flags & SN_TCP_RST) {
-		/* an in-window RST ends TIME-WAIT (RFC 9293; RFC 1337 is a knob
-		 * for later: docs/conformance.md) */
-		if (seq_in(seg->seq, tw->rcv_nxt, tw->rcv_nxt + wnd)) {
-			st->ctr.rst_in++;
-			tw_end(st, tw, "rcv RST");
-		} else {
-			sn_count_drop(st, SYNACK_DROP_RST_SEQ, seg, tw->raddr, tw->laddr);
-		}
+		tw_rst(st, tw, seg);
 		return 0;
 	}
 	if (can_reopen && (seg->flags & SN_TCP_SYN) && !(seg->flags & SN_TCP_ACK) &&
-	    seq_gt(seg->seq, tw->rcv_nxt)) {
-		/* a new incarnation whose ISN lies beyond the old stream (MAY-2,
-		 * RFC 6191 without timestamps). Ours must lie beyond everything
-		 * the old one sent (MAY-2 condition 1); Linux adds a window. */
-		*iss_min = tw->snd_nxt + 65535 + 2;
-		tw_end(st, tw, "rcv SYN (new incarnation)");
+	    sn_tw_syn_is_new(st, tw, seg)) {
+		/* a new incarnation (MAY-2, RFC 6191); our ISN must lie beyond
+		 * everything the old one sent (MAY-2 condition 1) */
+		st->ctr.tw_syn_accepted++;
+		*iss_min = sn_tw_recycle(st, tw, "rcv SYN (new incarnation)");
 		return 1;
 	}
 	if ((seg->flags & SN_TCP_FIN) && seg->seq + seg->len + 1 == tw->rcv_nxt) {
@@ -165,29 +440,26 @@ int sn_tw_input(struct synack_stack *st, struct sn_tw *tw, const struct sn_tcp_s
 	return 0;
 }
 
-static int tw_visit(struct synack_stack *st, struct sn_tw *tw,
-		    int (*fn)(void *ctx, const struct synack_conn_info *ci), void *ctx)
-{
-	struct synack_conn_info ci = {
-		.state = SYNACK_TIME_WAIT,
-		.local = {tw->laddr, tw->lport},
-		.remote = {tw->raddr, tw->rport},
-		.sock = -1,
-		.timer = SYNACK_TIMER_TIMEWAIT,
-		.timer_expires = tw->timer.expires,
-	};
-	(void)st;
-	return fn(ctx, &ci);
-}
-
 int sn_tw_foreach(struct synack_stack *st, int (*fn)(void *ctx, const struct synack_conn_info *ci),
 		  void *ctx)
 {
-	if (!st->tw.count)
-		return 0;
-	for (uint32_t b = 0; b <= st->tw.mask; b++)
-		for (struct sn_tw *tw = st->tw.hash[b]; tw; tw = tw->hash_next)
-			if (tw_visit(st, tw, fn, ctx))
+	const struct sn_tw_table *t = &st->tw;
+
+	for (int q = 0; q < SN_TW_QUEUES; q++) {
+		for (uint32_t i = t->q[q].head; i != SN_TW_NIL;) {
+			const struct sn_tw *tw = tw_at(t, i);
+			struct synack_conn_info ci = {
+				.state = SYNACK_TIME_WAIT,
+				.local = {tw->laddr, tw->lport},
+				.remote = {tw->raddr, tw->rport},
+				.sock = -1,
+				.timer = SYNACK_TIMER_TIMEWAIT,
+				.timer_expires = sn_tw_expires(tw),
+			};
+			i = tw->qnext;
+			if (fn(ctx, &ci))
 				return 1;
+		}
+	}
 	return 0;
 }
