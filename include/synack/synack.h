@@ -287,6 +287,14 @@ struct synack_counters {
 	uint64_t in_state[SYNACK_NSTATES]; /* gauge: connections now in each state */
 };
 void synack_stack_counters(const synack_stack *st, struct synack_counters *out);
+/* Every counter as a name and value, nstat-style, in a stable order: the
+ * MIB-like ones under Linux's names where one exists ("TcpActiveOpens",
+ * "TcpExtTCPTimeWaitOverflow"), the rest as "Synack..." names, the state
+ * gauges as "SynackState<STATE>", transitions as "SynackTrans<FROM>_<TO>"
+ * (non-zero ones only) and drops as "SynackDrop_<synack_drop_name>". Stops
+ * when fn returns non-zero. */
+void synack_counters_foreach(const struct synack_counters *c,
+			     int (*fn)(void *ctx, const char *name, uint64_t value), void *ctx);
 
 /* ---------------------------------------------------------------- trace */
 
@@ -362,7 +370,7 @@ struct synack_conn_info {
 	enum synack_state state;
 	struct synack_endpoint local, remote;
 	int sock;                        /* descriptor, -1 if orphaned or not accepted */
-	uint32_t send_queue, recv_queue;
+	uint32_t send_queue, recv_queue; /* bytes; a listener: backlog, accept queue (as ss) */
 	enum synack_timer_kind timer;    /* the timer that will fire next */
 	uint64_t timer_expires;          /* absolute µs; 0 if off */
 	uint32_t retransmits;

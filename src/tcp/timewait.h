@@ -10,7 +10,7 @@
  *
  * Layout, chosen for 10 million entries in well under 64 bytes each with the
  * table's own overhead (bench/tw_bench.c measures it):
- *  - entries live in a slab of 65536-entry chunks and are named by 32-bit
+ *  - entries live in a slab of 4096-entry chunks and are named by 32-bit
  *    indices, never pointers; free entries form a list through `hnext`;
  *  - lookup is a chained hash on the 4-tuple keyed with the stack's SipHash
  *    secret: a power-of-two array of 32-bit bucket heads that doubles when
@@ -50,7 +50,7 @@ struct synack_stack;
 
 #define SN_TW_NIL UINT32_MAX
 #define SN_TW_QUEUES 4            /* expiry FIFOs (see above) */
-#define SN_TW_CHUNK_SHIFT 16      /* 65536 entries per slab chunk */
+#define SN_TW_CHUNK_SHIFT 12      /* 4096 entries (208 KiB) per slab chunk */
 
 #define SN_TW_F_USED 0x01         /* entry is live (not on the free list) */
 #define SN_TW_F_TS 0x02           /* the connection used timestamps: ts_recent is valid */

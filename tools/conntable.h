@@ -1,0 +1,37 @@
+/*
+ * conntable.h: the connection table as `ss -tan -o` (or `ipvsadm -L -c -n`)
+ * prints it, from synack_stack_foreach_conn: one row per listener, live
+ * connection and TIME-WAIT entry, with filters and a summary line per state.
+ * Rows are printed as the stack visits them, so a table of ten million
+ * TIME-WAIT entries is never copied (the summary is counted on the way).
+ */
+#ifndef SYNACK_TOOLS_CONNTABLE_H
+#define SYNACK_TOOLS_CONNTABLE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "synack/synack.h"
+
+enum conntable_layout { CONNTABLE_SS, CONNTABLE_IPVS };
+
+struct conntable_opts {
+	enum conntable_layout layout;
+	unsigned state_mask;  /* 1 << state; 0: all */
+	int sport, dport;     /* local / remote port to match; -1: any */
+	int header;           /* print the column header */
+	int summary;          /* print one line per state after the rows */
+	int rows;             /* print the rows (0: summary only) */
+};
+
+/* Defaults: ss layout, all states, no port filter, header, rows, summary. */
+void conntable_opts_default(struct conntable_opts *o);
+/* Parse an ss state filter: "established", "time-wait", "syn-recv",
+ * "listening", "all", "connected", ... (ss's names). Returns the mask or 0. */
+unsigned conntable_state_mask(const char *name);
+/* Print the table of st at its current time. Returns the rows printed. */
+uint64_t conntable_print(FILE *out, synack_stack *st, const struct conntable_opts *o);
+/* ss's spelling of a duration in ms ("42sec", "1min12sec", "200ms"). */
+const char *conntable_ms_timer(uint64_t ms, char *buf, size_t len);
+
+#endif
