@@ -94,6 +94,10 @@ int bench_callgrind_run(char **argv, const char *const *extra, const char *exclu
 
 /* ---------------------------------------------------------------- output */
 
+/* Names of the benchmarks' own functions that run while collection is on
+ * (the toggles themselves, the wire's callback): for `exclude`. */
+#define BENCH_SELF "bench_cg_,wire_out,bench_wire_"
+
 void bench_result(const char *name, double value, const char *unit);
 
 /* Options: "--name VALUE" or "--name=VALUE"; returns 1 and sets *val when
