@@ -87,6 +87,9 @@ enum synack_drop {
 	SYNACK_DROP_OOO_FULL,         /* out-of-order queue full */
 	SYNACK_DROP_RCV_WINDOW,       /* data beyond the receive window, trimmed away */
 	SYNACK_DROP_TIMEWAIT,         /* segment to a TIME-WAIT entry (answered or dropped) */
+	SYNACK_DROP_RST_CHALLENGE,    /* RFC 5961 §3.2: RST in window but not at RCV.NXT */
+	SYNACK_DROP_SYN_CHALLENGE,    /* RFC 5961 §4.2: SYN in a synchronized state */
+	SYNACK_DROP_ACK_TOO_OLD,      /* RFC 5961 §5.2: ACK below SND.UNA - MAX.SND.WND */
 	SYNACK_DROP_MAX
 };
 
@@ -127,6 +130,10 @@ struct synack_config {
 	                              * (tcp_keepalive_probes) */
 	uint8_t tcp_rfc1337;      /* 1: an RST never ends TIME-WAIT early (RFC 1337); 0: Linux's
 	                           * default, an RST at exactly RCV.NXT ends it */
+	uint8_t rfc5961;          /* 1 (default): RST, SYN and ACK checks of RFC 5961 as RFC 9293
+	                           * §3.10.7.4 describes; 0: plain RFC 793 acceptance */
+	uint32_t challenge_ack_limit; /* challenge ACKs per second, stack-wide, randomised
+	                               * (tcp_challenge_ack_limit; 0: no limit) */
 };
 
 /* Fills cfg with the defaults (documented in docs/configuration.md). */
@@ -282,6 +289,8 @@ struct synack_counters {
 	uint64_t keepalive_timeouts;      /* connections dropped after unanswered probes */
 	uint64_t user_timeouts;           /* connections aborted by the user timeout */
 	uint64_t illegal_transitions;     /* edges not in RFC 9293's diagram: a bug if non-zero */
+	uint64_t challenge_acks;          /* RFC 5961 challenge ACKs sent */
+	uint64_t challenge_acks_limited;  /* ... and not sent: over tcp_challenge_ack_limit */
 	uint64_t drops[SYNACK_DROP_MAX];
 	uint64_t transitions[SYNACK_NSTATES][SYNACK_NSTATES]; /* [from][to] */
 	uint64_t in_state[SYNACK_NSTATES]; /* gauge: connections now in each state */

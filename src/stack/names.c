@@ -55,6 +55,9 @@ const char *synack_drop_name(enum synack_drop d)
 		[SYNACK_DROP_OOO_FULL] = "ooo_full",
 		[SYNACK_DROP_RCV_WINDOW] = "rcv_window",
 		[SYNACK_DROP_TIMEWAIT] = "timewait",
+		[SYNACK_DROP_RST_CHALLENGE] = "rst_challenge",
+		[SYNACK_DROP_SYN_CHALLENGE] = "syn_challenge",
+		[SYNACK_DROP_ACK_TOO_OLD] = "ack_too_old",
 	};
 	return (unsigned)d < SYNACK_DROP_MAX && names[d] ? names[d] : "?";
 }

@@ -45,6 +45,8 @@ void synack_config_default(struct synack_config *cfg)
 		.keepalive_intvl_us = 75u * SN_US_PER_SEC,
 		.keepalive_probes = 9,
 		.tcp_rfc1337 = 0,
+		.rfc5961 = 1,
+		.challenge_ack_limit = 1000, /* Linux's value before 6.0 */
 	};
 }
 

@@ -87,6 +87,10 @@ struct synack_stack {
 
 	struct sn_tw_table tw;
 
+	/* RFC 5961 §7 challenge ACK budget for the current second */
+	uint64_t challenge_epoch;         /* now / 1 s + 1 when the budget was drawn */
+	uint32_t challenge_left;
+
 	uint8_t txbuf[65536];             /* the datagram being built */
 };
 

@@ -5,7 +5,7 @@
  * table), else to a TIME-WAIT entry, else to a listener, else it gets the
  * reset a CLOSED port gives (§3.10.7.1). For a connection the steps run in
  * the RFC's order: check sequence number, check RST, check SYN, check ACK,
- * (URG: ignored, see docs/conformance), process text, check FIN; then output
+ * check URG, process text, check FIN; then output
  * sends whatever the segment made owed (ACK, data, FIN).
  *
  * Each step returns STEP_GO to continue or STEP_DONE when the segment is
@@ -303,6 +303,12 @@ static int check_rst(struct synack_stack *st, struct sn_tcb *tcb, const struct s
 {
 	if (!(seg->flags & SN_TCP_RST))
 		return STEP_GO;
+	if (st->cfg.rfc5961 && seg->seq != tcb->rcv_nxt) {
+		/* RFC 5961 §3.2: in the window but not exactly RCV.NXT */
+		drop(st, tcb, seg, SYNACK_DROP_RST_CHALLENGE);
+		tcp_challenge_ack(st, tcb);
+		return STEP_DONE;
+	}
 	st->ctr.rst_in++;
 	switch (tcb->state) {
 	case SYNACK_SYN_RECEIVED:
@@ -333,10 +339,17 @@ static int check_syn(struct synack_stack *st, struct sn_tcb *tcb, const struct s
 		tcp_close_tcb(st, tcb, 0, "rcv SYN in window");
 		return STEP_DONE;
 	}
-	/* RFC 5961 §4, as RFC 9293 recommends: a challenge ACK, not a reset */
-	drop(st, tcb, seg, SYNACK_DROP_SEQ);
-	tcb->ack_now = 1;
-	tcp_output(st, tcb);
+	/* RFC 5961 §4.2, as RFC 9293 recommends: a challenge ACK, whatever
+	 * the sequence number. RFC 793 reset the connection instead. */
+	drop(st, tcb, seg, SYNACK_DROP_SYN_CHALLENGE);
+	if (!st->cfg.rfc5961) {
+		tcp_send_rst(st, tcb);
+		st->ctr.estab_resets += tcb->state == SYNACK_ESTABLISHED ||
+					tcb->state == SYNACK_CLOSE_WAIT;
+		tcp_close_tcb(st, tcb, -ECONNRESET, "rcv SYN in window");
+		return STEP_DONE;
+	}
+	tcp_challenge_ack(st, tcb);
 	return STEP_DONE;
 }
 
@@ -449,6 +462,30 @@ static void process_ack_cc(struct synack_stack *st, struct sn_tcb *tcb, const st
 	}
 }
 
+/* An ACK for data not yet sent is dropped with an ACK (§3.10.7.4 fifth);
+ * RFC 5961 §5.2 also drops one older than SND.UNA - MAX.SND.WND, and makes
+ * both answers rate-limited challenge ACKs. */
+static int ack_out_of_range(struct synack_stack *st, struct sn_tcb *tcb,
+			    const struct sn_tcp_seg *seg)
+{
+	enum synack_drop why;
+
+	if (seq_gt(seg->ack, tcb->snd_max))
+		why = SYNACK_DROP_ACK_UNSENT;
+	else if (st->cfg.rfc5961 && seq_lt(seg->ack, tcb->snd_una - tcb->max_snd_wnd))
+		why = SYNACK_DROP_ACK_TOO_OLD;
+	else
+		return 0;
+	drop(st, tcb, seg, why);
+	if (st->cfg.rfc5961) {
+		tcp_challenge_ack(st, tcb);
+	} else {
+		tcb->ack_now = 1;
+		tcp_output(st, tcb);
+	}
+	return 1;
+}
+
 static int check_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg)
 {
 	if (!(seg->flags & SN_TCP_ACK)) {
@@ -459,13 +496,8 @@ static int check_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct s
 	if (tcb->state == SYNACK_SYN_RECEIVED || syn_unacked)
 		if (syn_received_ack(st, tcb, seg) == STEP_DONE)
 			return STEP_DONE;
-	if (seq_gt(seg->ack, tcb->snd_max)) {
-		/* acknowledges something not yet sent: ACK, drop */
-		drop(st, tcb, seg, SYNACK_DROP_ACK_UNSENT);
-		tcb->ack_now = 1;
-		tcp_output(st, tcb);
+	if (ack_out_of_range(st, tcb, seg))
 		return STEP_DONE;
-	}
 	uint32_t old_wnd = tcb->snd_wnd;
 	if (seq_leq(tcb->snd_una, seg->ack))
 		update_window(tcb, seg);

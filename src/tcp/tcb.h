@@ -208,6 +208,11 @@ uint32_t tcp_flight_size(const struct sn_tcb *tcb);
  * be queued (ooo ranges full). */
 int tcp_reass_store(struct sn_tcb *tcb, uint32_t seq, const uint8_t *data, uint32_t len);
 
+/* ---- challenge.c: RFC 5961 */
+/* Send a challenge ACK <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> unless this
+ * second's budget is spent (§7); returns 1 if it went out. */
+int tcp_challenge_ack(struct synack_stack *st, struct sn_tcb *tcb);
+
 /* ---- isn.c: RFC 9293 §3.4.1 */
 uint32_t tcp_isn(struct synack_stack *st, const struct synack_endpoint *local,
 		 const struct synack_endpoint *remote);

@@ -296,14 +296,17 @@ TEST(rfc9293_3_10_7_4_rst_at_rcv_nxt_resets)
 	fx_free(&f);
 }
 
-/* RFC 9293 without RFC 5961 §3: any RST inside the window resets (the last
- * in-window sequence number here). With RFC 5961 it would draw a challenge
- * ACK instead; synack implements RFC 5961 only for SYNs (§4). */
+/* RFC 9293 without RFC 5961 §3 (synack_config.rfc5961 = 0): any RST
+ * inside the window resets (the last in-window sequence number here). With
+ * RFC 5961 on (the default) it draws a challenge ACK: test_tcp_rfc5961.c. */
 TEST(rfc9293_3_10_7_4_rst_inside_window_resets)
 {
 	struct fx f;
+	struct synack_config c;
 
-	CHECK_EQ(fx_init(&f, NULL), 0);
+	synack_config_default(&c);
+	c.rfc5961 = 0;
+	CHECK_EQ(fx_init(&f, &c), 0);
 	int s = fx_passive_established(&f, FX_P);
 	CHECK(s >= 0);
 	rst_at(&f, FX_P + 1 + 65534);
@@ -565,7 +568,9 @@ TEST(rfc5961_4_syn_in_established_draws_challenge_ack)
 	struct synack_counters c = fx_ctr(&f);
 	CHECK_EQ(c.estab_resets, 0);
 	CHECK_EQ(c.rst_out, 0);
-	CHECK_EQ(c.drops[SYNACK_DROP_SEQ], 3);
+	CHECK_EQ(c.drops[SYNACK_DROP_SYN_CHALLENGE], 2); /* the two in the window */
+	CHECK_EQ(c.drops[SYNACK_DROP_SEQ], 1);           /* the old one */
+	CHECK_EQ(c.challenge_acks, 2);
 	/* the connection works as before */
 	fx_peer_data(&f, FX_P + 1, I + 1, "hi");
 	char buf[4];
