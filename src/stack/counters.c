@@ -50,6 +50,8 @@ static const struct counter_name scalar[] = {
 	C("SynackKeepaliveTimeouts", keepalive_timeouts),
 	C("SynackUserTimeouts", user_timeouts),
 	C("SynackIllegalTransitions", illegal_transitions),
+	C("TcpExtTCPChallengeACK", challenge_acks),
+	C("SynackChallengeACKLimited", challenge_acks_limited),
 };
 
 /* "TIME-WAIT" -> "TIMEWAIT": counter names are letters and digits. */
