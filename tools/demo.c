@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "demo.h"
+#include "scenarios.h"
 #include "synack/sim.h"
 #include "synack/synack.h"
 
@@ -1230,6 +1231,9 @@ void demo_help(FILE *out)
 		"  --delay MS        one-way link delay in milliseconds (default 10)\n"
 		"  --no-color        no ANSI colors (they are on only when stdout is a terminal and\n"
 		"                    NO_COLOR is not set)\n"
+		"  --scenario NAME   instead, play a scenario that shows why TIME-WAIT exists\n"
+		"                    (lost-last-ack, old-duplicate, server-restart,\n"
+		"                    ephemeral-ports, or all), with and without it\n"
 		"  -h, --help        this text\n"
 		"\n"
 		"output:\n"
@@ -1421,6 +1425,10 @@ int demo_main(int argc, char **argv)
 	if (!d) {
 		fprintf(stderr, "synack demo: out of memory\n");
 		return 1;
+	}
+	if (argc > 1 && !strcmp(argv[1], "--scenario")) { /* tools/scenarios.c */
+		free(d);
+		return scenario_main(argc, argv);
 	}
 	if ((st = parse_args(argc, argv, &d->o)) >= 0) {
 		free(d);
