@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "demo.h"
-#include "ss.h"
+#include "netcmds.h"
 #include "ss.h"
 #include "script/script.h"
 #include "synack/synack.h"
@@ -28,8 +28,8 @@ static const struct command commands[] = {
 	{"demo", "two simulated hosts open a TCP connection, exchange a request and a reply, close,"
 		 "\n          and wait out TIME-WAIT; draws it as a sequence diagram",
 	 demo_main, demo_help},
-	{"ss", "the connection table of a (simulated) stack, like `ss -tan -o`", ss_main, ss_help},
-	{"stat", "the counters of a (simulated) stack, like `nstat -a`", stat_main, stat_help},
+	{"serve", "servers (HTTP, echo) on a synack stack attached to a TUN device", serve_main, serve_help},
+	{"connect", "a client (HTTP GET or a raw stream) on a synack stack on a TUN device", connect_main, connect_help},
 	{"ss", "the connection table of a (simulated) stack, like `ss -tan -o`", ss_main, ss_help},
 	{"stat", "the counters of a (simulated) stack, like `nstat -a`", stat_main, stat_help},
 	{"script", "run packetdrill-syntax script tests against a stack on a virtual clock",

@@ -1,8 +1,8 @@
 /*
  * impair.h: synack's seeded fault injector.
  *
- * A decorator that sits on any link (the simulator's, later the TUN driver's
- * receive and transmit paths) and decides, for each datagram, what the
+ * A decorator that sits on any link (the simulator's, the TUN driver's
+ * receive and transmit paths: synack_impair_link_create) and decides, for each datagram, what the
  * network does to it: delay with jitter, loss, duplication, reordering
  * (an extra delay for a chosen datagram so later ones overtake it), and bit
  * corruption. Decisions come only from its own seeded RNG, so a seed
@@ -55,6 +55,35 @@ void synack_impair_init(struct synack_impair *im, const struct synack_impair_par
 int synack_impair_decide(struct synack_impair *im, uint64_t now, struct synack_impair_copy out[2]);
 /* Flip 1..3 random bits of pkt[0..len) (deterministic from the RNG). */
 void synack_impair_corrupt(struct synack_impair *im, uint8_t *pkt, size_t len);
+
+/* ---------------------------------------------------------------- link decorator */
+
+struct synack_link; /* link.h */
+
+/* The largest number of datagrams the decorator holds back (both
+ * directions together); beyond, a datagram is dropped and counted in the
+ * link's queue_drops. */
+#define SYNACK_IMPAIR_LINK_MAX_QUEUED 16384
+
+/*
+ * Wraps inner (any link, e.g. a TUN device) in the fault injector, one
+ * synack_impair per direction: datagrams inner receives are impaired on
+ * their way up (rx), datagrams sent go through tx before they reach inner.
+ * Delayed copies wait in a bounded queue ordered by delivery time; the
+ * decorator's next_deadline() is the earliest of them, so the event loop
+ * wakes for them. rx and tx may be NULL (no impairment that way); the two
+ * injectors are seeded from seed, so a seed reproduces the decisions (not
+ * the timing of a real device). The decorator owns inner from then on:
+ * synack_link_destroy() frees both. 0, -EINVAL or -ENOMEM (inner is left
+ * alone on failure).
+ */
+int synack_impair_link_create(struct synack_link *inner, const struct synack_impair_params *rx,
+			      const struct synack_impair_params *tx, uint64_t seed,
+			      struct synack_link **out);
+/* The injectors' counters (either pointer may be NULL); -EINVAL if l is not
+ * an impairment link. */
+int synack_impair_link_stats(const struct synack_link *l, struct synack_impair_stats *rx,
+			     struct synack_impair_stats *tx);
 
 #ifdef __cplusplus
 }

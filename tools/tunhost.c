@@ -1,0 +1,247 @@
+/*
+ * tunhost.c: a stack on a TUN device for the CLI (tools/tunhost.h).
+ *
+ * The one piece of file-scope state is the signal flag: a signal handler
+ * can reach nothing else. The loop's epoll_wait returns with EINTR when a
+ * signal arrives, so the commands see the flag within one round.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "tunhost.h"
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+int tunhost_interrupted(void)
+{
+	return interrupted;
+}
+
+void tunhost_defaults(struct tunhost_opts *o)
+{
+	*o = (struct tunhost_opts){.dev = "tun0", .addr = 0x0a090002u, .mtu = 1500};
+}
+
+int tunhost_parse_ip(const char *s, uint32_t *out)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return -EINVAL;
+	*out = ntohl(a.s_addr);
+	return 0;
+}
+
+void tunhost_help(FILE *out)
+{
+	fprintf(out,
+		"device and stack options:\n"
+		"  --dev NAME        TUN device to attach to (default tun0); create it first with\n"
+		"                    `ip tuntap add dev NAME mode tun`, give the kernel side an\n"
+		"                    address and bring it up\n"
+		"  --addr A.B.C.D    synack's own address on that device (default 10.9.0.2)\n"
+		"  --mtu N           the device MTU; the MSS announced is MTU - 40 (default 1500)\n"
+		"  --seed N          seed for ISNs, ports and the fault injector (default: random)\n"
+		"  --impair SPEC     impair both directions with synack's fault injector, e.g.\n"
+		"                    loss=1%%,dup=0.5%%,reorder=2%%,reorder_delay=5ms,delay=2ms,\n"
+		"                    jitter=1ms,corrupt=0.1%%\n"
+		"  --impair-rx SPEC  impair only what the device delivers to synack\n"
+		"  --impair-tx SPEC  impair only what synack sends into the device\n"
+		"  --stats           print the stack's and the link's counters on exit\n"
+		"  -q, --quiet       no progress messages on stderr\n");
+}
+
+static int impair_opt(struct tunhost_opts *o, const char *name, const char *v, const char *prog)
+{
+	struct synack_impair_params p;
+
+	if (synack_impair_parse(v, &p)) {
+		fprintf(stderr, "%s: bad %s '%s' (try --help)\n", prog, name, v);
+		return -1;
+	}
+	if (strcmp(name, "--impair-tx")) {
+		o->rx = p;
+		o->impair_rx = 1;
+	}
+	if (strcmp(name, "--impair-rx")) {
+		o->tx = p;
+		o->impair_tx = 1;
+	}
+	return 1;
+}
+
+int tunhost_option(struct tunhost_opts *o, int argc, char **argv, int *i, const char *prog)
+{
+	const char *a = argv[*i];
+	const char *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+
+	if (!strcmp(a, "--stats"))
+		return o->stats = 1;
+	if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
+		return o->quiet = 1;
+	if (strcmp(a, "--dev") && strcmp(a, "--addr") && strcmp(a, "--mtu") && strcmp(a, "--seed") &&
+	    strncmp(a, "--impair", 8))
+		return 0;
+	if (!v) {
+		fprintf(stderr, "%s: %s needs a value\n", prog, a);
+		return -1;
+	}
+	(*i)++;
+	if (!strcmp(a, "--dev")) {
+		o->dev = v;
+	} else if (!strcmp(a, "--addr")) {
+		if (tunhost_parse_ip(v, &o->addr)) {
+			fprintf(stderr, "%s: bad address '%s'\n", prog, v);
+			return -1;
+		}
+	} else if (!strcmp(a, "--mtu")) {
+		long m = strtol(v, NULL, 10);
+		if (m < 576 || m > 65535) {
+			fprintf(stderr, "%s: --mtu must be 576..65535\n", prog);
+			return -1;
+		}
+		o->mtu = (uint16_t)m;
+	} else if (!strcmp(a, "--seed")) {
+		o->seed = strtoull(v, NULL, 0);
+	} else if (!strcmp(a, "--impair") || !strcmp(a, "--impair-rx") || !strcmp(a, "--impair-tx")) {
+		return impair_opt(o, a, v, prog);
+	} else {
+		fprintf(stderr, "%s: unknown option '%s'\n", prog, a);
+		return -1;
+	}
+	return 1;
+}
+
+static int open_link(struct tunhost *h)
+{
+	char why[512];
+	struct synack_tun_config tc = {.name = h->o.dev};
+	int err = synack_tun_open(&tc, &h->link, why, sizeof(why));
+
+	if (err) {
+		fprintf(stderr, "%s: %s\n", h->prog, why);
+		return 1;
+	}
+	if (!h->o.impair_rx && !h->o.impair_tx)
+		return 0;
+	struct synack_link *il;
+	err = synack_impair_link_create(h->link, h->o.impair_rx ? &h->o.rx : NULL,
+					h->o.impair_tx ? &h->o.tx : NULL, h->o.seed, &il);
+	if (err) {
+		fprintf(stderr, "%s: fault injector: %s\n", h->prog, strerror(-err));
+		return 1;
+	}
+	h->link = il;
+	return 0;
+}
+
+int tunhost_open(struct tunhost *h, const struct tunhost_opts *o, const char *prog)
+{
+	struct synack_config cfg;
+	struct sigaction sa = {.sa_handler = on_signal};
+
+	memset(h, 0, sizeof(*h));
+	h->o = *o;
+	h->prog = prog;
+	if (!h->o.seed && getrandom(&h->o.seed, sizeof(h->o.seed), 0) != sizeof(h->o.seed))
+		h->o.seed = synack_loop_now();
+	if (open_link(h))
+		return 1;
+	synack_config_default(&cfg);
+	cfg.addr = h->o.addr;
+	cfg.mtu = h->o.mtu;
+	cfg.seed = h->o.seed;
+	int err = synack_stack_create(&cfg, &h->st);
+	if (!err)
+		err = synack_loop_create(h->st, h->link, &h->loop);
+	if (err) {
+		fprintf(stderr, "%s: %s\n", prog, strerror(-err));
+		tunhost_close(h);
+		return 1;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	/* one round with no wait: the stack's clock starts at the loop's */
+	synack_loop_run_once(h->loop, 0);
+	return 0;
+}
+
+static void print_stats(const struct tunhost *h)
+{
+	struct synack_counters c;
+	struct synack_link_stats ls;
+	struct synack_impair_stats rx, tx;
+
+	synack_stack_counters(h->st, &c);
+	synack_link_stats(h->link, &ls);
+	fprintf(stderr,
+		"stack: ip_in %llu ip_out %llu segs_in %llu segs_out %llu retrans %llu "
+		"rst_in %llu rst_out %llu active_opens %llu passive_opens %llu\n",
+		(unsigned long long)c.ip_in, (unsigned long long)c.ip_out,
+		(unsigned long long)c.segs_in, (unsigned long long)c.segs_out,
+		(unsigned long long)c.retrans_segs, (unsigned long long)c.rst_in,
+		(unsigned long long)c.rst_out, (unsigned long long)c.active_opens,
+		(unsigned long long)c.passive_opens);
+	fprintf(stderr, "drops:");
+	for (int d = 1; d < SYNACK_DROP_MAX; d++)
+		if (c.drops[d])
+			fprintf(stderr, " %s %llu", synack_drop_name((enum synack_drop)d),
+				(unsigned long long)c.drops[d]);
+	fprintf(stderr, "\nlink: rx %llu tx %llu tx_dropped %llu queue_drops %llu\n",
+		(unsigned long long)ls.rx_packets, (unsigned long long)ls.tx_packets,
+		(unsigned long long)ls.tx_dropped, (unsigned long long)ls.queue_drops);
+	if (synack_impair_link_stats(h->link, &rx, &tx) == 0)
+		fprintf(stderr,
+			"impair rx: seen %llu lost %llu dup %llu reordered %llu corrupted %llu\n"
+			"impair tx: seen %llu lost %llu dup %llu reordered %llu corrupted %llu\n",
+			(unsigned long long)rx.seen, (unsigned long long)rx.lost,
+			(unsigned long long)rx.duplicated, (unsigned long long)rx.reordered,
+			(unsigned long long)rx.corrupted, (unsigned long long)tx.seen,
+			(unsigned long long)tx.lost, (unsigned long long)tx.duplicated,
+			(unsigned long long)tx.reordered, (unsigned long long)tx.corrupted);
+}
+
+void tunhost_close(struct tunhost *h)
+{
+	if (h->st && h->link && h->o.stats)
+		print_stats(h);
+	synack_loop_destroy(h->loop);
+	synack_stack_destroy(h->st);
+	synack_link_destroy(h->link);
+	h->loop = NULL;
+	h->st = NULL;
+	h->link = NULL;
+}
+
+int tunhost_connect(struct tunhost *h, int s, const struct synack_endpoint *to)
+{
+	int err = synack_sock_connect(h->st, s, to);
+
+	if (err != -EINPROGRESS && err != 0)
+		return err;
+	for (;;) {
+		unsigned ev = synack_sock_events(h->st, s);
+		if (ev & SYNACK_EV_ERR) {
+			synack_sock_getopt(h->st, s, SYNACK_SO_ERROR, &err);
+			return err ? err : -ECONNABORTED;
+		}
+		if (ev & SYNACK_EV_OUT)
+			return 0;
+		if (tunhost_interrupted())
+			return -EINTR;
+		if ((err = synack_loop_run_once(h->loop, -1)) != 0)
+			return err;
+	}
+}
