@@ -178,3 +178,33 @@ TEST(timewait_foreach_walks_every_entry_in_expiry_order)
 	CHECK_EQ(w.last, 4999 * 1000ull + 60 * SEC);
 	synack_stack_destroy(st);
 }
+
+/* MUST-13 with a runtime MSL change: a retransmitted FIN restarts an old
+ * entry with the new MSL, which moves it behind (or ahead of) entries made
+ * since; each still goes at its exact time. */
+TEST(timewait_restart_after_msl_change_expires_exactly)
+{
+	synack_stack *st = mk(10 * SEC, 100);
+	CHECK(st != NULL);
+	struct sn_tw *a = put(st, 1); /* expires at 20 s */
+	CHECK(a != NULL);
+	set_msl(st, 1 * SEC);
+	synack_stack_poll(st, 1 * SEC);
+	CHECK(put(st, 2) != NULL); /* expires at 3 s */
+	synack_stack_poll(st, 2 * SEC);
+	struct sn_tcp_seg fin = {.flags = SN_TCP_FIN | SN_TCP_ACK, .seq = a->rcv_nxt - 1,
+				 .ack = a->snd_nxt, .sport = a->rport, .dport = a->lport};
+	uint32_t iss_min = 0;
+	CHECK_EQ(sn_tw_input(st, a, &fin, 0, &iss_min), 0); /* A now expires at 4 s */
+	CHECK_EQ(st->ctr.tw_fin_reacked, 1);
+	synack_stack_poll(st, 3 * SEC - 1);
+	CHECK(has(st, 1) && has(st, 2));
+	synack_stack_poll(st, 3 * SEC);
+	CHECK(has(st, 1) && !has(st, 2));
+	synack_stack_poll(st, 4 * SEC - 1);
+	CHECK(has(st, 1));
+	synack_stack_poll(st, 4 * SEC);
+	CHECK(!has(st, 1));
+	CHECK_EQ(synack_stack_next_deadline(st), UINT64_MAX);
+	synack_stack_destroy(st);
+}
