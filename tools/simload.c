@@ -71,7 +71,7 @@ void simload_help(FILE *out)
 		"  a server 10.0.0.2 on port 80 answers and closes first N connections from\n"
 		"  clients 10.0.1.x (one TIME-WAIT entry each), then M connections stay open\n"
 		"  with SO_KEEPALIVE (the first with an unread request); virtual time then runs\n"
-		"  on; the server's stack is shown.\n"
+		"  on; the server's stack is shown, its log messages on stderr.\n"
 		"  --sim N        connections closed by the server (default 5)\n"
 		"  --live M       connections left open (default 3)\n"
 		"  --at SECONDS   virtual time to run after the last close (default 18)\n"
@@ -176,6 +176,14 @@ static int open_live(struct simload *sl, uint32_t n)
 	return 0;
 }
 
+/* The server's operator messages (rate-limited by the stack) go to stderr,
+ * stamped with virtual time, like the kernel log. */
+static void log_stderr(void *ctx, uint64_t now, enum synack_log_kind kind, const char *msg)
+{
+	(void)ctx, (void)kind;
+	fprintf(stderr, "[%12.6f] %s\n", (double)now / US_PER_SEC, msg);
+}
+
 static int add_hosts(const struct simload_opts *o, struct simload *sl, synack_stack **clients,
 		     uint32_t nclients)
 {
@@ -195,6 +203,7 @@ static int add_hosts(const struct simload_opts *o, struct simload *sl, synack_st
 	if (err)
 		return err;
 	sl->client = clients[0];
+	synack_stack_set_log(sl->server, log_stderr, NULL);
 	sl->listener = synack_sock_open(sl->server);
 	if (sl->listener < 0)
 		return sl->listener;
