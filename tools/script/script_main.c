@@ -149,6 +149,14 @@ void script_help(FILE *out)
 		"  -h, --help              this help\n");
 }
 
+static void list_free(struct file_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	*l = (struct file_list){0};
+}
+
 int script_main(int argc, char **argv)
 {
 	struct sc_run_opts o = {.tolerance_us = 4000};
@@ -158,9 +166,11 @@ int script_main(int argc, char **argv)
 		const char *a = argv[i];
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			script_help(stdout);
+			list_free(&l);
 			return 0;
 		} else if (!strcmp(a, "--sysctls")) {
 			sc_knob_list(stdout);
+			list_free(&l);
 			return 0;
 		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
 			o.verbose = 1;
@@ -181,18 +191,18 @@ int script_main(int argc, char **argv)
 		if (!usage_err)
 			fprintf(stderr, "synack script: no scripts given\n");
 		script_help(stderr);
+		list_free(&l);
 		return 2;
 	}
 	qsort(l.v, l.n, sizeof(*l.v), cmp_str);
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (size_t i = 0; i < l.n; i++) {
+	for (size_t i = 0; i < l.n; i++)
 		failed += run_file(l.v[i], &o);
-		free(l.v[i]);
-	}
-	free(l.v);
+	size_t n = l.n;
+	list_free(&l);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	printf("%zu scripts: %zu passed, %d failed (%.2f s)\n", l.n, l.n - (size_t)failed, failed, secs);
+	printf("%zu scripts: %zu passed, %d failed (%.2f s)\n", n, n - (size_t)failed, failed, secs);
 	return failed ? 1 : 0;
 }

@@ -455,7 +455,9 @@ static struct sc_expr *parse_atom(struct parser *p)
 static struct sc_expr *parse_expr(struct parser *p)
 {
 	struct sc_expr *e = parse_atom(p);
-	while (e && is_punct(&p->tok, '|')) {
+	if (!e)
+		return NULL;
+	while (is_punct(&p->tok, '|')) {
 		advance(p);
 		struct sc_expr *r = parse_atom(p);
 		if (!r)
