@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "synack/synack.h"
+#include "wire/csum.h"
 #include "wire/ipv4.h"
 #include "wire/tcp_wire.h"
 
@@ -286,6 +287,48 @@ static inline enum synack_state fx_conn_state(struct fx *f)
 	struct fx_find q = {f->our_port, f->peer_port, SYNACK_CLOSED, {0}};
 	synack_stack_foreach_conn(f->st, fx_find_cb, &q);
 	return q.state;
+}
+
+/* An ICMP message from `from` to us: type, code, the 32-bit field after
+ * the checksum (rest: next-hop MTU in its low 16 bits for fragmentation
+ * needed), then body (for errors: the quoted datagram, e.g. f->last.buf).
+ * Checksums correct unless bad_csum. */
+static inline size_t fx_build_icmp(uint8_t *buf, uint32_t from, uint8_t type, uint8_t code,
+				   uint32_t rest, const uint8_t *body, size_t blen, int bad_csum)
+{
+	uint8_t *m = buf + SN_IPV4_HDR_LEN;
+	memset(m, 0, 8);
+	m[0] = type;
+	m[1] = code;
+	m[4] = (uint8_t)(rest >> 24);
+	m[5] = (uint8_t)(rest >> 16);
+	m[6] = (uint8_t)(rest >> 8);
+	m[7] = (uint8_t)rest;
+	if (blen)
+		memcpy(m + 8, body, blen);
+	uint16_t sum = sn_csum_fold(sn_csum_add(0, m, 8 + blen));
+	if (bad_csum)
+		sum ^= 0x0101;
+	m[2] = (uint8_t)(sum >> 8);
+	m[3] = (uint8_t)sum;
+	struct sn_ipv4 ip = {
+		.hdr_len = SN_IPV4_HDR_LEN,
+		.total_len = (uint16_t)(SN_IPV4_HDR_LEN + 8 + blen),
+		.ttl = 64,
+		.proto = SN_IPPROTO_ICMP,
+		.src = from,
+		.dst = FX_US,
+	};
+	sn_ipv4_build(buf, &ip);
+	return ip.total_len;
+}
+
+static inline void fx_in_icmp(struct fx *f, uint32_t from, uint8_t type, uint8_t code,
+			      uint32_t rest, const uint8_t *body, size_t blen)
+{
+	uint8_t buf[2048];
+	size_t len = fx_build_icmp(buf, from, type, code, rest, body, blen, 0);
+	fx_in_raw(f, buf, len);
 }
 
 #endif

@@ -64,8 +64,8 @@ enum synack_drop {
 	SYNACK_DROP_IP_VERSION,       /* not IPv4 */
 	SYNACK_DROP_IP_HDR_LEN,       /* IHL < 5 or past the datagram */
 	SYNACK_DROP_IP_CHECKSUM,      /* bad header checksum */
-	SYNACK_DROP_IP_FRAGMENT,      /* fragments are not reassembled yet */
-	SYNACK_DROP_IP_PROTO,         /* not TCP */
+	SYNACK_DROP_IP_FRAGMENT,      /* a fragment: dropped, never reassembled (docs/configuration.md) */
+	SYNACK_DROP_IP_PROTO,         /* neither TCP nor ICMP */
 	SYNACK_DROP_IP_NOT_OURS,      /* destination is not this stack's address */
 	SYNACK_DROP_IP_BAD_SRC,       /* source is broadcast, multicast or ours */
 	SYNACK_DROP_TCP_TRUNCATED,    /* shorter than a TCP header */
@@ -90,6 +90,13 @@ enum synack_drop {
 	SYNACK_DROP_RST_CHALLENGE,    /* RFC 5961 §3.2: RST in window but not at RCV.NXT */
 	SYNACK_DROP_SYN_CHALLENGE,    /* RFC 5961 §4.2: SYN in a synchronized state */
 	SYNACK_DROP_ACK_TOO_OLD,      /* RFC 5961 §5.2: ACK below SND.UNA - MAX.SND.WND */
+	SYNACK_DROP_ICMP_TRUNCATED,   /* ICMP shorter than its header, or an error message
+	                               * quoting less than an IPv4 header and 8 octets */
+	SYNACK_DROP_ICMP_CHECKSUM,    /* bad ICMP checksum */
+	SYNACK_DROP_ICMP_IGNORED,     /* a type we do not act on (incl. Source Quench, MUST-55) */
+	SYNACK_DROP_ICMP_NO_CONN,     /* an error quoting no connection of ours */
+	SYNACK_DROP_ICMP_SEQ,         /* an error quoting a sequence number outside
+	                               * SND.UNA..SND.MAX (RFC 5927 §4.1) */
 	SYNACK_DROP_MAX
 };
 
@@ -288,6 +295,11 @@ struct synack_counters {
 	uint64_t keepalive_probes;        /* keepalive probes sent */
 	uint64_t keepalive_timeouts;      /* connections dropped after unanswered probes */
 	uint64_t user_timeouts;           /* connections aborted by the user timeout */
+	uint64_t icmp_in, icmp_out;       /* ICMP messages received (checksum good) and sent */
+	uint64_t icmp_echo_replies;       /* echo replies sent (RFC 1122 3.2.2.6) */
+	uint64_t icmp_soft_errors;        /* delivered to a connection, kept for SO_ERROR (MUST-56) */
+	uint64_t icmp_hard_errors;        /* connections aborted: protocol/port unreachable (SHLD-26) */
+	uint64_t pmtu_updates;            /* send MSS lowered by fragmentation-needed (RFC 1191) */
 	uint64_t illegal_transitions;     /* edges not in RFC 9293's diagram: a bug if non-zero */
 	uint64_t challenge_acks;          /* RFC 5961 challenge ACKs sent */
 	uint64_t challenge_acks_limited;  /* ... and not sent: over tcp_challenge_ack_limit */

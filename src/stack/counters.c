@@ -52,6 +52,12 @@ static const struct counter_name scalar[] = {
 	C("SynackIllegalTransitions", illegal_transitions),
 	C("TcpExtTCPChallengeACK", challenge_acks),
 	C("SynackChallengeACKLimited", challenge_acks_limited),
+	C("IcmpInMsgs", icmp_in),
+	C("IcmpOutMsgs", icmp_out),
+	C("IcmpOutEchoReps", icmp_echo_replies),
+	C("SynackIcmpSoftErrors", icmp_soft_errors),
+	C("SynackIcmpHardErrors", icmp_hard_errors),
+	C("SynackPmtuUpdates", pmtu_updates),
 };
 
 /* "TIME-WAIT" -> "TIMEWAIT": counter names are letters and digits. */

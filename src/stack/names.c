@@ -58,6 +58,11 @@ const char *synack_drop_name(enum synack_drop d)
 		[SYNACK_DROP_RST_CHALLENGE] = "rst_challenge",
 		[SYNACK_DROP_SYN_CHALLENGE] = "syn_challenge",
 		[SYNACK_DROP_ACK_TOO_OLD] = "ack_too_old",
+		[SYNACK_DROP_ICMP_TRUNCATED] = "icmp_truncated",
+		[SYNACK_DROP_ICMP_CHECKSUM] = "icmp_checksum",
+		[SYNACK_DROP_ICMP_IGNORED] = "icmp_ignored",
+		[SYNACK_DROP_ICMP_NO_CONN] = "icmp_no_conn",
+		[SYNACK_DROP_ICMP_SEQ] = "icmp_seq",
 	};
 	return (unsigned)d < SYNACK_DROP_MAX && names[d] ? names[d] : "?";
 }

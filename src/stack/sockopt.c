@@ -156,6 +156,10 @@ int synack_sock_getopt(synack_stack *st, int s, enum synack_opt opt, int *value)
 	case SYNACK_SO_ERROR:
 		*value = so->error;
 		so->error = 0;
+		if (!*value && so->tcb) { /* then a soft ICMP error (SHLD-25), as Linux's sk_err_soft */
+			*value = so->tcb->soft_err;
+			so->tcb->soft_err = 0;
+		}
 		return 0;
 	case SYNACK_TCP_NODELAY:
 		*value = so->nodelay;

@@ -2,8 +2,9 @@
  * stack.c: a stack instance's life and its sans-IO entry points.
  *
  * synack_stack_input() parses a datagram (IPv4, then TCP with its checksum)
- * into a host-order segment and hands it to the tcp layer; anything it
- * cannot use is dropped with a reason and counted, never a crash.
+ * into a host-order segment and hands it to the tcp layer (ICMP goes to
+ * icmp.c); anything it cannot use is dropped with a reason and counted,
+ * never a crash.
  * synack_stack_poll() advances the timing wheel. Both record `now`, the only
  * clock the core knows.
  */
@@ -223,7 +224,7 @@ void synack_stack_input(synack_stack *st, uint64_t now, const uint8_t *pkt, size
 	if (sn_ipv4_is_fragment(&ip))
 		goto drop;
 	why = SYNACK_DROP_IP_PROTO;
-	if (ip.proto != SN_IPPROTO_TCP)
+	if (ip.proto != SN_IPPROTO_TCP && ip.proto != SN_IPPROTO_ICMP)
 		goto drop;
 	why = SYNACK_DROP_IP_NOT_OURS; /* MUST-57: broadcast/multicast are not ours either */
 	if (ip.dst != st->cfg.addr)
@@ -231,6 +232,10 @@ void synack_stack_input(synack_stack *st, uint64_t now, const uint8_t *pkt, size
 	why = SYNACK_DROP_IP_BAD_SRC;
 	if (bad_source(st, ip.src))
 		goto drop;
+	if (ip.proto == SN_IPPROTO_ICMP) { /* src/stack/icmp.c */
+		sn_icmp_input(st, &ip, pkt + ip.hdr_len, (size_t)(ip.total_len - ip.hdr_len));
+		return;
+	}
 	if ((why = sn_tcp_parse(pkt + ip.hdr_len, ip.total_len - ip.hdr_len, ip.src, ip.dst, &seg)))
 		goto drop;
 	why = SYNACK_DROP_TCP_BAD_PORT;

@@ -101,6 +101,10 @@ void sn_count_drop(struct synack_stack *st, enum synack_drop why, const struct s
 /* An operator message, rate-limited per kind (synack_stack_set_log). */
 void sn_log(struct synack_stack *st, enum synack_log_kind kind, const char *msg);
 
+/* ---- icmp.c: an ICMP message addressed to us (RFC 792, RFC 1122 3.2.2) */
+struct sn_ipv4;
+void sn_icmp_input(struct synack_stack *st, const struct sn_ipv4 *ip, const uint8_t *msg, size_t len);
+
 /* ---- trace.c */
 void sn_trace_state(struct synack_stack *st, const struct synack_endpoint *local,
 		    const struct synack_endpoint *remote, enum synack_state from,

@@ -65,6 +65,8 @@ void tcp_close_tcb(struct synack_stack *st, struct sn_tcb *tcb, int err, const c
 {
 	enum synack_state from = tcb->state;
 
+	if (err == -ETIMEDOUT && tcb->soft_err)
+		err = tcb->soft_err; /* SHLD-25: say why it timed out (Linux: tcp_write_err) */
 	if (from == SYNACK_SYN_SENT || from == SYNACK_SYN_RECEIVED)
 		st->ctr.attempt_fails++;
 	if (from == SYNACK_SYN_RECEIVED && tcb->passive && !tcb->sock)

@@ -122,6 +122,8 @@ struct sn_tcb {
 	uint16_t keepidle_s, keepintvl_s; /* TCP_KEEPIDLE/KEEPINTVL; 0: stack default */
 	uint8_t keepcnt;             /* TCP_KEEPCNT; 0: stack default */
 	int err;                     /* error to report to the user (negative errno) */
+	int soft_err;                /* last ICMP soft error (MUST-56, SHLD-25): SO_ERROR reads
+	                              * and clears it; a timeout reports it for -ETIMEDOUT */
 };
 
 /* ---- state.c: the one choke point for state (DESIGN.md invariant) */
