@@ -190,7 +190,9 @@ static void queue_arm(struct synack_stack *st, struct sn_tw_queue *q)
 		sn_wheel_add(&st->wheel, &q->timer, at);
 }
 
-static void queue_unlink(struct synack_stack *st, struct sn_tw *tw)
+/* Take tw off its FIFO; rearm: re-arm the FIFO's timer if the head changed
+ * (the expiry loop arms it once, at the end). */
+static void queue_unlink(struct synack_stack *st, struct sn_tw *tw, int rearm)
 {
 	struct sn_tw_table *t = &st->tw;
 	struct sn_tw_queue *q = &t->q[tw_queue_of(tw)];
@@ -204,7 +206,7 @@ static void queue_unlink(struct synack_stack *st, struct sn_tw *tw)
 		tw_at(t, tw->qnext)->qprev = tw->qprev;
 	else
 		q->tail = tw->qprev;
-	if (q->head != head)
+	if (rearm && q->head != head)
 		queue_arm(st, q);
 }
 
@@ -320,9 +322,9 @@ struct sn_tw *sn_tw_insert(struct synack_stack *st, const struct synack_endpoint
 }
 
 /* Remove a live entry from every structure and free it. */
-static void tw_remove(struct synack_stack *st, struct sn_tw *tw)
+static void tw_remove(struct synack_stack *st, struct sn_tw *tw, int rearm)
 {
-	queue_unlink(st, tw);
+	queue_unlink(st, tw, rearm);
 	uint32_t i = hash_unlink(st, tw);
 	sn_port_release(st, tw->lport, (tw->flags & SN_TW_F_REUSE) != 0);
 	st->tw.count--;
@@ -334,7 +336,7 @@ static void tw_end(struct synack_stack *st, struct sn_tw *tw, const char *why)
 	struct synack_endpoint local = {tw->laddr, tw->lport}, remote = {tw->raddr, tw->rport};
 
 	tcp_note_transition(st, &local, &remote, SYNACK_TIME_WAIT, SYNACK_CLOSED, why);
-	tw_remove(st, tw);
+	tw_remove(st, tw, 1);
 }
 
 /* §3.10.8 TIME-WAIT TIMEOUT: every head of this FIFO that is due goes. */
@@ -348,16 +350,20 @@ static void tw_queue_fired(struct sn_timer *timer, uint64_t now, void *ctx)
 		struct sn_tw *tw = tw_at(&st->tw, q->head);
 		if (sn_tw_expires(tw) > st->now)
 			break;
+		struct synack_endpoint local = {tw->laddr, tw->lport}, remote = {tw->raddr, tw->rport};
 		st->ctr.tw_expired++;
-		tw_end(st, tw, "2MSL timeout"); /* re-arms q for the next head */
+		tcp_note_transition(st, &local, &remote, SYNACK_TIME_WAIT, SYNACK_CLOSED,
+				    "2MSL timeout");
+		tw_remove(st, tw, 0);
 	}
+	queue_arm(st, q); /* once, for the new head */
 }
 
 static void tw_restart(struct synack_stack *st, struct sn_tw *tw)
 {
 	uint32_t i = hash_find(st, tw->laddr, tw->lport, tw->raddr, tw->rport);
 
-	queue_unlink(st, tw);
+	queue_unlink(st, tw, 1);
 	set_expiry(tw, st->now + 2ull * st->cfg.msl_us);
 	queue_insert(st, i, tw);
 }
