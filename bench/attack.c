@@ -212,7 +212,7 @@ struct flood {
 	uint64_t half_open_max;
 };
 
-static int flood_open(struct flood *f, uint64_t seed)
+static int flood_open(struct flood *f, uint64_t seed, uint8_t cookies)
 {
 	struct synack_config cfg;
 	/* jitter, so that legitimate segments do not march in lockstep */
@@ -226,6 +226,7 @@ static int flood_open(struct flood *f, uint64_t seed)
 	synack_config_default(&cfg);
 	cfg.addr = SERVER;
 	cfg.max_sockets = 8192;
+	cfg.syncookies = cookies;
 	if (synack_sim_add_host(f->sim, &cfg, &f->s))
 		return -1;
 	cfg.addr = CLIENT;
@@ -261,7 +262,7 @@ static void note_established(synack_stack *c, const int *cs, int n, uint64_t *es
 	}
 }
 
-static void run_synflood(const struct opts *o)
+static void run_synflood_mode(const struct opts *o, uint8_t cookies)
 {
 	struct flood f;
 	uint64_t rng = 12345;
@@ -272,12 +273,12 @@ static void run_synflood(const struct opts *o)
 	int ok = 0, tried = 0;
 	uint64_t duration = o->quick ? 1 * SEC : 4 * SEC;
 
-	if (flood_open(&f, 7)) {
+	if (flood_open(&f, 7, cookies)) {
 		fprintf(stderr, "attack: setup failed\n");
 		exit(1);
 	}
-	printf("SYN flood: %u spoofed SYN/s at a listener (backlog 128) while a client connects "
-	       "every 10 ms\n", o->flood_pps);
+	printf("SYN flood, tcp_syncookies=%u: %u spoofed SYN/s at a listener (backlog 128) while a "
+	       "client connects every 10 ms\n", cookies, o->flood_pps);
 	uint64_t end = duration, gap = o->flood_pps ? SEC / o->flood_pps : MS, next_legit = 0;
 	if (gap == 0)
 		gap = 1;
@@ -317,10 +318,20 @@ static void run_synflood(const struct opts *o)
 	printf("  legitimate connections established: %d of %d (%.1f%%)\n", ok, tried,
 	       100.0 * ok / (tried ? tried : 1));
 	printf("  half-open high-water mark: %llu; SYNs dropped for a full queue: %llu\n",
-	       (unsigned long long)f.half_open_max, (unsigned long long)c.drops[SYNACK_DROP_BACKLOG]);
-	printf("result synflood_legit_success %.1f %%\n", 100.0 * ok / (tried ? tried : 1));
-	printf("result synflood_half_open_max %llu count\n", (unsigned long long)f.half_open_max);
+	       (unsigned long long)f.half_open_max, (unsigned long long)c.drops[SYNACK_DROP_SYN_QUEUE]);
+	printf("  SYN cookies sent %llu, accepted %llu\n", (unsigned long long)c.syncookies_sent,
+	       (unsigned long long)c.syncookies_recv);
+	printf("result synflood_legit_success_cookies%u %.1f %%\n", cookies,
+	       100.0 * ok / (tried ? tried : 1));
+	printf("result synflood_half_open_max_cookies%u %llu count\n", cookies,
+	       (unsigned long long)f.half_open_max);
 	synack_sim_destroy(f.sim);
+}
+
+static void run_synflood(const struct opts *o)
+{
+	run_synflood_mode(o, 1); /* the default: cookies when the SYN queue is full */
+	run_synflood_mode(o, 0);
 }
 
 static void usage(FILE *to)

@@ -90,6 +90,9 @@ enum synack_drop {
 	SYNACK_DROP_RST_CHALLENGE,    /* RFC 5961 §3.2: RST in window but not at RCV.NXT */
 	SYNACK_DROP_SYN_CHALLENGE,    /* RFC 5961 §4.2: SYN in a synchronized state */
 	SYNACK_DROP_ACK_TOO_OLD,      /* RFC 5961 §5.2: ACK below SND.UNA - MAX.SND.WND */
+	SYNACK_DROP_SYN_QUEUE,        /* SYN queue full and SYN cookies off */
+	SYNACK_DROP_BAD_COOKIE,       /* ACK to a listener without a valid SYN cookie */
+	SYNACK_DROP_ACCEPT_QUEUE,     /* handshake done but the accept queue is full */
 	SYNACK_DROP_ICMP_TRUNCATED,   /* ICMP shorter than its header, or an error message
 	                               * quoting less than an IPv4 header and 8 octets */
 	SYNACK_DROP_ICMP_CHECKSUM,    /* bad ICMP checksum */
@@ -126,6 +129,11 @@ struct synack_config {
 	uint32_t rto_max_us;      /* upper bound of RTO and of backoff */
 	uint32_t delack_us;       /* delayed-ACK timeout, < 500 ms (SHLD-18) */
 	uint32_t syn_retries;     /* R2 for SYN: give up after this many retransmissions (MUST-23) */
+	uint32_t synack_retries;  /* SYN,ACK retransmissions of a passive open (tcp_synack_retries) */
+	uint32_t max_syn_backlog; /* half-open connections per listener (tcp_max_syn_backlog) */
+	uint8_t syncookies;       /* tcp_syncookies: 0 never, 1 when the SYN queue is full, 2 always */
+	uint8_t abort_on_overflow; /* tcp_abort_on_overflow: 1 resets a handshake the full accept
+	                            * queue cannot take; 0 drops its ACK (the peer retries) */
 	uint32_t retries1;        /* R1: past this many, tell the IP layer (MUST-20..22) */
 	uint32_t retries2;        /* R2 for data: abort after this many (MUST-20) */
 	uint32_t user_timeout_us; /* default TCP_USER_TIMEOUT; 0: none */
@@ -303,6 +311,8 @@ struct synack_counters {
 	uint64_t illegal_transitions;     /* edges not in RFC 9293's diagram: a bug if non-zero */
 	uint64_t challenge_acks;          /* RFC 5961 challenge ACKs sent */
 	uint64_t challenge_acks_limited;  /* ... and not sent: over tcp_challenge_ack_limit */
+	uint64_t syncookies_sent, syncookies_recv, syncookies_failed;
+	uint64_t listen_overflows;        /* accept queue full (SYN dropped or ACK dropped/reset) */
 	uint64_t drops[SYNACK_DROP_MAX];
 	uint64_t transitions[SYNACK_NSTATES][SYNACK_NSTATES]; /* [from][to] */
 	uint64_t in_state[SYNACK_NSTATES]; /* gauge: connections now in each state */

@@ -38,6 +38,10 @@ void synack_config_default(struct synack_config *cfg)
 		.rto_max_us = 120 * SN_US_PER_SEC,   /* Linux's TCP_RTO_MAX */
 		.delack_us = 40 * SN_US_PER_MS,
 		.syn_retries = 7, /* MUST-23: 1+2+...+128 s = 255 s >= 3 minutes (Linux: 6) */
+		.synack_retries = 5,     /* Linux: 63 s of SYN,ACK retries */
+		.max_syn_backlog = 1024, /* Linux's default on most machines */
+		.syncookies = 1,         /* Linux's default */
+		.abort_on_overflow = 0,
 		.retries1 = 3,
 		.retries2 = 15,
 		.user_timeout_us = 0,
@@ -84,6 +88,7 @@ int synack_stack_create(const struct synack_config *cfg, synack_stack **out)
 	sn_rng_fill(&st->rng, &st->hash_key, sizeof(st->hash_key));
 	sn_rng_fill(&st->rng, &st->isn_key, sizeof(st->isn_key));
 	sn_rng_fill(&st->rng, &st->port_key, sizeof(st->port_key));
+	sn_rng_fill(&st->rng, &st->cookie_key, sizeof(st->cookie_key));
 	sn_wheel_init(&st->wheel, 0);
 	sn_list_init(&st->conns);
 	sn_list_init(&st->listeners);

@@ -56,6 +56,8 @@ struct synack_stack {
 	struct sn_siphash_key hash_key;   /* 4-tuple table */
 	struct sn_siphash_key isn_key;    /* RFC 9293 §3.4.1 F() */
 	struct sn_siphash_key port_key;   /* RFC 6056 ephemeral ports */
+	struct sn_siphash_key cookie_key; /* SYN cookies (tcp/syncookie.c) */
+	uint32_t cookie_last_period;      /* 1 + the 64 s period a cookie was last sent in; 0: never */
 	struct sn_wheel wheel;
 
 	synack_output_fn out_fn;

@@ -15,9 +15,12 @@
 
 #include "stack/stack.h"
 #include "tcp/tcb.h"
+#include "tcp/syncookie.h"
 #include "tcp/timewait.h"
 
 enum { STEP_GO = 0, STEP_DONE = 1 };
+
+static void conn_input(struct synack_stack *st, struct sn_tcb *tcb, struct sn_tcp_seg *seg);
 
 /* ---------------------------------------------------------- helpers */
 
@@ -99,14 +102,75 @@ static struct sn_tcb *spawn_child(struct synack_stack *st, struct sn_tcb *lis, u
 	return c;
 }
 
+/* Answer a SYN with a SYN cookie and keep nothing (syncookie.h). */
+static void listen_send_cookie(struct synack_stack *st, struct sn_tcb *lis, uint32_t src,
+			       const struct sn_tcp_seg *seg)
+{
+	struct synack_endpoint local = {lis->local.addr ? lis->local.addr : st->cfg.addr,
+					seg->dport};
+	struct synack_endpoint remote = {src, seg->sport};
+	uint16_t mss_used, ours = (uint16_t)(st->cfg.mtu - 40);
+	uint32_t rcvbuf = lis->sock ? lis->sock->rcvbuf : st->cfg.rcvbuf;
+	uint32_t iss = tcp_syncookie_make(st, &local, &remote, seg->seq,
+					  seg->opts.has_mss ? seg->opts.mss : 0, &mss_used);
+
+	st->ctr.syncookies_sent++;
+	tcp_emit_bare_mss(st, &local, &remote, iss, seg->seq + 1, SN_TCP_SYN | SN_TCP_ACK,
+			  (uint16_t)(rcvbuf < 65535 ? rcvbuf : 65535), ours);
+}
+
+/* An ACK to a listener may complete a cookie handshake: rebuild the
+ * connection in SYN-RECEIVED as if we had kept it, then let the ordinary
+ * steps take the ACK (and any data riding on it). Returns 0 if it did. */
+static int listen_cookie_ack(struct synack_stack *st, struct sn_tcb *lis, uint32_t src,
+			     struct sn_tcp_seg *seg)
+{
+	struct synack_endpoint local = {lis->local.addr ? lis->local.addr : st->cfg.addr,
+					seg->dport};
+	struct synack_endpoint remote = {src, seg->sport};
+	uint16_t mss;
+
+	if (!st->cfg.syncookies || !tcp_syncookie_recent(st) ||
+	    (seg->flags & (SN_TCP_SYN | SN_TCP_RST)) ||
+	    tcp_syncookie_check(st, &local, &remote, seg->seq, seg->ack, &mss) < 0)
+		return -1;
+	struct sn_tcp_seg syn = {.sport = seg->sport, .dport = seg->dport, .seq = seg->seq - 1,
+				 .wnd = seg->wnd, .flags = SN_TCP_SYN};
+	syn.opts.has_mss = 1;
+	syn.opts.mss = mss;
+	uint32_t iss = seg->ack - 1;
+	struct sn_tcb *c = spawn_child(st, lis, src, &syn, &iss);
+	if (!c)
+		return -1;
+	st->ctr.syncookies_recv++;
+	st->ctr.passive_opens++;
+	c->iss = iss;
+	c->snd_una = iss;
+	c->snd_nxt = c->snd_max = iss + 1; /* the SYN,ACK went out, statelessly */
+	tcp_rcv_window(c);                   /* and advertised our window */
+	tcp_set_state(st, c, SYNACK_SYN_RECEIVED, "rcv ACK with SYN cookie");
+	conn_input(st, c, seg);
+	return 0;
+}
+
+static int synq_full(const struct synack_stack *st, const struct sn_tcb *lis)
+{
+	return lis->nsynq >= st->cfg.max_syn_backlog || lis->nsynq >= 2 * lis->backlog + 16;
+}
+
+/* LISTEN (§3.10.7.2). */
 static void listen_input(struct synack_stack *st, struct sn_tcb *lis, uint32_t src, uint32_t dst,
-			 const struct sn_tcp_seg *seg, const uint32_t *iss_min)
+			 struct sn_tcp_seg *seg, const uint32_t *iss_min)
 {
 	if (seg->flags & SN_TCP_RST) { /* first: an RST is ignored */
 		sn_count_drop(st, SYNACK_DROP_LISTEN_OTHER, seg, src, dst);
 		return;
 	}
 	if (seg->flags & SN_TCP_ACK) { /* second: <SEQ=SEG.ACK><CTL=RST> */
+		if (listen_cookie_ack(st, lis, src, seg) == 0)
+			return;
+		if (st->cfg.syncookies && tcp_syncookie_recent(st))
+			st->ctr.syncookies_failed++;
 		sn_count_drop(st, SYNACK_DROP_LISTEN_ACK, seg, src, dst);
 		tcp_reply_rst(st, src, dst, seg);
 		return;
@@ -115,8 +179,17 @@ static void listen_input(struct synack_stack *st, struct sn_tcb *lis, uint32_t s
 		sn_count_drop(st, SYNACK_DROP_LISTEN_OTHER, seg, src, dst);
 		return;
 	}
-	if (lis->nacceptq >= lis->backlog || lis->nsynq >= 2 * lis->backlog + 16) {
+	if (lis->nacceptq >= lis->backlog) { /* as Linux: no room to hand it out */
+		st->ctr.listen_overflows++;
 		sn_count_drop(st, SYNACK_DROP_BACKLOG, seg, src, dst);
+		return;
+	}
+	if (st->cfg.syncookies == 2 || (st->cfg.syncookies == 1 && synq_full(st, lis))) {
+		listen_send_cookie(st, lis, src, seg);
+		return;
+	}
+	if (synq_full(st, lis)) {
+		sn_count_drop(st, SYNACK_DROP_SYN_QUEUE, seg, src, dst);
 		return;
 	}
 	/* third: a SYN. Data or FIN riding on it is not queued: the peer will
@@ -360,6 +433,20 @@ static int syn_received_ack(struct synack_stack *st, struct sn_tcb *tcb, const s
 	if (!seq_lt(tcb->snd_una, seg->ack) || seq_gt(seg->ack, tcb->snd_max)) {
 		drop(st, tcb, seg, SYNACK_DROP_ACK_OLD);
 		tcp_reply_rst(st, tcb->remote.addr, tcb->local.addr, seg);
+		return STEP_DONE;
+	}
+	if (tcb->parent && tcb->state == SYNACK_SYN_RECEIVED &&
+	    tcb->parent->nacceptq >= tcb->parent->backlog) {
+		/* the accept queue is full: as Linux, drop the ACK (our SYN,ACK
+		 * will be retransmitted and the peer ACKs again) or, with
+		 * tcp_abort_on_overflow, reset */
+		st->ctr.listen_overflows++;
+		drop(st, tcb, seg, SYNACK_DROP_ACCEPT_QUEUE);
+		if (st->cfg.abort_on_overflow) {
+			tcp_send_rst(st, tcb);
+			tcb->passive = 0;
+			tcp_close_tcb(st, tcb, 0, "accept queue full");
+		}
 		return STEP_DONE;
 	}
 	tcb->snd_wnd = seg->wnd;

@@ -141,6 +141,13 @@ void tcp_emit_bare(struct synack_stack *st, const struct synack_endpoint *local,
 		   const struct synack_endpoint *remote, uint32_t seq, uint32_t ack, uint8_t flags,
 		   uint16_t wnd)
 {
+	tcp_emit_bare_mss(st, local, remote, seq, ack, flags, wnd, 0);
+}
+
+void tcp_emit_bare_mss(struct synack_stack *st, const struct synack_endpoint *local,
+		       const struct synack_endpoint *remote, uint32_t seq, uint32_t ack,
+		       uint8_t flags, uint16_t wnd, uint16_t mss)
+{
 	struct sn_tcp_seg seg = {
 		.sport = local->port,
 		.dport = remote->port,
@@ -149,6 +156,10 @@ void tcp_emit_bare(struct synack_stack *st, const struct synack_endpoint *local,
 		.flags = flags,
 		.wnd = wnd,
 	};
+	if (mss) { /* a stateless SYN,ACK (SYN cookie) still announces our MSS */
+		seg.opts.has_mss = 1;
+		seg.opts.mss = mss;
+	}
 	size_t hlen = sn_tcp_build(st->txbuf + SN_IPV4_HDR_LEN, &seg, local->addr, remote->addr);
 
 	st->ctr.segs_out++;

@@ -165,6 +165,10 @@ void tcp_send_rst(struct synack_stack *st, struct sn_tcb *tcb);
 void tcp_emit_bare(struct synack_stack *st, const struct synack_endpoint *local,
 		   const struct synack_endpoint *remote, uint32_t seq, uint32_t ack, uint8_t flags,
 		   uint16_t wnd);
+/* The same with an MSS option when mss != 0. */
+void tcp_emit_bare_mss(struct synack_stack *st, const struct synack_endpoint *local,
+		       const struct synack_endpoint *remote, uint32_t seq, uint32_t ack,
+		       uint8_t flags, uint16_t wnd, uint16_t mss);
 /* A reset for a segment that has no connection (RFC 9293 §3.10.7.1). */
 void tcp_reply_rst(struct synack_stack *st, uint32_t src, uint32_t dst, const struct sn_tcp_seg *seg);
 /* Build and emit one segment from tcb. payload_len bytes come from the send

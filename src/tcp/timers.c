@@ -5,7 +5,8 @@
  * wheel timer per TCB is armed for the earliest. When it fires, every due
  * deadline runs its handler:
  *   REXMT    retransmit SYN/data/FIN with exponential backoff; give up after
- *            R2 (syn_retries for a SYN, retries2 for data) or the user
+ *            R2 (syn_retries for a SYN, synack_retries for a passive open's
+ *            SYN,ACK, retries2 for data) or the user
  *            timeout (RFC 9293 §3.8.3, MUST-20..23; RFC 6298 §5)
  *   PERSIST  zero-window probe (MUST-35..37; SHLD-29/30: first after RTO, backoff)
  *   DELACK   the delayed ACK (SHLD-18: under 500 ms)
@@ -96,7 +97,10 @@ void tcp_timers_after_send(struct synack_stack *st, struct sn_tcb *tcb)
 static int retries_exhausted(struct synack_stack *st, struct sn_tcb *tcb)
 {
 	uint32_t ut = user_timeout(st, tcb);
-	uint32_t limit = tcb_syn_unacked(tcb) ? st->cfg.syn_retries : st->cfg.retries2;
+	uint32_t limit = st->cfg.retries2;
+
+	if (tcb_syn_unacked(tcb)) /* a passive open's SYN,ACK has its own R2 */
+		limit = tcb->passive ? st->cfg.synack_retries : st->cfg.syn_retries;
 
 	if (ut)
 		return st->now - tcb->first_rexmt_at >= ut;

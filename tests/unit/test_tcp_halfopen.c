@@ -86,7 +86,8 @@ TEST(listen_backlog_full_drops_syn_and_counts)
 }
 
 /* A passive SYN-RECEIVED whose SYN,ACK is never answered gives up after
- * syn_retries retransmissions and goes back to LISTEN (MUST-11 spirit). */
+ * synack_retries retransmissions (tcp_synack_retries; syn_retries is for
+ * active opens) and goes back to LISTEN (MUST-11 spirit). */
 TEST(syn_received_gives_up_after_synack_retries)
 {
 	struct fx f;
@@ -94,7 +95,8 @@ TEST(syn_received_gives_up_after_synack_retries)
 	struct synack_config c;
 
 	synack_config_default(&c);
-	c.syn_retries = 2;
+	c.synack_retries = 2;
+	c.syn_retries = 9; /* not this one */
 	CHECK_EQ(fx_init(&f, &c), 0);
 	CHECK(fx_listen(&f) >= 0);
 	fx_in(&f, &(struct fx_seg){.flags = SN_TCP_SYN, .seq = 1000, .wnd = 65535});
