@@ -7,6 +7,9 @@
  *   - bytes per entry: the table's own accounting (slab chunks, buckets,
  *     chunk index; sn_tw_memory) and the growth of the resident set;
  *   - lookup: hits on random live entries, and misses;
+ *   - walk: the connection table (synack_stack_foreach_conn) over all N
+ *     entries, ns per entry and the growth of the resident set meanwhile
+ *     (zero: rows are handed out in place, never copied);
  *   - steady state: time moves on so that the oldest entries expire (through
  *     synack_stack_poll, the real path: wheel, FIFO, counters, port release)
  *     and as many new connections enter TIME-WAIT, keeping the size at N.
@@ -78,8 +81,29 @@ static inline int lookup(synack_stack *st, uint64_t i)
 
 struct figures {
 	double bytes_table, bytes_rss, fill_ns, hit_ns, miss_ns, expire_ns, insert_ns;
+	double walk_ns, walk_extra_bytes; /* synack_stack_foreach_conn over the table */
 	uint64_t n_hit, n_miss, n_expired, n_inserted; /* operations done, all rounds */
 };
+
+static int count_row(void *ctx, const struct synack_conn_info *ci)
+{
+	*(uint64_t *)ctx += ci->timer_expires != 0;
+	return 0;
+}
+
+/* The connection table walks the entries in place: time per entry and how
+ * much the resident set grows meanwhile (nothing is copied). */
+static void time_walk(synack_stack *st, uint64_t n, struct figures *fg)
+{
+	uint64_t rows = 0, rss0 = rss_bytes(), t0 = now_ns();
+
+	synack_stack_foreach_conn(st, count_row, &rows);
+	fg->walk_ns = (double)(now_ns() - t0) / (double)(rows ? rows : 1);
+	fg->walk_extra_bytes = (double)(rss_bytes() - rss0);
+	if (rows != n)
+		fprintf(stderr, "tw_bench: walked %llu rows of %llu\n", (unsigned long long)rows,
+			(unsigned long long)n);
+}
 
 static double min_d(double a, double b)
 {
@@ -154,6 +178,7 @@ static int run_size(uint64_t n, uint64_t ops, int rounds, struct figures *fg)
 	fg->fill_ns = (double)(now_ns() - t0) / (double)n;
 	fg->bytes_table = (double)sn_tw_memory(st) / (double)n;
 	fg->bytes_rss = (double)(rss_bytes() - rss0) / (double)n;
+	time_walk(st, n, fg);
 
 	fg->hit_ns = fg->miss_ns = fg->expire_ns = fg->insert_ns = 1e30;
 	uint64_t lo = 0, next = n, batch = n / 4 < 1000 ? n / 4 : 1000;
@@ -266,7 +291,9 @@ static void usage(FILE *out)
 		"Fills a stack's TIME-WAIT table with N entries (default sizes 1e3, 1e5, 1e6,\n"
 		"1e7) and prints bytes per entry (table accounting and resident set growth)\n"
 		"and wall-clock ns per lookup (hit, miss), per expiry and per insert at that\n"
-		"size in steady state (best of 3 rounds of --ops operations, default 1e6).\n"
+		"size in steady state (best of 3 rounds of --ops operations, default 1e6),\n"
+		"and the cost of walking the whole table for the connection table (ns per\n"
+		"entry, growth of the resident set).\n"
 		"--instructions: instead, run each size under callgrind (one round) and print\n"
 		"instructions per lookup (hits and misses), per expiry and per insert.\n"
 		"--quick: sizes 1e3,1e4 and 1e4 ops (the smoke test). Figures, not pass/fail.\n");
@@ -326,17 +353,18 @@ int main(int argc, char **argv)
 	}
 	printf("TIME-WAIT table: %zu-byte entries, MSL %u s, ops per round %llu\n",
 	       sizeof(struct sn_tw), MSL_US / 1000000u, (unsigned long long)ops);
-	printf("%10s %9s %9s %8s %8s %8s %8s %8s\n", "entries", "B/entry", "B/e(RSS)", "fill ns",
-	       "hit ns", "miss ns", "expire", "insert");
+	printf("%10s %9s %9s %8s %8s %8s %8s %8s %8s %9s\n", "entries", "B/entry", "B/e(RSS)",
+	       "fill ns", "hit ns", "miss ns", "expire", "insert", "walk ns", "walk +KiB");
 	for (int k = 0; k < nsizes; k++) {
 		struct figures fg;
 		if (sizes[k] < 4 || sizes[k] > 100000000ull || run_size(sizes[k], ops, 3, &fg) < 0) {
 			fprintf(stderr, "tw_bench: size %llu failed\n", (unsigned long long)sizes[k]);
 			return 1;
 		}
-		printf("%10llu %9.1f %9.1f %8.1f %8.1f %8.1f %8.1f %8.1f\n",
+		printf("%10llu %9.1f %9.1f %8.1f %8.1f %8.1f %8.1f %8.1f %8.1f %9.0f\n",
 		       (unsigned long long)sizes[k], fg.bytes_table, fg.bytes_rss, fg.fill_ns,
-		       fg.hit_ns, fg.miss_ns, fg.expire_ns, fg.insert_ns);
+		       fg.hit_ns, fg.miss_ns, fg.expire_ns, fg.insert_ns, fg.walk_ns,
+		       fg.walk_extra_bytes / 1024);
 		printf("result tw_bytes_per_entry_%llu %.1f B\n", (unsigned long long)sizes[k],
 		       fg.bytes_table);
 		printf("result tw_lookup_ns_%llu %.1f ns\n", (unsigned long long)sizes[k], fg.hit_ns);

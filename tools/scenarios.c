@@ -321,13 +321,13 @@ static int lost_last_ack(struct world *w, int variant, struct scenario_result *r
 	r->fin_reacked = cc.tw_fin_reacked;
 	r->client_rsts = cc.rst_out;
 	r->ok = w->server_end[0] != 0;
-	say(w, "outcome: the server's LAST-ACK ended by \"%s\"; client re-ACKed FINs from "
-	       "TIME-WAIT: %llu, client RSTs: %llu\n",
+	say(w, "outcome: the server's LAST-ACK ended by \"%s\";\n"
+	       "         FINs the client re-ACKed from TIME-WAIT: %llu, RSTs it sent: %llu\n",
 	    r->server_end, (unsigned long long)r->fin_reacked, (unsigned long long)r->client_rsts);
 	say(w, "%s\n", variant ? "The retransmitted FIN found the TIME-WAIT entry, which ACKed it "
-				 "again: both ends closed cleanly."
+				 "again:\nboth ends closed cleanly."
 			       : "Without TIME-WAIT the client had forgotten the connection: it "
-				 "answered the retransmitted FIN with an RST, and the server saw "
+				 "answered the\nretransmitted FIN with an RST, and the server saw "
 				 "an error instead of an orderly close.");
 	return 0;
 }
@@ -357,7 +357,7 @@ static int new_incarnation(struct world *w, int lis, int cs2, struct scenario_re
 	recv_str(w->c, cs2, r->read, sizeof(r->read));
 	r->dup_accepted = strcmp(r->read, reply1) == 0;
 	say(w, "outcome: the client asked for request 2 and read \"%s\"%s\n", r->read,
-	    r->dup_accepted ? ": the old duplicate, taken as new data" : "");
+	    r->dup_accepted ? ":\n         the old duplicate, taken as new data" : "");
 	return 0;
 }
 
@@ -376,8 +376,8 @@ static int old_duplicate(struct world *w, int variant, struct scenario_result *r
 	w->capture = 1;
 	if (exchange(w, cs, ss, "GET /1", reply1) || !w->duplen)
 		return -EIO;
-	say(w, "Incarnation 1 (client port 5000): the reply \"%s\" was duplicated in the "
-	       "network and one copy is held back.\nThe client closes first.\n", reply1);
+	say(w, "Incarnation 1 (client port 5000): the reply \"%s\" was duplicated in\n"
+	       "the network and one copy is held back. The client closes first.\n", reply1);
 	close_first(w, w->c, cs, w->s, ss);
 
 	int cs2 = synack_sock_open(w->c);
@@ -399,8 +399,8 @@ static int old_duplicate(struct world *w, int variant, struct scenario_result *r
 	synack_stack_counters(w->c, &c1);
 	r->dup_dropped = c1.drops[SYNACK_DROP_TIMEWAIT] - c0.drops[SYNACK_DROP_TIMEWAIT];
 	r->ok = 1;
-	say(w, "outcome: the 4-tuple is still in TIME-WAIT, so no new incarnation exists; the "
-	       "old segment reached the TIME-WAIT entry and was dropped (%llu)\n",
+	say(w, "outcome: the 4-tuple is still in TIME-WAIT, so no new incarnation exists;\n"
+	       "         the old segment reached the TIME-WAIT entry and was dropped (%llu)\n",
 	    (unsigned long long)r->dup_dropped);
 	(void)variant;
 	return 0;
@@ -416,8 +416,8 @@ static int server_restart(struct world *w, int variant, struct scenario_result *
 	int ss = establish(w, lis, cs);
 	if (ss < 0 || exchange(w, cs, ss, "GET /", "bye"))
 		return ss < 0 ? ss : -EIO;
-	say(w, "The server (SO_REUSEADDR %s) answers a client and closes first: its end of the "
-	       "connection is in TIME-WAIT on port 80.\nThe server restarts.\n",
+	say(w, "The server (SO_REUSEADDR %s) answers a client and closes first: its end of\n"
+	       "the connection is in TIME-WAIT on port 80. The server restarts.\n",
 	    variant ? "on" : "off");
 	close_first(w, w->s, ss, w->c, cs);
 	synack_sock_close(w->s, lis);
@@ -451,7 +451,7 @@ static int ephemeral_ports(struct world *w, int variant, struct scenario_result 
 	int lis = listen_on(w->s, 80, 0);
 
 	say(w, "The client's ip_local_port_range is 40000-40009; it opens a connection, "
-	       "makes a request and closes first, over and over (TIME-WAIT %s).\n",
+	       "makes a\nrequest and closes first, over and over (TIME-WAIT %s).\n",
 	    variant ? "kept" : "skipped: tcp_max_tw_buckets = 0");
 	for (int i = 0; i < 20; i++) {
 		int cs = synack_sock_open(w->c), ss = establish(w, lis, cs);
@@ -480,8 +480,9 @@ static int ephemeral_ports(struct world *w, int variant, struct scenario_result 
 	}
 	if (r->connect_err)
 		say(w, "outcome: connect() worked again %.1f s later, when the first TIME-WAIT "
-		       "entries expired (2*MSL = %.0f s). (tcp_tw_reuse, which would take over a "
-		       "TIME-WAIT port when timestamps prove it safe, is not implemented yet.)\n",
+		       "entries\n         expired (2*MSL = %.0f s). tcp_tw_reuse, which would "
+		       "take over a TIME-WAIT\n         port when timestamps prove it safe, is not "
+		       "implemented yet.\n",
 		    (double)r->ports_back_after_us / SEC,
 		    2.0 * synack_stack_config(w->c)->msl_us / SEC);
 	r->ok = 1;
