@@ -17,17 +17,22 @@
 
 int sn_ring_init(struct sn_ring *r, uint32_t cap)
 {
+	/* Storage comes with the first byte stored (ring_storage): a
+	 * connection that never carries data (half-open, refused, a SYN
+	 * flood's) costs no buffer memory. */
 	r->buf = NULL;
-	r->cap = 0;
+	r->cap = cap;
 	r->head = 0;
 	r->len = 0;
-	if (cap == 0)
-		return 0;
-	r->buf = malloc(cap);
-	if (!r->buf)
-		return -ENOMEM;
-	r->cap = cap;
 	return 0;
+}
+
+/* 0 once the ring has its storage, -1 if it cannot get it. */
+static int ring_storage(struct sn_ring *r)
+{
+	if (!r->buf && r->cap)
+		r->buf = malloc(r->cap);
+	return r->buf ? 0 : -1;
 }
 
 void sn_ring_free(struct sn_ring *r)
@@ -70,7 +75,7 @@ uint32_t sn_ring_push(struct sn_ring *r, const void *data, uint32_t n)
 
 	if (n > space)
 		n = space;
-	if (n == 0)
+	if (n == 0 || ring_storage(r) < 0)
 		return 0;
 	copy_in(r, ring_pos(r, r->len), data, n);
 	r->len += n;
@@ -104,7 +109,7 @@ uint32_t sn_ring_peek(const struct sn_ring *r, uint32_t off, void *out, uint32_t
 
 uint32_t sn_ring_write_at(struct sn_ring *r, uint32_t off, const void *data, uint32_t n)
 {
-	if (n == 0 || (uint64_t)off + n > sn_ring_space(r))
+	if (n == 0 || (uint64_t)off + n > sn_ring_space(r) || ring_storage(r) < 0)
 		return 0;
 	copy_in(r, ring_pos(r, (uint64_t)r->len + off), data, n);
 	return n;
@@ -112,8 +117,11 @@ uint32_t sn_ring_write_at(struct sn_ring *r, uint32_t off, const void *data, uin
 
 void sn_ring_commit(struct sn_ring *r, uint32_t n)
 {
-	/* Clamp rather than corrupt len if a caller overshoots the contract. */
+	/* Clamp rather than corrupt len if a caller overshoots the contract
+	 * (or commits what no write_at stored). */
 	if (n > sn_ring_space(r))
 		n = sn_ring_space(r);
+	if (!r->buf)
+		n = 0;
 	r->len += n;
 }

@@ -22,7 +22,9 @@ struct sn_ring {
 	uint32_t len;  /* readable bytes */
 };
 
-/* 0 or -ENOMEM. cap may be 0 (an empty ring that accepts nothing). */
+/* Sets the capacity; storage is allocated when the first byte is stored
+ * (push or write_at then return 0 if malloc fails). Always 0. cap may be 0
+ * (an empty ring that accepts nothing). */
 int sn_ring_init(struct sn_ring *r, uint32_t cap);
 void sn_ring_free(struct sn_ring *r);
 static inline uint32_t sn_ring_len(const struct sn_ring *r)
@@ -41,7 +43,8 @@ uint32_t sn_ring_pop(struct sn_ring *r, void *out, uint32_t n);
  * returns count (0 when off >= len). */
 uint32_t sn_ring_peek(const struct sn_ring *r, uint32_t off, void *out, uint32_t n);
 /* Store n bytes at off bytes past the tail (off + n <= space), not readable
- * yet. Returns n, or 0 if it does not fit. */
+ * yet. Returns n, or 0 if it does not fit (or storage cannot be had): the
+ * caller must then not commit. */
 uint32_t sn_ring_write_at(struct sn_ring *r, uint32_t off, const void *data, uint32_t n);
 /* Make n more bytes past the tail readable (previously stored with
  * sn_ring_write_at); n <= space. */

@@ -60,13 +60,16 @@ int tcp_reass_store(struct sn_tcb *tcb, uint32_t seq, const uint8_t *data, uint3
 	if (len == 0)
 		return 0;
 	if (seq == tcb->rcv_nxt) {
-		sn_ring_write_at(&tcb->rcvbuf, 0, data, len);
+		if (sn_ring_write_at(&tcb->rcvbuf, 0, data, len) != len)
+			return -1; /* no buffer memory: dropped, the peer resends */
 		sn_ring_commit(&tcb->rcvbuf, len);
 		tcb->rcv_nxt += len;
 		return (int)(len + ooo_drain(tcb));
 	}
+	/* bytes stored past the tail stay invisible until a range names them */
+	if (sn_ring_write_at(&tcb->rcvbuf, seq - tcb->rcv_nxt, data, len) != len)
+		return -1;
 	if (ooo_add(tcb, seq, seq + len) < 0)
 		return -1;
-	sn_ring_write_at(&tcb->rcvbuf, seq - tcb->rcv_nxt, data, len);
 	return 0;
 }

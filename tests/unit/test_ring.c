@@ -192,3 +192,26 @@ TEST(capacity_one)
 	}
 	sn_ring_free(&r);
 }
+
+/* Storage is allocated with the first byte stored, not at init: a
+ * connection that never carries data costs no buffer memory. */
+TEST(storage_allocated_on_first_write)
+{
+	struct sn_ring r;
+
+	CHECK_EQ(sn_ring_init(&r, 100), 0);
+	CHECK(r.buf == NULL);
+	CHECK_EQ(sn_ring_space(&r), 100);
+	uint8_t out[4];
+	CHECK_EQ(sn_ring_peek(&r, 0, out, 4), 0);
+	CHECK_EQ(sn_ring_pop(&r, out, 4), 0);
+	sn_ring_commit(&r, 10); /* nothing was stored: nothing to commit */
+	CHECK_EQ(sn_ring_len(&r), 0);
+	CHECK(r.buf == NULL);
+	CHECK_EQ(sn_ring_write_at(&r, 5, "ab", 2), 2);
+	CHECK(r.buf != NULL);
+	CHECK_EQ(sn_ring_push(&r, "xyz", 3), 3);
+	CHECK_EQ(sn_ring_pop(&r, out, 3), 3);
+	CHECK_EQ(memcmp(out, "xyz", 3), 0);
+	sn_ring_free(&r);
+}
