@@ -15,9 +15,15 @@ set -euo pipefail
 #   valgrind            callgrind figures in bench/
 #   python3             test and tool helpers
 #   make                the odd hand build
-PACKAGES=(cmake ninja-build gcc libc6-dev clang libclang-rt-14-dev valgrind python3 make)
+#   iproute2            interop tests: ip netns, ip tuntap, ss, nstat
+#   curl                interop tests: the HTTP client against synack serve
+#   netcat-openbsd      interop tests: nc -l as synack connect's peer
+#   tcpdump             interop tests: the packet capture, decoded with -vv
+#   iputils-ping        interop tests: ICMP echo to synack
+PACKAGES=(cmake ninja-build gcc libc6-dev clang libclang-rt-14-dev valgrind python3 make
+	iproute2 curl netcat-openbsd tcpdump iputils-ping)
 # Commands those packages must provide (catches a half-removed package).
-COMMANDS=(cmake ninja gcc clang valgrind python3 make)
+COMMANDS=(cmake ninja gcc clang valgrind python3 make ip curl nc tcpdump ping)
 
 installed() {
 	# "ii" = wanted install, currently installed; dpkg -s alone also accepts
@@ -45,6 +51,9 @@ pkgs=()
 for m in "${missing[@]}"; do
 	case "$m" in
 	ninja) pkgs+=(ninja-build) ;;
+	ip) pkgs+=(iproute2) ;;
+	nc) pkgs+=(netcat-openbsd) ;;
+	ping) pkgs+=(iputils-ping) ;;
 	*) pkgs+=("$m") ;;
 	esac
 done

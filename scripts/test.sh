@@ -5,8 +5,10 @@
 #   scripts/test.sh --quick    stage (a) only
 #
 # Stages (each a separate build directory under the repo root):
-#   (a) build/       gcc, RelWithDebInfo: ctest -LE fuzz
-#   (b) build-asan/  clang, ASan+UBSan (SYNACK_SANITIZE=ON): ctest -LE fuzz
+#   (a) build/       gcc, RelWithDebInfo: ctest -LE fuzz (this includes the
+#                    interop tests with Linux over TUN, label interop; they
+#                    skip with a message without root, /dev/net/tun or netns)
+#   (b) build-asan/  clang, ASan+UBSan (SYNACK_SANITIZE=ON): ctest -LE 'fuzz|interop'
 #   (c) build-fuzz/  clang, ASan+UBSan+libFuzzer (SYNACK_FUZZ=ON): ctest -L fuzz
 #                    (each fuzz target runs a fixed, short number of iterations)
 # Stops at the first failure; always ends with one summary line per stage.
@@ -21,7 +23,7 @@ for arg in "$@"; do
 	case "$arg" in
 	--quick) quick=1 ;;
 	-h | --help)
-		sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	*)
@@ -33,7 +35,7 @@ done
 
 STAGES=(a b c)
 declare -A DESC=(
-	[a]="gcc RelWithDebInfo, unit + sim tests (build/)"
+	[a]="gcc RelWithDebInfo, unit + sim + interop tests (build/)"
 	[b]="clang ASan+UBSan, unit + sim tests (build-asan/)"
 	[c]="clang ASan+UBSan libFuzzer, short fuzz runs (build-fuzz/)"
 )
@@ -116,7 +118,7 @@ stage_b() {
 	sanitizer_env
 	configure build-asan clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSYNACK_SANITIZE=ON
 	cmake --build build-asan
-	(cd build-asan && ctest --output-on-failure --no-tests=error -j2 -LE fuzz)
+	(cd build-asan && ctest --output-on-failure --no-tests=error -j2 -LE 'fuzz|interop')
 }
 
 stage_c() {

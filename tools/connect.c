@@ -45,6 +45,7 @@ struct client {
 	const char *out_file;
 	int out;                 /* output fd */
 	int linger0, sha;
+	int no_stdin;            /* -d: send nothing, close after the peer's FIN (nc -d) */
 	/* raw mode */
 	int stdin_pollable, stdin_ready, stdin_eof, shut_sent;
 	uint8_t in[IOBUF];
@@ -76,6 +77,7 @@ void connect_help(FILE *out)
 		"the peer's FIN. Addresses are IPv4 literals (no DNS).\n\n"
 		"client options:\n"
 		"  -o FILE           write the received bytes to FILE instead of stdout\n"
+		"  -d                raw mode: do not read stdin; close after the peer's FIN\n"
 		"  --sha256          raw mode: print the SHA-256 of the bytes sent and received\n"
 		"  --linger0         SO_LINGER 0: end with RST instead of FIN\n\n");
 	tunhost_help(out);
@@ -256,7 +258,7 @@ static int finished(const struct client *c)
 	if (c->path)
 		return c->peer_eof || (c->head_done && c->content_length >= 0 &&
 				       c->body_bytes >= (uint64_t)c->content_length);
-	return c->peer_eof && c->shut_sent;
+	return c->peer_eof && (c->shut_sent || c->no_stdin);
 }
 
 static void hook(void *ctx, synack_loop *l, uint64_t now)
@@ -266,7 +268,7 @@ static void hook(void *ctx, synack_loop *l, uint64_t now)
 
 	if (c->path) {
 		http_send(c);
-	} else {
+	} else if (!c->no_stdin) {
 		raw_stdin(c);
 		raw_send(c);
 		raw_pause_stdin(c);
@@ -360,6 +362,8 @@ static int parse(struct client *c, struct tunhost_opts *o, int argc, char **argv
 			return 0;
 		} else if (!strcmp(a, "--linger0")) {
 			c->linger0 = 1;
+		} else if (!strcmp(a, "-d")) {
+			c->no_stdin = 1;
 		} else if (!strcmp(a, "--sha256")) {
 			c->sha = 1;
 		} else if (!strcmp(a, "-o") && i + 1 < argc) {
@@ -426,7 +430,7 @@ static int run(struct client *c)
 	}
 	if (!c->h.o.quiet)
 		fprintf(stderr, "synack connect: connected to %s\n", ep);
-	if (!c->path) {
+	if (!c->path && !c->no_stdin) {
 		synack_loop *l = c->h.loop;
 		c->stdin_pollable = synack_loop_add_fd(l, 0, EPOLLIN, on_stdin, c) == 0;
 	}

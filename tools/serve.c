@@ -66,6 +66,7 @@ struct server {
 	long hold_ms;
 	long count;             /* stop after this many connections; 0: never */
 	long done;
+	int stop;               /* set by the hook: leave the loop */
 	int lsock;
 	struct conn *conns;     /* [MAX_CONNS] */
 	uint8_t io[IOBUF];
@@ -341,8 +342,22 @@ static void hook(void *ctx, synack_loop *l, uint64_t now)
 	for (int i = 0; i < MAX_CONNS; i++)
 		if (sv->conns[i].s >= 0)
 			drive(sv, &sv->conns[i], now);
+	(void)l;
 	if (tunhost_interrupted() || (sv->count && sv->done >= sv->count))
-		synack_loop_stop(l);
+		sv->stop = 1;
+}
+
+/* Rounds until the hook says stop. Hold mode has a deadline of its own (the
+ * close), which the stack does not know: wake at least every HOLD_TICK_MS. */
+#define HOLD_TICK_MS 5
+static int run(struct server *sv)
+{
+	while (!sv->stop) {
+		int err = synack_loop_run_once(sv->h.loop, sv->mode == MODE_HOLD ? HOLD_TICK_MS : -1);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 /* ---------------------------------------------------------------- main */
@@ -436,7 +451,7 @@ int serve_main(int argc, char **argv)
 					sv->mode == MODE_HTTP ? "http" : sv->mode == MODE_ECHO ? "echo" : "hold",
 					addr, o.dev);
 			synack_loop_set_hook(sv->h.loop, hook, sv);
-			err = synack_loop_run(sv->h.loop);
+			err = run(sv);
 			rc = err ? 1 : 0;
 			if (err)
 				fprintf(stderr, "synack serve: event loop: %s\n", strerror(-err));

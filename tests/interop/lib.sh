@@ -1,0 +1,127 @@
+# lib.sh: what every interop test shares (sourced, not run).
+#
+# Topology, one network namespace per test, nothing outside it touched:
+#
+#   +------------------------- netns synack-<test>-<pid> --------------------------+
+#   |  Linux TCP (curl, python3, nc, ss)      synack (serve / connect)             |
+#   |        10.9.0.1/24  ==== tun0 (kernel side) ==== /dev/net/tun ==== 10.9.0.2  |
+#   +-------------------------------------------------------------------------------+
+#
+# The kernel routes 10.9.0.0/24 into tun0; synack reads and writes the
+# device's other end. Only addresses inside the namespace are used.
+#
+# Every test: `source lib.sh; interop_init NAME` (skips with exit 77 when
+# root, /dev/net/tun or `ip netns` are missing), then `start_bg CMD...` for
+# background processes (killed by PID on exit), `in_ns CMD...` to run inside
+# the namespace. The EXIT trap kills what start_bg started and deletes the
+# namespace (and with it tun0), on success and on failure alike.
+set -euo pipefail
+
+SYNACK=${SYNACK:?SYNACK must name the synack binary}
+KERNEL_ADDR=10.9.0.1
+SYNACK_ADDR=10.9.0.2
+NS=""
+WORK=""
+PIDS=()
+
+skip() {
+	echo "SKIP: $*" >&2
+	exit 77
+}
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+cleanup() {
+	local rc=$?
+	for p in "${PIDS[@]:-}"; do
+		[ -n "$p" ] && kill "$p" 2>/dev/null || true
+	done
+	for p in "${PIDS[@]:-}"; do
+		[ -n "$p" ] && wait "$p" 2>/dev/null || true
+	done
+	if [ -n "$NS" ]; then
+		ip netns del "$NS" 2>/dev/null || true
+	fi
+	if [ -n "$WORK" ]; then
+		if [ $rc -ne 0 ] && [ $rc -ne 77 ]; then
+			echo "--- logs in $WORK (kept after a failure) ---" >&2
+			for f in "$WORK"/*.log; do
+				[ -f "$f" ] && { echo "== $f" >&2; tail -n 20 "$f" >&2; }
+			done
+		else
+			rm -rf "$WORK"
+		fi
+	fi
+	exit $rc
+}
+
+# interop_init NAME [COMMAND...]: check what the test needs, make the namespace.
+interop_init() {
+	local name=$1
+	shift
+	[ "$(id -u)" -eq 0 ] || skip "interop tests need root (network namespaces, TUN devices)"
+	[ -c /dev/net/tun ] || skip "/dev/net/tun is missing (modprobe tun)"
+	command -v ip >/dev/null || skip "ip (iproute2) is not installed"
+	for c in "$@"; do
+		command -v "$c" >/dev/null || fail "$c is not installed (scripts/deps.sh installs it)"
+	done
+	trap cleanup EXIT
+	trap 'exit 130' INT TERM
+	WORK=$(mktemp -d /tmp/synack-interop-XXXXXX)
+	NS="synack-$name-$$"
+	ip netns add "$NS" 2>"$WORK/netns.log" || { NS=""; skip "cannot create a network namespace: $(cat "$WORK/netns.log")"; }
+	in_ns ip link set lo up
+	in_ns ip tuntap add dev tun0 mode tun
+	in_ns ip addr add "$KERNEL_ADDR/24" dev tun0
+	in_ns ip link set tun0 up
+}
+
+in_ns() {
+	ip netns exec "$NS" "$@"
+}
+
+# start_bg LOG CMD...: run CMD inside the namespace in the background.
+start_bg() {
+	local log=$1
+	shift
+	ip netns exec "$NS" "$@" >"$log" 2>&1 &
+	PIDS+=($!)
+	LAST_PID=$!
+}
+
+# stop_pid PID: end one process this test started, and reap it.
+stop_pid() {
+	kill "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
+# wait_for_log FILE PATTERN [SECONDS]
+wait_for_log() {
+	local i
+	for i in $(seq 1 $((${3:-10} * 20))); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	fail "timed out waiting for '$2' in $1: $(tail -n 5 "$1" 2>/dev/null)"
+}
+
+# start_serve LOG ARGS...: synack serve on tun0, waits until it listens.
+start_serve() {
+	local log=$1
+	shift
+	start_bg "$log" "$SYNACK" serve --dev tun0 --addr "$SYNACK_ADDR" "$@"
+	SERVE_PID=$LAST_PID
+	wait_for_log "$log" "listening on"
+}
+
+sha() {
+	sha256sum "$1" | cut -d' ' -f1
+}
+
+# ss_state PORT: the Linux side's states of connections to or from PORT.
+ss_states() {
+	in_ns ss -tanH "( sport = :$1 or dport = :$1 )" | awk '{print $1}' | sort | tr '\n' ' '
+}
