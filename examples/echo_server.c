@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <sys/random.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,6 +85,24 @@ static void hook(void *ctx, synack_loop *l, uint64_t now)
 	}
 }
 
+/* A port number, or 0 if the text is not one. */
+static uint16_t parse_port(const char *text)
+{
+	char *end;
+	long v = strtol(text, &end, 10);
+	return (*text && !*end && v > 0 && v < 65536) ? (uint16_t)v : 0;
+}
+
+/* The stack's secrets (ISNs, hash keys, ports) come from this seed: take
+ * it from the kernel's entropy, never from the clock. */
+static uint64_t random_seed(void)
+{
+	uint64_t seed = 0;
+	if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
+		seed = synack_loop_now(); /* no entropy source: better than nothing */
+	return seed;
+}
+
 int main(int argc, char **argv)
 {
 	struct synack_config cfg;
@@ -104,12 +123,16 @@ int main(int argc, char **argv)
 	}
 	synack_config_default(&cfg);
 	cfg.addr = ntohl(a.s_addr);
-	cfg.seed = synack_loop_now(); /* a real program would use getrandom() */
+	cfg.seed = random_seed();
 	if (synack_stack_create(&cfg, &e.st) || synack_loop_create(e.st, link, &loop)) {
 		fprintf(stderr, "echo_server: out of memory\n");
 		return 1;
 	}
-	struct synack_endpoint ep = {0, (uint16_t)atoi(argv[3])};
+	struct synack_endpoint ep = {0, parse_port(argv[3])};
+	if (!ep.port) {
+		fprintf(stderr, "echo_server: '%s' is not a port\n", argv[3]);
+		return 2;
+	}
 	e.listener = synack_sock_open(e.st);
 	int err = synack_sock_bind(e.st, e.listener, &ep);
 	if (!err)

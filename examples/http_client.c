@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <sys/random.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +43,24 @@ static int wait_connected(synack_loop *loop, synack_stack *st, int s)
 	}
 }
 
+/* A port number, or 0 if the text is not one. */
+static uint16_t parse_port(const char *text)
+{
+	char *end;
+	long v = strtol(text, &end, 10);
+	return (*text && !*end && v > 0 && v < 65536) ? (uint16_t)v : 0;
+}
+
+/* The stack's secrets (ISNs, hash keys, ports) come from this seed: take
+ * it from the kernel's entropy, never from the clock. */
+static uint64_t random_seed(void)
+{
+	uint64_t seed = 0;
+	if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
+		seed = synack_loop_now(); /* no entropy source: better than nothing */
+	return seed;
+}
+
 int main(int argc, char **argv)
 {
 	struct synack_config cfg;
@@ -61,12 +80,16 @@ int main(int argc, char **argv)
 	}
 	synack_config_default(&cfg);
 	cfg.addr = ip(argv[2]);
-	cfg.seed = synack_loop_now();
+	cfg.seed = random_seed();
 	if (synack_stack_create(&cfg, &st) || synack_loop_create(st, link, &loop))
 		return 1;
 	synack_loop_run_once(loop, 0); /* the stack's clock starts now */
 
-	struct synack_endpoint to = {ip(argv[3]), (uint16_t)atoi(argv[4])};
+	struct synack_endpoint to = {ip(argv[3]), parse_port(argv[4])};
+	if (!to.port) {
+		fprintf(stderr, "http_client: '%s' is not a port\n", argv[4]);
+		return 2;
+	}
 	int s = synack_sock_open(st);
 	synack_sock_connect(st, s, &to);
 	int err = wait_connected(loop, st, s);

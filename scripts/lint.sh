@@ -10,11 +10,11 @@ cd "$ROOT"
 
 echo "== cppcheck"
 cppcheck -q --enable=warning,performance,portability --error-exitcode=1 --inline-suppr \
-	--std=c11 -Iinclude -Isrc -Itools -Itools/script src tools examples 2>&1
+	--std=c11 -Iinclude -Isrc -Itools -Itools/script -Iadapters/packetdrill src tools examples adapters 2>&1
 
 echo "== clang-tidy"
 cmake -S . -B build-lint -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
-files=$(ls src/*/*.c tools/*.c tools/script/*.c)
+files=$(ls src/*/*.c tools/*.c tools/script/*.c adapters/*/*.c examples/*.c)
 # -P2: the machine has two cores; each file is independent.
 echo "$files" | xargs -P2 -n4 clang-tidy -p build-lint --quiet 2>/dev/null
 echo "lint: clean"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test.sh: synack's whole test suite, the README's second quick-start command.
 #
-#   scripts/test.sh            all three stages
+#   scripts/test.sh            all four stages
 #   scripts/test.sh --quick    stage (a) only
 #
 # Stages (each a separate build directory under the repo root):
@@ -11,6 +11,8 @@
 #   (b) build-asan/  clang, ASan+UBSan (SYNACK_SANITIZE=ON): ctest -LE 'fuzz|interop'
 #   (c) build-fuzz/  clang, ASan+UBSan+libFuzzer (SYNACK_FUZZ=ON): ctest -L fuzz
 #                    (each fuzz target runs a fixed, short number of iterations)
+#   (d) build-lint/  cppcheck and clang-tidy (.clang-tidy) over src, tools,
+#                    adapters and examples, every finding an error (scripts/lint.sh)
 # Stops at the first failure; always ends with one summary line per stage.
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -euo pipefail
@@ -23,7 +25,7 @@ for arg in "$@"; do
 	case "$arg" in
 	--quick) quick=1 ;;
 	-h | --help)
-		sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	*)
@@ -33,16 +35,18 @@ for arg in "$@"; do
 	esac
 done
 
-STAGES=(a b c)
+STAGES=(a b c d)
 declare -A DESC=(
 	[a]="gcc RelWithDebInfo, unit + sim + interop tests (build/)"
 	[b]="clang ASan+UBSan, unit + sim tests (build-asan/)"
 	[c]="clang ASan+UBSan libFuzzer, short fuzz runs (build-fuzz/)"
+	[d]="static analysis: cppcheck + clang-tidy (build-lint/)"
 )
-declare -A RESULT=([a]="not run" [b]="not run" [c]="not run")
+declare -A RESULT=([a]="not run" [b]="not run" [c]="not run" [d]="not run")
 if [ $quick -eq 1 ]; then
 	RESULT[b]="skipped (--quick)"
 	RESULT[c]="skipped (--quick)"
+	RESULT[d]="skipped (--quick)"
 fi
 current=""
 start_all=$SECONDS
@@ -129,6 +133,10 @@ stage_c() {
 	(cd build-fuzz && ctest --output-on-failure --no-tests=error -L fuzz)
 }
 
+stage_d() {
+	bash scripts/lint.sh
+}
+
 current=deps
 DESC[deps]="the dependency check (scripts/deps.sh)"
 echo "== checking build dependencies (scripts/deps.sh)"
@@ -139,4 +147,5 @@ run_stage a
 if [ $quick -eq 0 ]; then
 	run_stage b
 	run_stage c
+	run_stage d
 fi

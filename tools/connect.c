@@ -188,7 +188,10 @@ static void http_head(struct client *c)
 		return;
 	}
 	c->head_done = 1;
-	if (sscanf(c->head, "HTTP/1.%*c %d", &c->status) != 1) {
+	char *num_end = NULL;
+	if (strncmp(c->head, "HTTP/1.", 7) == 0 && c->head[7] && c->head[8] == ' ')
+		c->status = (int)strtol(c->head + 9, &num_end, 10);
+	if (!num_end || num_end == c->head + 9) {
 		fprintf(stderr, "synack connect: not an HTTP response\n");
 		c->failed = 1;
 		return;

@@ -50,10 +50,10 @@ static int pd_socket(void *ud, int domain, int type, int protocol)
 		return (int)pd_ret(-EPROTONOSUPPORT);
 	pd_enter(ad);
 	struct pd_fd *f = pd_fd_new(ad, PD_SOCK);
-	int rc = f ? 0 : -errno;
+	int rc = f ? 0 : -(errno ? errno : ENOMEM);
 	if (f && (rc = synack_sock_open(ad->st)) < 0)
 		pd_fd_release(f);
-	if (rc >= 0) {
+	if (f && rc >= 0) {
 		f->sock = rc;
 		f->nonblock = (type & SOCK_NONBLOCK) != 0;
 		rc = f->fd;
