@@ -117,8 +117,11 @@ void synack_stack_destroy(synack_stack *st)
 		sn_ring_free(&tcb->sndbuf);
 		sn_ring_free(&tcb->rcvbuf);
 	}
-	sn_pool_destroy(&st->tcb_pool);
+	/* The TIME-WAIT table unlinks its timers from the wheel, whose slots
+	 * may chain them to TCB timers: so it goes while the TCBs still exist
+	 * (found by fuzz_input: use after free in sn_wheel_cancel). */
 	sn_tw_destroy(st);
+	sn_pool_destroy(&st->tcb_pool);
 	sn_demux_free(st);
 	/* unread bytes a socket kept after its connection ended (sn_sock_tcb_gone) */
 	for (uint32_t i = 0; st->socks && i < st->cfg.max_sockets; i++)
