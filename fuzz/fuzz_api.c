@@ -96,6 +96,8 @@ static void do_send(struct side *sd, int k, uint8_t arg, int urgent)
 		sd->my_tag[k] = tag;
 		sd->sent[k] = 0;
 	}
+	/* (the stream identity is the local address and port; reconnecting
+	 * from the same port resets it in do_op) */
 	for (size_t i = 0; i < len; i++)
 		buf[i] = stream_byte(tag, sd->sent[k] + i);
 	ssize_t r = urgent ? synack_sock_send_urgent(sd->st, sd->fd[k], buf, len)
@@ -168,7 +170,12 @@ static void do_op(struct run *r, uint8_t op, uint8_t arg)
 		break;
 	}
 	case 4:
-		synack_sock_connect(sd->st, fd, &peer);
+		/* a connect that starts a new connection starts a new stream,
+		 * even from the same bound port after a refused attempt */
+		if (synack_sock_connect(sd->st, fd, &peer) == -EINPROGRESS) {
+			sd->sent[k] = 0;
+			sd->my_tag[k] = 0;
+		}
 		break;
 	case 5:
 	case 6:
