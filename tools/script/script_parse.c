@@ -166,6 +166,12 @@ static int parse_secs(struct parser *p, int64_t *us)
 		perr(p, "expected a time in seconds, found %s", tok_desc(&p->tok, b, sizeof(b)));
 		return -1;
 	}
+	/* bounded, so that times and their differences stay far from int64
+	 * overflow (found by fuzz_script) */
+	if (!(p->tok.fval >= 0 && p->tok.fval <= 1e7)) {
+		perr(p, "time %s is out of range (0 to 10000000 seconds)", tok_desc(&p->tok, b, sizeof(b)));
+		return -1;
+	}
 	*us = secs_to_us(&p->tok);
 	advance(p);
 	return 0;
