@@ -25,10 +25,10 @@ struct sn_tcb *tcb_alloc(struct synack_stack *st, uint32_t sndbuf, uint32_t rcvb
 	sn_list_init(&tcb->acceptq);
 	sn_timer_init(&tcb->timer, tcp_timer_fired);
 	sn_list_insert_tail(&st->conns, &tcb->all);
-	tcb->state = SYNACK_CLOSED;
+	/* state: SYNACK_CLOSED (0) from the zeroed pool object; only state.c
+	 * writes it from here on */
 	tcb->rcv_mss = (uint16_t)(st->cfg.mtu - 40); /* MUST-67: MTU minus headers */
 	tcb->snd_mss = 536;                          /* MUST-15 until told otherwise */
-	tcb->linger_on = 0;
 	tcb->ttl = 64;
 	tcp_rtt_init(tcb, st->cfg.rto_initial_us);
 	st->nconns++;
