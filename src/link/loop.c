@@ -17,6 +17,8 @@
  * If the batch was full, the next round does not wait: the link still has
  * data, and the level-triggered fd would say so anyway.
  *
+ * Creating the loop polls the stack once at the current time, so the stack's
+ * clock is the loop's before the application makes its first socket call.
  * The loop never blocks anywhere but in epoll_wait and never owns the stack
  * or the link. Bounds: SYNACK_LOOP_MAX_FDS application fds (-ENOSPC beyond).
  */
@@ -96,6 +98,10 @@ int synack_loop_create(synack_stack *st, struct synack_link *link, synack_loop *
 		}
 	}
 	synack_stack_set_output(st, loop_output, l);
+	/* The stack's clock starts at the loop's time, so that socket calls
+	 * made before the first round (a connect) happen now, not at 0: a SYN
+	 * timestamped at 0 and answered now would be an RTT of the uptime. */
+	synack_stack_poll(st, synack_loop_now());
 	*out = l;
 	return 0;
 }

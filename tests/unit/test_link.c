@@ -408,6 +408,21 @@ TEST(loop_timeout_follows_stack_deadline_and_fd_table_is_bounded)
 	duo_free(&d, 0);
 }
 
+/* Creating the loop sets the stack's clock to the loop's (CLOCK_MONOTONIC):
+ * a connect before the first round is timed now, not at 0, or its SYN's
+ * timestamp (RFC 7323) would make the first RTT sample the uptime. */
+TEST(loop_create_sets_the_stack_clock)
+{
+	struct duo d;
+
+	uint64_t before = synack_loop_now();
+	CHECK_EQ(duo_init(&d, NULL), 0);
+	uint64_t after = synack_loop_now();
+	CHECK(synack_stack_now(d.st[0]) >= before && synack_stack_now(d.st[0]) <= after);
+	CHECK(synack_stack_now(d.st[1]) >= before && synack_stack_now(d.st[1]) <= after);
+	duo_free(&d, 0);
+}
+
 /* ---------------------------------------------------------------- TUN errors */
 
 TEST(tun_open_missing_device_is_enoent_with_a_hint)
