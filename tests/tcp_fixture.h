@@ -66,6 +66,10 @@ struct fx_seg {
 	uint32_t len;
 	uint16_t mss;           /* MSS option if non-zero */
 	uint16_t urp;           /* urgent pointer (with SN_TCP_URG) */
+	uint8_t ws, wscale;     /* ws: a window scale option with shift wscale (RFC 7323 §2) */
+	uint8_t ts;             /* a timestamps option <TSval=tsval,TSecr=tsecr> (RFC 7323 §3) */
+	uint32_t tsval, tsecr;
+	uint8_t sack_ok;        /* a SACK-permitted option (RFC 2018 §2) */
 };
 
 static void fx_capture(void *ctx, const uint8_t *pkt, size_t len)
@@ -130,6 +134,12 @@ static inline size_t fx_build(const struct fx *f, const struct fx_seg *s, uint8_
 		seg.opts.has_mss = 1;
 		seg.opts.mss = s->mss;
 	}
+	seg.opts.has_wscale = s->ws != 0;
+	seg.opts.wscale = s->wscale;
+	seg.opts.has_ts = s->ts != 0;
+	seg.opts.ts_val = s->tsval;
+	seg.opts.ts_ecr = s->tsecr;
+	seg.opts.sack_ok = s->sack_ok != 0;
 	size_t hlen = SN_TCP_HDR_LEN + sn_tcp_opts_len(&seg.opts);
 	if (s->len)
 		memcpy(buf + SN_IPV4_HDR_LEN + hlen, s->data, s->len);

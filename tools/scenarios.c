@@ -510,7 +510,9 @@ static const struct scenario scenarios[] = {
 	 "for 2*MSL, by when such segments are gone (RFC 9293 §3.4.1, §3.6). Both hosts use\n"
 	 "a slow ISN clock (isn_tick_us = 1000 s) so that the new incarnation starts with\n"
 	 "the old one's sequence numbers, as the classic example assumes (the 4 us clock of\n"
-	 "RFC 9293 §3.4.1 makes it unlikely, not impossible: it wraps every 4.8 hours).",
+	 "RFC 9293 §3.4.1 makes it unlikely, not impossible: it wraps every 4.8 hours), and\n"
+	 "no timestamps (tcp_timestamps = 0): with them, PAWS in the new incarnation would\n"
+	 "reject the old copy as well (RFC 7323 §5.8).",
 	 "with TIME-WAIT", "without TIME-WAIT (client tcp_max_tw_buckets = 0)", old_duplicate},
 	{"server-restart",
 	 "A server that closes its connections first leaves TIME-WAIT entries on its\n"
@@ -551,8 +553,12 @@ int scenario_run(const char *name, int variant, FILE *narrate, struct scenario_r
 	base_cfg(&scfg, SERVER_ADDR);
 	if (!variant && sc->run != server_restart)
 		ccfg.max_timewait = 0;
-	if (sc->run == old_duplicate)
+	if (sc->run == old_duplicate) {
 		ccfg.isn_tick_us = scfg.isn_tick_us = 1000000000u;
+		/* the classic story predates RFC 7323: with timestamps the new
+		 * incarnation's PAWS would reject the old copy (§5.8) */
+		ccfg.tcp_timestamps = scfg.tcp_timestamps = 0;
+	}
 	if (sc->run == ephemeral_ports)
 		ccfg.port_lo = 40000, ccfg.port_hi = 40009;
 	int err = world_init(&w, &ccfg, &scfg, narrate);

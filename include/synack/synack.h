@@ -100,6 +100,8 @@ enum synack_drop {
 	SYNACK_DROP_ICMP_NO_CONN,     /* an error quoting no connection of ours */
 	SYNACK_DROP_ICMP_SEQ,         /* an error quoting a sequence number outside
 	                               * SND.UNA..SND.MAX (RFC 5927 §4.1) */
+	SYNACK_DROP_PAWS,             /* TSval older than TS.Recent (RFC 7323 §5.3 R1), or a
+	                               * SYN,ACK echoing a timestamp we never sent: answered */
 	SYNACK_DROP_MAX
 };
 
@@ -149,6 +151,14 @@ struct synack_config {
 	                           * §3.10.7.4 describes; 0: plain RFC 793 acceptance */
 	uint32_t challenge_ack_limit; /* challenge ACKs per second, stack-wide, randomised
 	                               * (tcp_challenge_ack_limit; 0: no limit) */
+	uint8_t tcp_window_scaling; /* 1: offer/accept RFC 7323 window scaling (tcp_window_scaling) */
+	uint8_t tcp_timestamps;   /* 1: offer/accept RFC 7323 timestamps (tcp_timestamps) */
+	uint8_t tcp_sack;         /* 1: offer/accept SACK-permitted (tcp_sack; RFC 2018) */
+	uint8_t tcp_tw_reuse;     /* 1: connect may take over a TIME-WAIT 4-tuple that used
+	                           * timestamps (tcp_tw_reuse); 0 and 2 (Linux: loopback only;
+	                           * synack has no loopback traffic): never */
+	uint32_t tw_reuse_delay_us; /* tcp_tw_reuse waits this long after the entry's last
+	                             * timestamp (tcp_tw_reuse_delay) */
 };
 
 /* Fills cfg with the defaults (documented in docs/configuration.md). */
@@ -167,7 +177,9 @@ void synack_stack_set_output(synack_stack *st, synack_output_fn fn, void *ctx);
 const struct synack_config *synack_stack_config(const synack_stack *st);
 /* Runtime knobs: msl_us, fin_timeout_us, delack_us, rto_*, retries, ports,
  * default buffers, user timeout, max_timewait, max_orphans, keepalive_*,
- * tcp_rfc1337. addr, seed, mtu, max_sockets and max_conns are fixed at
+ * tcp_rfc1337, the TCP option knobs (tcp_window_scaling, tcp_timestamps,
+ * tcp_sack: for connections opened afterwards), tcp_tw_reuse and
+ * tw_reuse_delay_us. addr, seed, mtu, max_sockets and max_conns are fixed at
  * creation (-EINVAL if changed). Applies to later events: a TIME-WAIT entry
  * keeps the expiry it was given. */
 int synack_stack_reconfigure(synack_stack *st, const struct synack_config *cfg);
@@ -266,7 +278,14 @@ struct synack_tcp_info {
 	uint32_t total_retrans;
 	uint32_t send_queue, recv_queue; /* unacked+unsent bytes, unread bytes */
 	uint32_t urgent_pending;       /* unread bytes up to the urgent pointer (MUST-33) */
+	uint8_t options;               /* SYNACK_TCPI_OPT_*: what the handshake negotiated
+	                                * (in SYN-SENT: what our SYN offers) */
+	uint8_t snd_wscale, rcv_wscale; /* RFC 7323 shifts: the peer's and ours (0 without) */
 };
+/* synack_tcp_info.options, with Linux's tcpi_options values. */
+#define SYNACK_TCPI_OPT_TIMESTAMPS 1
+#define SYNACK_TCPI_OPT_SACK 2
+#define SYNACK_TCPI_OPT_WSCALE 4
 int synack_sock_info(synack_stack *st, int s, struct synack_tcp_info *info);
 int synack_sock_local(synack_stack *st, int s, struct synack_endpoint *ep);
 int synack_sock_peer(synack_stack *st, int s, struct synack_endpoint *ep);

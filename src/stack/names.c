@@ -66,6 +66,7 @@ const char *synack_drop_name(enum synack_drop d)
 		[SYNACK_DROP_ICMP_IGNORED] = "icmp_ignored",
 		[SYNACK_DROP_ICMP_NO_CONN] = "icmp_no_conn",
 		[SYNACK_DROP_ICMP_SEQ] = "icmp_seq",
+		[SYNACK_DROP_PAWS] = "paws",
 	};
 	return (unsigned)d < SYNACK_DROP_MAX && names[d] ? names[d] : "?";
 }

@@ -211,6 +211,20 @@ static int connect_check(struct synack_stack *st, struct sn_sock *so, const stru
 	return 0;
 }
 
+/* tcp_tw_reuse takes over a TIME-WAIT 4-tuple, as Linux's tcp_twsk_unique():
+ * the entry goes, the new ISN lies beyond the old connection (returned) and
+ * the new TCB inherits TS.Recent, so PAWS keeps the old duplicates out. */
+static uint32_t tw_take_over(struct synack_stack *st, struct sn_tcb *tcb, struct sn_tw *tw)
+{
+	uint64_t age_us = (uint64_t)(sn_tw_now_ms(st->now) - tw->ts_recent_age) * SN_US_PER_MS;
+
+	tcb->ts_recent = tw->ts_recent;
+	tcb->ts_recent_age = st->now > age_us ? st->now - age_us : 0;
+	tcb->ts_recent_set = 1;
+	st->ctr.tw_recycled++;
+	return sn_tw_recycle(st, tw, "tcp_tw_reuse");
+}
+
 int synack_sock_connect(synack_stack *st, int s, const struct synack_endpoint *remote)
 {
 	struct sn_sock *so = sock_get(st, s);
@@ -223,8 +237,10 @@ int synack_sock_connect(synack_stack *st, int s, const struct synack_endpoint *r
 	struct synack_endpoint local = {st->cfg.addr, so->local.port};
 	if (!so->bound && (err = sn_port_ephemeral(st, remote, &local.port)) != 0)
 		return err;
-	if (sn_conn_lookup(st, &local, remote) ||
-	    sn_tw_lookup(st, local.addr, local.port, remote->addr, remote->port))
+	if (sn_conn_lookup(st, &local, remote))
+		return -EADDRNOTAVAIL;
+	struct sn_tw *tw = sn_tw_lookup(st, local.addr, local.port, remote->addr, remote->port);
+	if (tw && !sn_tw_reusable(st, tw))
 		return -EADDRNOTAVAIL;
 	struct sn_tcb *tcb = tcb_alloc(st, so->sndbuf, so->rcvbuf);
 	if (!tcb)
@@ -236,7 +252,8 @@ int synack_sock_connect(synack_stack *st, int s, const struct synack_endpoint *r
 	so->tcb = tcb;
 	sn_port_hold(st, local.port, tcb->reuseaddr);
 	sn_conn_insert(st, tcb);
-	tcp_user_connect(st, tcb);
+	uint32_t iss_min = tw ? tw_take_over(st, tcb, tw) : 0;
+	tcp_user_connect(st, tcb, tw ? &iss_min : NULL);
 	return -EINPROGRESS;
 }
 

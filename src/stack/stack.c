@@ -52,6 +52,11 @@ void synack_config_default(struct synack_config *cfg)
 		.tcp_rfc1337 = 0,
 		.rfc5961 = 1,
 		.challenge_ack_limit = 1000, /* Linux's value before 6.0 */
+		.tcp_window_scaling = 1, /* as Linux */
+		.tcp_timestamps = 1,
+		.tcp_sack = 0, /* Linux: 1; off while we send no SACK blocks (docs/configuration.md) */
+		.tcp_tw_reuse = 0, /* Linux: 2, loopback only, which is never here */
+		.tw_reuse_delay_us = 1 * SN_US_PER_SEC,
 	};
 }
 
@@ -62,7 +67,9 @@ static int config_valid(const struct synack_config *c)
 	       c->rto_min_us <= c->rto_max_us && c->rto_initial_us > 0 &&
 	       c->delack_us < 500 * SN_US_PER_MS && c->isn_tick_us > 0 &&
 	       c->keepalive_time_us > 0 && c->keepalive_intvl_us > 0 && c->keepalive_probes > 0 &&
-	       c->tcp_rfc1337 <= 1;
+	       c->tcp_rfc1337 <= 1 &&
+	       c->tcp_window_scaling <= 1 && c->tcp_timestamps <= 1 && c->tcp_sack <= 1 &&
+	       c->tcp_tw_reuse <= 2;
 }
 
 static int socks_init(struct synack_stack *st)

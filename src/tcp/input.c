@@ -10,6 +10,11 @@
  *
  * Each step returns STEP_GO to continue or STEP_DONE when the segment is
  * used up (dropped, or the connection is gone: the TCB must not be touched).
+ *
+ * RFC 7323 sits inside these steps: the SYNs negotiate the options
+ * (options.c), PAWS runs before the sequence check and an acceptable segment
+ * may update TS.Recent (§5.3 R1-R3), and the window field is scaled once, on
+ * arrival, by Snd.Wind.Shift (§2.3) for the ACK step.
  */
 #include <errno.h>
 
@@ -44,12 +49,13 @@ static void take_mss(struct synack_stack *st, struct sn_tcb *tcb, const struct s
 	tcb->snd_mss = (uint16_t)mss;
 }
 
-/* Window update rule of §3.10.7.4 (ACK processing). */
-static void update_window(struct sn_tcb *tcb, const struct sn_tcp_seg *seg)
+/* Window update rule of §3.10.7.4 (ACK processing); wnd is SEG.WND scaled
+ * (RFC 7323 §2.3). */
+static void update_window(struct sn_tcb *tcb, const struct sn_tcp_seg *seg, uint32_t wnd)
 {
 	if (seq_lt(tcb->snd_wl1, seg->seq) ||
 	    (tcb->snd_wl1 == seg->seq && seq_leq(tcb->snd_wl2, seg->ack))) {
-		tcb->snd_wnd = seg->wnd;
+		tcb->snd_wnd = wnd;
 		tcb->snd_wl1 = seg->seq;
 		tcb->snd_wl2 = seg->ack;
 		if (tcb->snd_wnd > tcb->max_snd_wnd)
@@ -93,7 +99,10 @@ static struct sn_tcb *spawn_child(struct synack_stack *st, struct sn_tcb *lis, u
 	c->snd_wnd = seg->wnd;
 	c->max_snd_wnd = seg->wnd;
 	c->snd_wl1 = seg->seq;
+	c->last_ack_sent = c->rcv_nxt;
 	take_mss(st, c, seg);
+	tcp_opts_offer(st, c);
+	tcp_opts_negotiate(st, c, seg); /* the SYN,ACK answers only what the SYN offered */
 	tcp_cc_init(c);
 	sn_conn_insert(st, c);
 	sn_port_hold(st, c->local.port, c->reuseaddr);
@@ -234,6 +243,14 @@ static int syn_sent_ack_ok(struct synack_stack *st, struct sn_tcb *tcb, const st
 		tcp_reply_rst(st, tcb->remote.addr, tcb->local.addr, seg);
 		return 0;
 	}
+	if (!(seg->flags & SN_TCP_RST) && !tcp_ts_synack_echo_ok(st, tcb, seg)) {
+		/* its TSecr is no TSval of this SYN: an old duplicate (a
+		 * previous incarnation's, after tcp_tw_reuse). Linux resets. */
+		st->ctr.paws_rejected++;
+		drop(st, tcb, seg, SYNACK_DROP_PAWS);
+		tcp_reply_rst(st, tcb->remote.addr, tcb->local.addr, seg);
+		return 0;
+	}
 	return 1;
 }
 
@@ -255,10 +272,17 @@ static void syn_sent_input(struct synack_stack *st, struct sn_tcb *tcb, struct s
 		drop(st, tcb, seg, SYNACK_DROP_LISTEN_OTHER);
 		return;
 	}
+	if (!(seg->flags & SN_TCP_ACK) && tcp_paws_reject(st, tcb, seg)) {
+		/* a SYN older than the TS.Recent inherited through tcp_tw_reuse */
+		drop(st, tcb, seg, SYNACK_DROP_PAWS);
+		return;
+	}
 	tcb->irs = seg->seq;
 	tcb->rcv_nxt = seg->seq + 1;
 	tcb->rcv_adv = tcb->rcv_nxt;
+	tcb->last_ack_sent = tcb->rcv_nxt;
 	take_mss(st, tcb, seg);
+	tcp_opts_negotiate(st, tcb, seg);
 	tcp_cc_init(tcb);
 	tcb->snd_wnd = seg->wnd;
 	tcb->max_snd_wnd = seg->wnd;
@@ -274,7 +298,8 @@ static void syn_sent_input(struct synack_stack *st, struct sn_tcb *tcb, struct s
 	}
 	tcb->snd_una = seg->ack;
 	tcb->syn_acked = 1;
-	if (tcb->timing && seq_geq(seg->ack, tcb->rtt_seq))
+	/* Appendix D: with timestamps, Snd.TSclock - SEG.TSecr is the first RTT */
+	if (!tcp_ts_rtt_sample(st, tcb, seg, 1) && tcb->timing && seq_geq(seg->ack, tcb->rtt_seq))
 		tcp_rtt_sample(tcb, (uint32_t)(st->now - tcb->rtt_start), st->cfg.rto_min_us,
 			       st->cfg.rto_max_us);
 	tcb->timing = 0;
@@ -329,6 +354,12 @@ static void trim_to_window(struct synack_stack *st, struct sn_tcb *tcb, struct s
 		seg->seq += skip;
 	}
 	uint32_t room = tcb->rcv_nxt + wnd - seg->seq;
+	/* With window scaling the edge we advertised may pass the free
+	 * buffer by less than one scale unit (output.c): keep what fits. */
+	uint32_t space = sn_ring_space(&tcb->rcvbuf);
+	uint32_t off = seg->seq - tcb->rcv_nxt;
+	if (room > space - (off < space ? off : space))
+		room = off < space ? space - off : 0;
 	if (seg->len > room) {
 		drop(st, tcb, seg, SYNACK_DROP_RCV_WINDOW);
 		seg->len = room;
@@ -355,10 +386,19 @@ static int syn_received_dup_syn(struct synack_stack *st, struct sn_tcb *tcb, str
 
 static int check_sequence(struct synack_stack *st, struct sn_tcb *tcb, struct sn_tcp_seg *seg)
 {
+	if (tcp_paws_reject(st, tcb, seg)) {
+		/* RFC 7323 §5.3 R1, before the acceptability test: an old
+		 * duplicate. ACK (half-open detection) and drop. */
+		drop(st, tcb, seg, SYNACK_DROP_PAWS);
+		tcb->ack_now = 1;
+		tcp_output(st, tcb);
+		return STEP_DONE;
+	}
 	if (!tcb->syn_acked && (seg->flags & SN_TCP_SYN) && seg->seq == tcb->irs &&
 	    syn_received_dup_syn(st, tcb, seg) == STEP_DONE)
 		return STEP_DONE;
 	if (seq_acceptable(tcb, seg)) {
+		tcp_ts_recent_update(st, tcb, seg); /* R3, from the untrimmed SEG.SEQ */
 		trim_to_window(st, tcb, seg);
 		return STEP_GO;
 	}
@@ -428,7 +468,8 @@ static int check_syn(struct synack_stack *st, struct sn_tcb *tcb, const struct s
 
 /* ---------------------------------------------------------- step 5: ACK */
 
-static int syn_received_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg)
+static int syn_received_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg,
+			    uint32_t wnd)
 {
 	if (!seq_lt(tcb->snd_una, seg->ack) || seq_gt(seg->ack, tcb->snd_max)) {
 		drop(st, tcb, seg, SYNACK_DROP_ACK_OLD);
@@ -449,8 +490,8 @@ static int syn_received_ack(struct synack_stack *st, struct sn_tcb *tcb, const s
 		}
 		return STEP_DONE;
 	}
-	tcb->snd_wnd = seg->wnd;
-	tcb->max_snd_wnd = seg->wnd;
+	tcb->snd_wnd = wnd;
+	tcb->max_snd_wnd = wnd;
 	tcb->snd_wl1 = seg->seq;
 	tcb->snd_wl2 = seg->ack;
 	if (tcb->state == SYNACK_SYN_RECEIVED)
@@ -467,8 +508,10 @@ static int syn_received_ack(struct synack_stack *st, struct sn_tcb *tcb, const s
 }
 
 /* Returns the bytes of data acknowledged (not counting our SYN or FIN). */
-static uint32_t ack_new_data(struct synack_stack *st, struct sn_tcb *tcb, uint32_t ack)
+static uint32_t ack_new_data(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg)
 {
+	uint32_t ack = seg->ack;
+	uint32_t flight = tcp_flight_size(tcb);
 	uint32_t acked = ack - tcb->snd_una;
 	uint32_t data = sn_ring_len(&tcb->sndbuf);
 
@@ -487,7 +530,12 @@ static uint32_t ack_new_data(struct synack_stack *st, struct sn_tcb *tcb, uint32
 		tcb->urg_send = 0; /* the urgent data is delivered: out of urgent mode */
 	if (seq_lt(tcb->snd_nxt, tcb->snd_una))
 		tcb->snd_nxt = tcb->snd_una;
-	if (tcb->timing && seq_geq(ack, tcb->rtt_seq)) {
+	if (tcp_ts_rtt_sample(st, tcb, seg, flight)) {
+		/* RFC 7323 §4: the echo names the transmission it measures,
+		 * so retransmissions need no Karn exclusion */
+		tcb->timing = 0;
+		tcb->backoff = 0;
+	} else if (tcb->timing && seq_geq(ack, tcb->rtt_seq)) {
 		tcp_rtt_sample(tcb, (uint32_t)(st->now - tcb->rtt_start), st->cfg.rto_min_us,
 			       st->cfg.rto_max_us);
 		tcb->timing = 0;
@@ -515,16 +563,16 @@ static void retransmit_head(struct synack_stack *st, struct sn_tcb *tcb)
 	tcp_emit(st, tcb, tcb->snd_una, flags, len, 1);
 }
 
-/* old_wnd: SND.WND before this segment's window update. */
+/* wnd: SEG.WND scaled; old_wnd: SND.WND before this segment's window update. */
 static void process_ack_cc(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg,
-			   uint32_t old_wnd)
+			   uint32_t wnd, uint32_t old_wnd)
 {
 	uint32_t ack = seg->ack;
 
 	if (seq_lt(tcb->snd_una, ack)) {
 		/* cwnd grows by data acknowledged: the ACK of our SYN is
 		 * not new data (RFC 5681 (3.1): cwnd starts at IW) */
-		uint32_t acked = ack_new_data(st, tcb, ack);
+		uint32_t acked = ack_new_data(st, tcb, seg);
 		if (tcb->in_recovery) {
 			if (tcp_cc_recovery_ack(tcb, ack, acked))
 				retransmit_head(st, tcb);
@@ -540,7 +588,7 @@ static void process_ack_cc(struct synack_stack *st, struct sn_tcb *tcb, const st
 	 * is an ACK of a closed window: the receiver is full, not missing
 	 * data). */
 	if (ack == tcb->snd_una && seg->len == 0 && !(seg->flags & (SN_TCP_SYN | SN_TCP_FIN)) &&
-	    seg->wnd == old_wnd && seg->wnd != 0 && tcb->snd_max != tcb->snd_una &&
+	    wnd == old_wnd && wnd != 0 && tcb->snd_max != tcb->snd_una &&
 	    tcb->deadline[SN_T_REXMT]) {
 		if (tcp_cc_on_dupack(tcb)) {
 			st->ctr.fast_retrans++;
@@ -573,7 +621,8 @@ static int ack_out_of_range(struct synack_stack *st, struct sn_tcb *tcb,
 	return 1;
 }
 
-static int check_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg)
+static int check_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg,
+		     uint32_t wnd)
 {
 	if (!(seg->flags & SN_TCP_ACK)) {
 		drop(st, tcb, seg, SYNACK_DROP_NO_ACK);
@@ -581,14 +630,14 @@ static int check_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct s
 	}
 	int syn_unacked = !tcb->syn_acked;
 	if (tcb->state == SYNACK_SYN_RECEIVED || syn_unacked)
-		if (syn_received_ack(st, tcb, seg) == STEP_DONE)
+		if (syn_received_ack(st, tcb, seg, wnd) == STEP_DONE)
 			return STEP_DONE;
 	if (ack_out_of_range(st, tcb, seg))
 		return STEP_DONE;
 	uint32_t old_wnd = tcb->snd_wnd;
 	if (seq_leq(tcb->snd_una, seg->ack))
-		update_window(tcb, seg);
-	process_ack_cc(st, tcb, seg, old_wnd);
+		update_window(tcb, seg, wnd);
+	process_ack_cc(st, tcb, seg, wnd, old_wnd);
 	if (syn_unacked && tcb->syn_acked)
 		syn_acked_after_loss(st, tcb);
 	if (!tcb->fin_acked)
@@ -736,8 +785,10 @@ static void conn_input(struct synack_stack *st, struct sn_tcb *tcb, struct sn_tc
 		syn_sent_input(st, tcb, seg);
 		return;
 	}
+	/* scaled now, while the SYN bit still says whether it may be */
+	uint32_t wnd = tcp_seg_wnd(tcb, seg);
 	if (check_sequence(st, tcb, seg) || check_rst(st, tcb, seg) || check_syn(st, tcb, seg) ||
-	    check_ack(st, tcb, seg) || check_closed_reader(st, tcb, seg))
+	    check_ack(st, tcb, seg, wnd) || check_closed_reader(st, tcb, seg))
 		return;
 	tcp_keepalive_reset(st, tcb);
 	check_urg(tcb, seg);

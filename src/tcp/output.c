@@ -12,15 +12,19 @@
  * peer has offered.
  *
  * tcp_emit() builds one IPv4+TCP datagram in the stack's scratch buffer,
- * copying the payload from the send ring, and hands it to the driver.
+ * copying the payload from the send ring, and hands it to the driver. Its
+ * options come from options.c (MSS, window scale, SACK-permitted on SYNs;
+ * timestamps on every segment once negotiated). The window field is RCV.WND
+ * >> Rcv.Wind.Shift rounded up, so the right edge the peer computes never
+ * lies left of one we advertised before (SHLD-14, RFC 7323 §2.4); rcv_adv
+ * records that edge, which may pass the free buffer by less than one scale
+ * unit (input.c keeps only what fits).
  */
 #include <string.h>
 
 #include "stack/stack.h"
 #include "tcp/tcb.h"
 #include "wire/ipv4.h"
-
-#define SN_MAX_WND 65535u /* without window scaling (RFC 7323) */
 
 uint32_t tcp_data_end(const struct sn_tcb *tcb)
 {
@@ -35,7 +39,8 @@ uint32_t tcp_data_end(const struct sn_tcb *tcb)
 uint32_t tcp_rcv_window(struct sn_tcb *tcb)
 {
 	uint32_t space = sn_ring_space(&tcb->rcvbuf);
-	uint32_t edge = tcb->rcv_nxt + (space < SN_MAX_WND ? space : SN_MAX_WND);
+	uint32_t max = tcp_rcv_wnd_max(tcb);
+	uint32_t edge = tcb->rcv_nxt + (space < max ? space : max);
 	uint32_t half = tcb->rcvbuf.cap / 2;
 	uint32_t step = half < tcb->rcv_mss ? half : tcb->rcv_mss;
 
@@ -44,6 +49,21 @@ uint32_t tcp_rcv_window(struct sn_tcb *tcb)
 	if (seq_gt(edge, tcb->rcv_adv) && edge - tcb->rcv_adv >= step)
 		tcb->rcv_adv = edge;
 	return tcb->rcv_adv - tcb->rcv_nxt;
+}
+
+/* The window field for a segment now (RFC 7323 §2.3): SEG.WND = RCV.WND >>
+ * Rcv.Wind.Shift, rounded up so the edge never moves left; a SYN's window
+ * is never scaled (§2.2). rcv_adv becomes the edge the peer will compute. */
+static uint16_t rcv_wnd_field(struct sn_tcb *tcb, int syn)
+{
+	uint32_t wnd = tcp_rcv_window(tcb);
+	uint32_t shift = syn ? 0 : tcb->rcv_wscale;
+	uint32_t field = (uint32_t)(((uint64_t)wnd + (1u << shift) - 1) >> shift);
+
+	if (field > 65535)
+		field = 65535;
+	tcb->rcv_adv = tcb->rcv_nxt + (field << shift);
+	return (uint16_t)field;
 }
 
 static void emit_datagram(struct synack_stack *st, uint32_t src, uint32_t dst, size_t tcp_len,
@@ -73,10 +93,7 @@ void tcp_emit(struct synack_stack *st, struct sn_tcb *tcb, uint32_t seq, uint8_t
 		.seq = seq,
 		.flags = flags,
 	};
-	if (flags & SN_TCP_SYN) {
-		seg.opts.has_mss = 1;
-		seg.opts.mss = tcb->rcv_mss;
-	}
+	tcp_opts_fill(st, tcb, flags, &seg.opts);
 	if (flags & SN_TCP_ACK)
 		seg.ack = tcb->rcv_nxt;
 	if (tcb->urg_send && seq_gt(tcb->snd_up, seq) && !(flags & (SN_TCP_SYN | SN_TCP_RST))) {
@@ -86,7 +103,7 @@ void tcp_emit(struct synack_stack *st, struct sn_tcb *tcb, uint32_t seq, uint8_t
 		seg.urp = (uint16_t)(up > 65535 ? 65535 : up);
 	}
 	if (!(flags & SN_TCP_RST))
-		seg.wnd = (uint16_t)tcp_rcv_window(tcb);
+		seg.wnd = rcv_wnd_field(tcb, flags & SN_TCP_SYN);
 	uint8_t *tcp = st->txbuf + SN_IPV4_HDR_LEN;
 	size_t hlen = SN_TCP_HDR_LEN + sn_tcp_opts_len(&seg.opts);
 	if (payload_len) {
@@ -107,6 +124,7 @@ void tcp_emit(struct synack_stack *st, struct sn_tcb *tcb, uint32_t seq, uint8_t
 	emit_datagram(st, tcb->local.addr, tcb->remote.addr, hlen + seg.len, tcb->ttl, tcb->tos);
 
 	if (flags & SN_TCP_ACK) {
+		tcb->last_ack_sent = seg.ack; /* RFC 7323 §4.3 (1) */
 		tcb->ack_now = 0;
 		tcb->delack_segs = 0;
 		tcp_timer_clear(st, tcb, SN_T_DELACK);
@@ -137,16 +155,9 @@ void tcp_send_rst(struct synack_stack *st, struct sn_tcb *tcb)
 	tcp_emit(st, tcb, tcb->snd_max, flags, 0, 0);
 }
 
-void tcp_emit_bare(struct synack_stack *st, const struct synack_endpoint *local,
-		   const struct synack_endpoint *remote, uint32_t seq, uint32_t ack, uint8_t flags,
-		   uint16_t wnd)
-{
-	tcp_emit_bare_mss(st, local, remote, seq, ack, flags, wnd, 0);
-}
-
-void tcp_emit_bare_mss(struct synack_stack *st, const struct synack_endpoint *local,
-		       const struct synack_endpoint *remote, uint32_t seq, uint32_t ack,
-		       uint8_t flags, uint16_t wnd, uint16_t mss)
+static void emit_bare(struct synack_stack *st, const struct synack_endpoint *local,
+		      const struct synack_endpoint *remote, uint32_t seq, uint32_t ack, uint8_t flags,
+		      uint16_t wnd, const struct sn_tcp_opts *opts)
 {
 	struct sn_tcp_seg seg = {
 		.sport = local->port,
@@ -156,10 +167,8 @@ void tcp_emit_bare_mss(struct synack_stack *st, const struct synack_endpoint *lo
 		.flags = flags,
 		.wnd = wnd,
 	};
-	if (mss) { /* a stateless SYN,ACK (SYN cookie) still announces our MSS */
-		seg.opts.has_mss = 1;
-		seg.opts.mss = mss;
-	}
+	if (opts)
+		seg.opts = *opts;
 	size_t hlen = sn_tcp_build(st->txbuf + SN_IPV4_HDR_LEN, &seg, local->addr, remote->addr);
 
 	st->ctr.segs_out++;
@@ -167,6 +176,32 @@ void tcp_emit_bare_mss(struct synack_stack *st, const struct synack_endpoint *lo
 		st->ctr.rst_out++;
 	sn_trace_seg(st, SYNACK_TRACE_SEG_OUT, local, remote, &seg, 0);
 	emit_datagram(st, local->addr, remote->addr, hlen, 64, 0);
+}
+
+void tcp_emit_bare(struct synack_stack *st, const struct synack_endpoint *local,
+		   const struct synack_endpoint *remote, uint32_t seq, uint32_t ack, uint8_t flags,
+		   uint16_t wnd)
+{
+	emit_bare(st, local, remote, seq, ack, flags, wnd, NULL);
+}
+
+void tcp_emit_bare_mss(struct synack_stack *st, const struct synack_endpoint *local,
+		       const struct synack_endpoint *remote, uint32_t seq, uint32_t ack,
+		       uint8_t flags, uint16_t wnd, uint16_t mss)
+{
+	/* a stateless SYN,ACK (SYN cookie) still announces our MSS */
+	struct sn_tcp_opts o = {.has_mss = mss != 0, .mss = mss};
+
+	emit_bare(st, local, remote, seq, ack, flags, wnd, &o);
+}
+
+void tcp_emit_bare_ts(struct synack_stack *st, const struct synack_endpoint *local,
+		      const struct synack_endpoint *remote, uint32_t seq, uint32_t ack, uint8_t flags,
+		      uint16_t wnd, uint32_t ts_val, uint32_t ts_ecr)
+{
+	struct sn_tcp_opts o = {.has_ts = 1, .ts_val = ts_val, .ts_ecr = ts_ecr};
+
+	emit_bare(st, local, remote, seq, ack, flags, wnd, &o);
 }
 
 void tcp_reply_rst(struct synack_stack *st, uint32_t src, uint32_t dst, const struct sn_tcp_seg *in)

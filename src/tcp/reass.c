@@ -9,6 +9,12 @@
  * caller has trimmed the segment to the receive window, so it always fits
  * in the ring; the only limit is SN_OOO_MAX ranges (then the segment is
  * dropped and counted, and the sender will retransmit it).
+ *
+ * Each range carries a stamp of the out-of-order arrival that last grew it,
+ * so the ranges can be reported as SACK blocks in RFC 2018 §4's order (the
+ * block with the latest segment first, then the most recently changed).
+ * Generating SACK options from them is a later task (docs/configuration.md,
+ * tcp_sack); tcp_reass_sack_blocks() is the interface it will use.
  */
 #include <string.h>
 
@@ -32,7 +38,9 @@ static int ooo_add(struct sn_tcb *tcb, uint32_t s, uint32_t e)
 	if (j == i && n == SN_OOO_MAX)
 		return -1;
 	memmove(&r[i + 1], &r[j], (size_t)(n - j) * sizeof(*r));
+	memmove(&tcb->ooo_stamp[i + 1], &tcb->ooo_stamp[j], (size_t)(n - j) * sizeof(uint32_t));
 	r[i] = (struct sn_seq_range){s, e};
+	tcb->ooo_stamp[i] = ++tcb->ooo_clock;
 	tcb->nooo = (uint8_t)(n - (j - i) + 1);
 	return 0;
 }
@@ -50,6 +58,8 @@ static uint32_t ooo_drain(struct sn_tcb *tcb)
 			advanced += n;
 		}
 		memmove(&tcb->ooo[0], &tcb->ooo[1], (size_t)(tcb->nooo - 1) * sizeof(tcb->ooo[0]));
+		memmove(&tcb->ooo_stamp[0], &tcb->ooo_stamp[1],
+			(size_t)(tcb->nooo - 1) * sizeof(tcb->ooo_stamp[0]));
 		tcb->nooo--;
 	}
 	return advanced;
@@ -72,4 +82,24 @@ int tcp_reass_store(struct sn_tcb *tcb, uint32_t seq, const uint8_t *data, uint3
 	if (ooo_add(tcb, seq, seq + len) < 0)
 		return -1;
 	return 0;
+}
+
+uint32_t tcp_reass_sack_blocks(const struct sn_tcb *tcb, struct sn_seq_range *out, uint32_t max)
+{
+	uint8_t used[SN_OOO_MAX] = {0};
+	uint32_t n = 0;
+
+	/* selection by stamp, newest first: at most SN_OOO_MAX ranges */
+	while (n < max && n < tcb->nooo) {
+		int best = -1;
+		for (int i = 0; i < tcb->nooo; i++)
+			if (!used[i] && (best < 0 || (int32_t)(tcb->ooo_stamp[i] -
+							      tcb->ooo_stamp[best]) > 0))
+				best = i;
+		if (best < 0)
+			break;
+		used[best] = 1;
+		out[n++] = tcb->ooo[best];
+	}
+	return n;
 }

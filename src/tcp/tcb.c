@@ -80,10 +80,16 @@ void tcp_close_tcb(struct synack_stack *st, struct sn_tcb *tcb, int err, const c
 
 void tcp_enter_time_wait(struct synack_stack *st, struct sn_tcb *tcb, const char *why)
 {
+	/* the entry re-ACKs with the window field as we sent it (scaled,
+	 * RFC 7323 §2.3), and keeps TS.Recent for RFC 6191 and tcp_tw_reuse */
+	uint32_t shift = tcb->rcv_wscale;
+	uint32_t wnd_field = (tcb->rcv_adv - tcb->rcv_nxt + (1u << shift) - 1) >> shift;
+	struct sn_tw_ts ts = {tcb->ts_recent, sn_tw_now_ms(tcb->ts_recent_age)};
+
 	tcp_set_state(st, tcb, SYNACK_TIME_WAIT, why);
 	st->ctr.tw_entered++;
-	if (!sn_tw_insert(st, &tcb->local, &tcb->remote, tcb->snd_max, tcb->rcv_nxt,
-			  tcb->rcv_adv - tcb->rcv_nxt, tcb->reuseaddr, NULL)) {
+	if (!sn_tw_insert(st, &tcb->local, &tcb->remote, tcb->snd_max, tcb->rcv_nxt, wnd_field,
+			  tcb->reuseaddr, tcb->ts_ok ? &ts : NULL)) {
 		/* tcp_max_tw_buckets reached: the connection ends here, as in
 		 * Linux (tcp_time_wait: "TCP: time wait bucket table overflow") */
 		st->ctr.tw_killed++;

@@ -77,6 +77,8 @@ struct sn_tcb {
 	struct sn_ring sndbuf, rcvbuf;
 	struct sn_seq_range ooo[SN_OOO_MAX]; /* sorted, disjoint, all > rcv_nxt */
 	uint8_t nooo;
+	uint32_t ooo_stamp[SN_OOO_MAX]; /* when each ooo[] range last grew (ooo_clock) */
+	uint32_t ooo_clock;          /* counts out-of-order arrivals, for SACK block order */
 
 	unsigned passive : 1;        /* came from a passive OPEN (MUST-11) */
 	unsigned listener : 1;       /* a listening TCB, on stack->listeners */
@@ -115,6 +117,21 @@ struct sn_tcb {
 
 	/* congestion control, RFC 5681 */
 	uint32_t cwnd, ssthresh, recover;
+
+	/* TCP options negotiated on the SYNs (options.c). In SYN-SENT the
+	 * bits say what our SYN offers; the peer's SYN leaves them on only
+	 * where both sides sent the option (RFC 7323 §2.2, §3.2; RFC 2018). */
+	unsigned ws_ok : 1;          /* window scaling in both directions */
+	unsigned ts_ok : 1;          /* Snd.TS.OK: a TSopt on every segment */
+	unsigned sack_ok : 1;        /* SACK-permitted both ways (blocks: a later task) */
+	unsigned ts_recent_set : 1;  /* TS.Recent holds a value (SYN seen, or inherited) */
+	uint8_t snd_wscale;          /* Snd.Wind.Shift: SND.WND = SEG.WND << it */
+	uint8_t rcv_wscale;          /* Rcv.Wind.Shift: SEG.WND = RCV.WND >> it */
+	uint32_t ts_offset;          /* added to the ms clock for TSval (per 4-tuple) */
+	uint32_t ts_recent;          /* TS.Recent (RFC 7323 §4.3) */
+	uint64_t ts_recent_age;      /* now when TS.Recent was stored (§5.5, 24 days) */
+	uint32_t ts_syn;             /* TSval of our first SYN (SYN,ACK echo check) */
+	uint32_t last_ack_sent;      /* Last.ACK.sent: ACK field of our latest segment */
 
 	uint64_t deadline[SN_T_COUNT];
 	uint64_t first_rexmt_at;     /* when the current retransmission run began (user timeout) */
@@ -169,6 +186,11 @@ void tcp_emit_bare(struct synack_stack *st, const struct synack_endpoint *local,
 void tcp_emit_bare_mss(struct synack_stack *st, const struct synack_endpoint *local,
 		       const struct synack_endpoint *remote, uint32_t seq, uint32_t ack,
 		       uint8_t flags, uint16_t wnd, uint16_t mss);
+/* The same with a timestamps option (an ACK from a TIME-WAIT entry whose
+ * connection used them, RFC 7323 §3.2). */
+void tcp_emit_bare_ts(struct synack_stack *st, const struct synack_endpoint *local,
+		      const struct synack_endpoint *remote, uint32_t seq, uint32_t ack, uint8_t flags,
+		      uint16_t wnd, uint32_t ts_val, uint32_t ts_ecr);
 /* A reset for a segment that has no connection (RFC 9293 §3.10.7.1). */
 void tcp_reply_rst(struct synack_stack *st, uint32_t src, uint32_t dst, const struct sn_tcp_seg *seg);
 /* Build and emit one segment from tcb. payload_len bytes come from the send
@@ -197,6 +219,9 @@ uint32_t tcp_rto_current(const struct synack_stack *st, const struct sn_tcb *tcb
 /* ---- rtt.c: RFC 6298 */
 void tcp_rtt_init(struct sn_tcb *tcb, uint32_t rto_initial_us);
 void tcp_rtt_sample(struct sn_tcb *tcb, uint32_t rtt_us, uint32_t rto_min_us, uint32_t rto_max_us);
+/* One of about n samples per RTT: gains alpha/n and beta/n (RFC 7323 App. G). */
+void tcp_rtt_sample_n(struct sn_tcb *tcb, uint32_t rtt_us, uint32_t n, uint32_t rto_min_us,
+		      uint32_t rto_max_us);
 
 /* ---- cc.c: RFC 5681 */
 void tcp_cc_init(struct sn_tcb *tcb);
@@ -208,11 +233,47 @@ int tcp_cc_on_dupack(struct sn_tcb *tcb);
 int tcp_cc_recovery_ack(struct sn_tcb *tcb, uint32_t ack, uint32_t acked);
 uint32_t tcp_flight_size(const struct sn_tcb *tcb);
 
+/* ---- options.c: window scaling, timestamps, SACK-permitted (RFC 7323, RFC 2018) */
+/* Rcv.Wind.Shift for a receive buffer of rcvbuf bytes: the smallest shift
+ * whose largest window covers it, at most 14 (RFC 7323 §2.3). */
+uint8_t tcp_wscale_for(uint32_t rcvbuf);
+/* What our SYN will offer, from the stack's knobs (active and passive). */
+void tcp_opts_offer(struct synack_stack *st, struct sn_tcb *tcb);
+/* The peer's SYN or SYN,ACK: keep only what both sides sent; TS.Recent. */
+void tcp_opts_negotiate(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg);
+/* The options of an outgoing segment with these flags. */
+void tcp_opts_fill(struct synack_stack *st, struct sn_tcb *tcb, uint8_t flags, struct sn_tcp_opts *o);
+/* Our timestamp clock for this connection: ms since the stack's epoch plus
+ * the connection's offset (RFC 7323 §5.4). */
+uint32_t tcp_ts_now(const struct synack_stack *st, const struct sn_tcb *tcb);
+/* SEG.WND as a byte count: shifted by Snd.Wind.Shift except on a SYN. */
+uint32_t tcp_seg_wnd(const struct sn_tcb *tcb, const struct sn_tcp_seg *seg);
+/* The largest receive window the header can express for this connection. */
+uint32_t tcp_rcv_wnd_max(const struct sn_tcb *tcb);
+/* PAWS, RFC 7323 §5.3 R1 with the §5.5 idle rule: 1 if the segment must be
+ * rejected (the caller ACKs and drops it); counts paws_rejected. */
+int tcp_paws_reject(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg);
+/* §4.3 (2) / §5.3 R3: an acceptable segment may update TS.Recent. */
+void tcp_ts_recent_update(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg);
+/* RTTM (§4.1): an ACK that advanced SND.UNA measures the RTT from its
+ * TSecr; flight is the flight size before the ACK (Appendix G). 1 if a
+ * sample was taken. */
+int tcp_ts_rtt_sample(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg,
+		      uint32_t flight);
+/* SYN-SENT: does a SYN,ACK echo a TSval we sent on this SYN? (Linux's
+ * PAWS check of the SYN,ACK; always 1 without a TSecr to check.) */
+int tcp_ts_synack_echo_ok(const struct synack_stack *st, const struct sn_tcb *tcb,
+			  const struct sn_tcp_seg *seg);
+
 /* ---- reass.c: receive queue with out-of-order data (SHLD-31) */
 /* Store payload [seq, seq+len) (already trimmed to the window). Returns the
  * number of bytes by which rcv_nxt advanced, or -1 if the segment could not
  * be queued (ooo ranges full). */
 int tcp_reass_store(struct sn_tcb *tcb, uint32_t seq, const uint8_t *data, uint32_t len);
+/* The out-of-order ranges as SACK blocks (RFC 2018 §4): the range holding
+ * the most recently received segment first, then the others from the most
+ * recently changed. Writes up to max ranges; returns how many. */
+uint32_t tcp_reass_sack_blocks(const struct sn_tcb *tcb, struct sn_seq_range *out, uint32_t max);
 
 /* ---- challenge.c: RFC 5961 */
 /* Send a challenge ACK <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> unless this
@@ -222,9 +283,13 @@ int tcp_challenge_ack(struct synack_stack *st, struct sn_tcb *tcb);
 /* ---- isn.c: RFC 9293 §3.4.1 */
 uint32_t tcp_isn(struct synack_stack *st, const struct synack_endpoint *local,
 		 const struct synack_endpoint *remote);
+/* The per-connection timestamp offset (RFC 7323 §5.4): the other 32 bits of
+ * the ISN's keyed hash of the 4-tuple, as Linux does since 4.10. */
+uint32_t tcp_ts_offset(const struct synack_stack *st, const struct synack_endpoint *local,
+		       const struct synack_endpoint *remote);
 
 /* ---- user.c: the user calls on a TCB (RFC 9293 §3.10.1-6) */
-int tcp_user_connect(struct synack_stack *st, struct sn_tcb *tcb);
+int tcp_user_connect(struct synack_stack *st, struct sn_tcb *tcb, const uint32_t *iss_min);
 int tcp_user_close(struct synack_stack *st, struct sn_tcb *tcb);
 int tcp_user_abort(struct synack_stack *st, struct sn_tcb *tcb);
 /* urgent: the bytes sent end the urgent data (RFC 9293 §3.8.5, MUST-30/31). */

@@ -373,13 +373,38 @@ void sn_tw_kill(struct synack_stack *st, struct sn_tw *tw, const char *why)
 	tw_end(st, tw, why);
 }
 
-int sn_tw_syn_is_new(const struct synack_stack *st, const struct sn_tw *tw,
-		     const struct sn_tcp_seg *seg)
+int sn_tw_syn_is_new(struct synack_stack *st, const struct sn_tw *tw, const struct sn_tcp_seg *seg)
 {
-	(void)st;
 	/* RFC 6191 §2, no timestamps: the SYN's sequence number is greater
 	 * than the last one seen on the old connection */
-	return seq_gt(seg->seq, tw->rcv_nxt);
+	int seq_new = seq_gt(seg->seq, tw->rcv_nxt);
+
+	/* Timestamps decide when both incarnations use them: the old one did
+	 * and the new one would (the SYN offers them and our SYN,ACK would).
+	 * When only the new one would, RFC 6191 honors the SYN; we take the
+	 * sequence rule as Linux does, because a segment without a TSopt is
+	 * not dropped (options.c), so PAWS would not shield the new
+	 * incarnation from the old one's duplicates. */
+	if (!(tw->flags & SN_TW_F_TS) || !st->cfg.tcp_timestamps || !seg->opts.has_ts)
+		return seq_new;
+	if ((int32_t)(seg->opts.ts_val - tw->ts_recent) > 0)
+		return 1; /* newer than the last timestamp seen */
+	if (seg->opts.ts_val == tw->ts_recent)
+		return seq_new;
+	st->ctr.paws_rejected++; /* older: an old duplicate (RFC 7323 §5) */
+	return 0;
+}
+
+int sn_tw_reusable(const struct synack_stack *st, const struct sn_tw *tw)
+{
+	/* tcp_tw_reuse = 1 only: 2 is Linux's loopback-only, and nothing
+	 * here is loopback. The new incarnation's timestamps (the same
+	 * per-4-tuple offset, a later clock) then exceed everything the old
+	 * one sent, so the peer's PAWS rejects the old duplicates. */
+	if (st->cfg.tcp_tw_reuse != 1 || !(tw->flags & SN_TW_F_TS))
+		return 0;
+	return (int32_t)(sn_tw_now_ms(st->now) - tw->ts_recent_age) >=
+	       (int32_t)(st->cfg.tw_reuse_delay_us / 1000u);
 }
 
 uint32_t sn_tw_recycle(struct synack_stack *st, struct sn_tw *tw, const char *why)
@@ -394,7 +419,15 @@ static void tw_ack(struct synack_stack *st, struct sn_tw *tw)
 {
 	struct synack_endpoint local = {tw->laddr, tw->lport}, remote = {tw->raddr, tw->rport};
 
-	tcp_emit_bare(st, &local, &remote, tw->snd_nxt, tw->rcv_nxt, SN_TCP_ACK, tw->rcv_wnd);
+	if (!(tw->flags & SN_TW_F_TS)) {
+		tcp_emit_bare(st, &local, &remote, tw->snd_nxt, tw->rcv_nxt, SN_TCP_ACK, tw->rcv_wnd);
+		return;
+	}
+	/* RFC 7323 §3.2: the connection's TSopt, from its clock (the offset is
+	 * a function of the 4-tuple, isn.c) and echoing TS.Recent */
+	uint32_t ts_val = sn_tw_now_ms(st->now) + tcp_ts_offset(st, &local, &remote);
+	tcp_emit_bare_ts(st, &local, &remote, tw->snd_nxt, tw->rcv_nxt, SN_TCP_ACK, tw->rcv_wnd,
+			 ts_val, tw->ts_recent);
 }
 
 /* An RST in TIME-WAIT. Linux's default (tcp_rfc1337 = 0): an RST exactly at

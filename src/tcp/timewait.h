@@ -31,10 +31,11 @@
  * connection that would enter TIME-WAIT is destroyed at once, counted
  * (tw_killed) and logged, rate-limited, as Linux does.
  *
- * For RFC 7323 / RFC 6191 / tcp_tw_reuse: ts_recent and ts_recent_age are
- * zero (and SN_TW_F_TS clear) until the timestamp code fills them through
- * sn_tw_insert's `ts` argument; sn_tw_syn_is_new() is the place where a SYN
- * is judged against an entry, and sn_tw_recycle() hands an entry's 4-tuple
+ * For RFC 7323 / RFC 6191 / tcp_tw_reuse: a connection that used timestamps
+ * hands over TS.Recent and when it was stored (sn_tw_insert's `ts`; else
+ * SN_TW_F_TS is clear and both are zero), and its re-ACKs carry a TSopt.
+ * sn_tw_syn_is_new() judges a SYN against an entry, sn_tw_reusable() a
+ * connect() under tcp_tw_reuse, and sn_tw_recycle() hands an entry's 4-tuple
  * to a new incarnation (counted in tw_recycled or tw_syn_accepted).
  */
 #ifndef SYNACK_TCP_TIMEWAIT_H
@@ -118,10 +119,15 @@ struct sn_tw *sn_tw_insert(struct synack_stack *st, const struct synack_endpoint
 /* End the entry now (TIME-WAIT -> CLOSED), with why for the trace. */
 void sn_tw_kill(struct synack_stack *st, struct sn_tw *tw, const char *why);
 /* RFC 6191 / MAY-2: does this SYN (no ACK) come from a newer incarnation
- * than the connection tw remembers? Today: its sequence number lies beyond
- * RCV.NXT (RFC 6191 §2 without timestamps); the timestamp half goes here. */
-int sn_tw_syn_is_new(const struct synack_stack *st, const struct sn_tw *tw,
-		     const struct sn_tcp_seg *seg);
+ * than the connection tw remembers? With timestamps on both incarnations:
+ * its TSval is newer than ts_recent (or equal, and its sequence number lies
+ * beyond RCV.NXT); otherwise the sequence rule alone. A SYN with an older
+ * TSval counts in paws_rejected. */
+int sn_tw_syn_is_new(struct synack_stack *st, const struct sn_tw *tw, const struct sn_tcp_seg *seg);
+/* tcp_tw_reuse: may connect() take over this entry's 4-tuple? Only with
+ * tcp_tw_reuse = 1, an entry that used timestamps, and tw_reuse_delay_us
+ * passed since its last timestamp arrived. */
+int sn_tw_reusable(const struct synack_stack *st, const struct sn_tw *tw);
 /* A new incarnation takes over tw's 4-tuple (an accepted SYN, or
  * tcp_tw_reuse on connect): the entry goes (TIME-WAIT -> CLOSED, traced with
  * why). Returns the lowest ISN the new incarnation may use: beyond anything

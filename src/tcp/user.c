@@ -8,11 +8,16 @@
 #include "stack/stack.h"
 #include "tcp/tcb.h"
 
-/* OPEN, active (§3.10.1): ISS, send SYN, SYN-SENT. Local and remote are set. */
-int tcp_user_connect(struct synack_stack *st, struct sn_tcb *tcb)
+/* OPEN, active (§3.10.1): ISS, send SYN, SYN-SENT. Local and remote are set.
+ * iss_min: NULL, or the lowest ISN allowed (a TIME-WAIT 4-tuple taken over
+ * by tcp_tw_reuse: beyond the old connection, MAY-2 condition 1). */
+int tcp_user_connect(struct synack_stack *st, struct sn_tcb *tcb, const uint32_t *iss_min)
 {
 	tcb->iss = tcp_isn(st, &tcb->local, &tcb->remote);
+	if (iss_min && seq_lt(tcb->iss, *iss_min))
+		tcb->iss = *iss_min;
 	tcb->snd_una = tcb->snd_nxt = tcb->snd_max = tcb->iss;
+	tcp_opts_offer(st, tcb);
 	tcp_cc_init(tcb);
 	st->ctr.active_opens++;
 	tcp_set_state(st, tcb, SYNACK_SYN_SENT, "connect");
@@ -58,7 +63,8 @@ void tcp_window_update(struct synack_stack *st, struct sn_tcb *tcb)
 		return;
 	uint32_t cur = tcb->rcv_adv - tcb->rcv_nxt;
 	uint32_t space = sn_ring_space(&tcb->rcvbuf);
-	uint32_t wnd = space < 65535 ? space : 65535;
+	uint32_t max = tcp_rcv_wnd_max(tcb);
+	uint32_t wnd = space < max ? space : max;
 	uint32_t half = tcb->rcvbuf.cap / 2;
 	uint32_t step = half < tcb->rcv_mss ? half : tcb->rcv_mss;
 

@@ -9,8 +9,8 @@
  *   - net.synack.<field> for every field of struct synack_config, in the
  *     field's own unit;
  *   - Linux knobs for features synack does not have, only at the value that
- *     describes what synack does (net.ipv4.tcp_timestamps=0 is fine; =1 is
- *     an error saying why), so a script written for Linux either runs with
+ *     describes what synack does (net.ipv4.tcp_ecn=0 is fine; =1 is an
+ *     error saying why), so a script written for Linux either runs with
  *     its intended meaning or stops with a clear message, never tests
  *     something else quietly.
  * Knobs fixed at stack creation (table bounds, MTU, seed) must come before
@@ -49,11 +49,11 @@ static const struct sc_knob knobs[] = {
 	{"net.ipv4.tcp_retries1", K_FIELD, F(retries1), 1, 0, 255, 0, NULL},
 	{"net.ipv4.tcp_retries2", K_FIELD, F(retries2), 1, 0, 255, 0, NULL},
 	{"net.ipv4.ip_local_port_range", K_PORTS, 0, 0, 1, 1, 65535, 0, NULL},
-	{"net.ipv4.tcp_timestamps", K_FIXED, 0, 0, 1, 0, 0, 0,
-	 "synack does not implement timestamps (RFC 7323) yet"},
-	{"net.ipv4.tcp_window_scaling", K_FIXED, 0, 0, 1, 0, 0, 0,
-	 "synack does not implement window scaling (RFC 7323) yet"},
-	{"net.ipv4.tcp_sack", K_FIXED, 0, 0, 1, 0, 0, 0, "synack does not implement SACK (RFC 2018) yet"},
+	{"net.ipv4.tcp_timestamps", K_FIELD, F(tcp_timestamps), 1, 0, 1, 0, NULL},
+	{"net.ipv4.tcp_window_scaling", K_FIELD, F(tcp_window_scaling), 1, 0, 1, 0, NULL},
+	{"net.ipv4.tcp_sack", K_FIELD, F(tcp_sack), 1, 0, 1, 0, NULL},
+	{"net.ipv4.tcp_tw_reuse", K_FIELD, F(tcp_tw_reuse), 1, 0, 2, 0, NULL},
+	{"net.ipv4.tcp_tw_reuse_delay", K_FIELD, F(tw_reuse_delay_us), 1000, 1, 4294967, 0, NULL},
 	{"net.ipv4.tcp_dsack", K_FIXED, 0, 0, 1, 0, 0, 0, "synack does not implement D-SACK yet"},
 	{"net.ipv4.tcp_ecn", K_FIXED, 0, 0, 1, 0, 0, 0, "synack does not implement ECN (RFC 3168) yet"},
 	{"net.ipv4.tcp_syncookies", K_FIXED, 0, 0, 1, 0, 0, 0, "synack does not implement SYN cookies yet"},
@@ -85,6 +85,11 @@ static const struct sc_knob knobs[] = {
 	{"net.synack.retries2", K_FIELD, F(retries2), 1, 0, 255, 0, NULL},
 	{"net.synack.user_timeout_us", K_FIELD, F(user_timeout_us), 1, 0, UINT32_MAX, 0, NULL},
 	{"net.synack.isn_tick_us", K_FIELD, F(isn_tick_us), 1, 1, UINT32_MAX, 0, NULL},
+	{"net.synack.tcp_window_scaling", K_FIELD, F(tcp_window_scaling), 1, 0, 1, 0, NULL},
+	{"net.synack.tcp_timestamps", K_FIELD, F(tcp_timestamps), 1, 0, 1, 0, NULL},
+	{"net.synack.tcp_sack", K_FIELD, F(tcp_sack), 1, 0, 1, 0, NULL},
+	{"net.synack.tcp_tw_reuse", K_FIELD, F(tcp_tw_reuse), 1, 0, 2, 0, NULL},
+	{"net.synack.tw_reuse_delay_us", K_FIELD, F(tw_reuse_delay_us), 1, 0, UINT32_MAX, 0, NULL},
 };
 #undef F
 #define NKNOBS ((int)(sizeof(knobs) / sizeof(knobs[0])))
