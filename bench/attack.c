@@ -334,9 +334,84 @@ static void run_synflood(const struct opts *o)
 	run_synflood_mode(o, 0);
 }
 
+/* ---------------------------------------------------------------- slow peers */
+
+/* A server sends to a client that misbehaves for `hours` of virtual time:
+ *  zerowin  the client never reads (its window closes and stays shut);
+ *  trickle  the client reads 1 byte a second;
+ *  silent   the client vanishes (every datagram to it is lost).
+ * Printed: what the server holds (send queue), the segments it sent, and
+ * whether and when the connection ended. */
+static void run_slow_peer(const char *mode, uint64_t hours)
+{
+	synack_sim *sim;
+	synack_stack *c, *s;
+	struct synack_config cfg;
+	struct synack_impair_params link = {.delay_us = 10 * MS};
+	struct synack_endpoint any = {0, PORT}, srv = {SERVER, PORT};
+	static char buf[65536];
+
+	if (synack_sim_create(5, &sim))
+		exit(1);
+	synack_sim_set_default_link(sim, &link);
+	synack_config_default(&cfg);
+	cfg.addr = CLIENT;
+	cfg.rcvbuf = 16384;
+	synack_sim_add_host(sim, &cfg, &c);
+	cfg.addr = SERVER;
+	cfg.sndbuf = 65536;
+	synack_sim_add_host(sim, &cfg, &s);
+	int ls = synack_sock_open(s);
+	synack_sock_bind(s, ls, &any);
+	synack_sock_listen(s, ls, 8);
+	int cs = synack_sock_open(c);
+	synack_sock_connect(c, cs, &srv);
+	synack_sim_run_until(sim, 100 * MS);
+	int ss = synack_sock_accept(s, ls, NULL);
+	if (!strcmp(mode, "silent")) {
+		struct synack_impair_params dead = {.delay_us = 10 * MS, .loss_ppm = 1000000};
+		synack_sim_set_link(sim, SERVER, CLIENT, &dead);
+	}
+	uint64_t end = synack_sim_now(sim) + hours * 3600 * SEC, ended_at = 0;
+	uint32_t max_q = 0;
+	while (synack_sim_now(sim) < end && !ended_at) {
+		synack_sock_send(s, ss, buf, sizeof(buf));
+		if (!strcmp(mode, "trickle"))
+			synack_sock_recv(c, cs, buf, 1);
+		synack_sim_run_until(sim, synack_sim_now(sim) + SEC);
+		struct synack_tcp_info ti;
+		synack_sock_info(s, ss, &ti);
+		if (ti.send_queue > max_q)
+			max_q = ti.send_queue;
+		if (ti.state == SYNACK_CLOSED)
+			ended_at = synack_sim_now(sim);
+	}
+	struct synack_counters k;
+	synack_stack_counters(s, &k);
+	printf("  %-8s %llu h: server sent %llu segments (%llu probes, %llu retransmissions), "
+	       "send queue at most %u bytes, %s\n", mode, (unsigned long long)hours,
+	       (unsigned long long)k.segs_out, (unsigned long long)k.zero_window_probes,
+	       (unsigned long long)k.retrans_segs, max_q,
+	       ended_at ? "connection aborted" : "connection alive");
+	if (ended_at)
+		printf("           aborted after %.0f s (R2 / unanswered probes)\n",
+		       (double)(ended_at - 100 * MS) / SEC);
+	printf("result slowpeer_%s_segments %llu count\n", mode, (unsigned long long)k.segs_out);
+	synack_sim_destroy(sim);
+}
+
+static void run_slow_peers(const struct opts *o)
+{
+	uint64_t hours = o->quick ? 1 : 4;
+	printf("slow and silent peers: what a misbehaving receiver costs the sender\n");
+	run_slow_peer("zerowin", hours);
+	run_slow_peer("trickle", hours);
+	run_slow_peer("silent", hours);
+}
+
 static void usage(FILE *to)
 {
-	fprintf(to, "usage: attack [--quick] [--forged N] [--flood-pps N] [blind|synflood]...\n"
+	fprintf(to, "usage: attack [--quick] [--forged N] [--flood-pps N] [blind|synflood|slowpeer]...\n"
 		    "Attack scenarios in the simulator; prints figures (see the file's comment).\n"
 		    "  --quick        tiny sizes (smoke test)\n"
 		    "  --forged N     forged segments per mode in the blind scenario (default 20000000)\n"
@@ -346,7 +421,7 @@ static void usage(FILE *to)
 int main(int argc, char **argv)
 {
 	struct opts o = {.forged = 20000000, .flood_pps = 100000};
-	int want_blind = 0, want_flood = 0;
+	int want_blind = 0, want_flood = 0, want_slow = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--quick")) {
@@ -359,6 +434,8 @@ int main(int argc, char **argv)
 			want_blind = 1;
 		} else if (!strcmp(argv[i], "synflood")) {
 			want_flood = 1;
+		} else if (!strcmp(argv[i], "slowpeer")) {
+			want_slow = 1;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return 0;
@@ -371,11 +448,13 @@ int main(int argc, char **argv)
 		o.forged = 20000;
 		o.flood_pps = 20000;
 	}
-	if (!want_blind && !want_flood)
-		want_blind = want_flood = 1;
+	if (!want_blind && !want_flood && !want_slow)
+		want_blind = want_flood = want_slow = 1;
 	if (want_blind)
 		run_blind(&o);
 	if (want_flood)
 		run_synflood(&o);
+	if (want_slow)
+		run_slow_peers(&o);
 	return 0;
 }
