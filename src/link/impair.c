@@ -7,10 +7,8 @@
  * datagrams it decides about (except to corrupt them), never allocates and
  * never reads a clock: callers pass `now` and get absolute delivery times.
  *
- * The generator is duplicated here on purpose (fifteen lines of xoshiro256**
- * and splitmix64) rather than shared with src/base/rng.c: the header exposes
- * the state as plain words, and the injector must stay usable around any
- * link driver without pulling in the stack's internals.
+ * The generator is the base layer's (src/base/rng.c, xoshiro256** seeded by
+ * splitmix64); the public header keeps its state as plain words.
  *
  * Corruption flips 1..3 bits at distinct positions within their 16-bit word
  * (bit index mod 16 all different). Such a change is always caught by the
@@ -24,58 +22,28 @@
 #include <errno.h>
 #include <string.h>
 
+#include "base/rng.h"
 #include "synack/impair.h"
 
 /* ---------------------------------------------------------------- rng */
 
-static uint64_t splitmix64(uint64_t *x)
+/* The public struct keeps the generator's state as plain words (the header
+ * is public; base/rng.h is not); it is exactly a struct sn_rng. */
+_Static_assert(sizeof(struct sn_rng) == sizeof(((struct synack_impair *)0)->rng),
+	       "synack_impair.rng holds a struct sn_rng");
+
+static struct sn_rng *rng_of(struct synack_impair *im)
 {
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static inline uint64_t rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t rng_next(uint64_t s[4])
-{
-	uint64_t result = rotl(s[1] * 5, 7) * 9;
-	uint64_t t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return result;
-}
-
-/* Uniform in [0, bound), no modulo bias (rejection of the partial copy). */
-static uint64_t rng_below(uint64_t s[4], uint64_t bound)
-{
-	if (bound == 0)
-		return 0;
-	uint64_t threshold = (0 - bound) % bound;
-	for (;;) {
-		uint64_t r = rng_next(s);
-		if (r >= threshold)
-			return r % bound;
-	}
+	return (struct sn_rng *)(void *)im->rng;
 }
 
 /* True with probability ppm/1e6; draws nothing when ppm is 0, so a zero
  * parameter leaves the stream of the others untouched. */
-static int rng_chance(uint64_t s[4], uint32_t ppm)
+static int rng_chance(struct sn_rng *r, uint32_t ppm)
 {
 	if (ppm == 0)
 		return 0;
-	return rng_below(s, 1000000) < ppm;
+	return sn_rng_below(r, 1000000) < ppm;
 }
 
 /* ---------------------------------------------------------------- parse */
@@ -225,9 +193,7 @@ void synack_impair_init(struct synack_impair *im, const struct synack_impair_par
 	memset(im, 0, sizeof(*im));
 	if (p)
 		im->p = *p;
-	/* splitmix64 never yields four zero words in a row: the state is never 0. */
-	for (int i = 0; i < 4; i++)
-		im->rng[i] = splitmix64(&seed);
+	sn_rng_seed(rng_of(im), seed); /* splitmix64: the state is never all zero */
 }
 
 /* One copy: fixed delay, jitter, maybe held back, maybe corrupted. */
@@ -237,12 +203,12 @@ static struct synack_impair_copy impair_copy(struct synack_impair *im, uint64_t 
 	struct synack_impair_copy c = {.deliver_at = now + p->delay_us, .corrupt = 0};
 
 	if (p->jitter_us)
-		c.deliver_at += rng_below(im->rng, (uint64_t)p->jitter_us + 1);
-	if (rng_chance(im->rng, p->reorder_ppm)) {
+		c.deliver_at += sn_rng_below(rng_of(im), (uint64_t)p->jitter_us + 1);
+	if (rng_chance(rng_of(im), p->reorder_ppm)) {
 		c.deliver_at += p->reorder_us;
 		im->stats.reordered++;
 	}
-	if (rng_chance(im->rng, p->corrupt_ppm)) {
+	if (rng_chance(rng_of(im), p->corrupt_ppm)) {
 		c.corrupt = 1;
 		im->stats.corrupted++;
 	}
@@ -252,12 +218,12 @@ static struct synack_impair_copy impair_copy(struct synack_impair *im, uint64_t 
 int synack_impair_decide(struct synack_impair *im, uint64_t now, struct synack_impair_copy out[2])
 {
 	im->stats.seen++;
-	if (rng_chance(im->rng, im->p.loss_ppm)) {
+	if (rng_chance(rng_of(im), im->p.loss_ppm)) {
 		im->stats.lost++;
 		return 0;
 	}
 	int n = 1;
-	if (rng_chance(im->rng, im->p.dup_ppm)) {
+	if (rng_chance(rng_of(im), im->p.dup_ppm)) {
 		im->stats.duplicated++;
 		n = 2;
 	}
@@ -269,7 +235,7 @@ int synack_impair_decide(struct synack_impair *im, uint64_t now, struct synack_i
 void synack_impair_corrupt(struct synack_impair *im, uint8_t *pkt, size_t len)
 {
 	uint64_t bits = (uint64_t)len * 8, chosen[3];
-	int n = 1 + (int)rng_below(im->rng, 3);
+	int n = 1 + (int)sn_rng_below(rng_of(im), 3);
 
 	if (len == 0)
 		return;
@@ -279,7 +245,7 @@ void synack_impair_corrupt(struct synack_impair *im, uint8_t *pkt, size_t len)
 		uint64_t b;
 		int clash;
 		do { /* distinct bit positions within the 16-bit word: see the top */
-			b = rng_below(im->rng, bits);
+			b = sn_rng_below(rng_of(im), bits);
 			clash = 0;
 			for (int j = 0; j < i; j++)
 				clash |= (chosen[j] % 16) == (b % 16);
