@@ -120,6 +120,19 @@ static uint64_t rexmt_deadline(struct synack_stack *st, const struct sn_tcb *tcb
 	return at;
 }
 
+/* Count one more zero-window probe; past R2 of them unanswered (any ACK
+ * resets the count) the connection ends. Returns 1 if it did. */
+static int probe_or_give_up(struct synack_stack *st, struct sn_tcb *tcb)
+{
+	tcb->probes++;
+	st->ctr.zero_window_probes++;
+	if (tcb->probes <= st->cfg.retries2 + 1)
+		return 0;
+	st->ctr.conn_timeouts++;
+	tcp_close_tcb(st, tcb, -ETIMEDOUT, "zero-window probes unanswered");
+	return 1;
+}
+
 /* The peer shrank its window to zero with data in flight (MUST-34,
  * SHLD-17): the retransmissions become zero-window probes, one octet at
  * SND.UNA, and the connection lives as long as the peer answers them
@@ -127,13 +140,8 @@ static uint64_t rexmt_deadline(struct synack_stack *st, const struct sn_tcb *tcb
  * SND.UNA once the window opens. */
 static int shrunk_window_probe(struct synack_stack *st, struct sn_tcb *tcb)
 {
-	tcb->probes++;
-	st->ctr.zero_window_probes++;
-	if (tcb->probes > st->cfg.retries2 + 1) {
-		st->ctr.conn_timeouts++;
-		tcp_close_tcb(st, tcb, -ETIMEDOUT, "zero-window probes unanswered");
+	if (probe_or_give_up(st, tcb))
 		return 1;
-	}
 	tcb->timing = 0; /* Karn */
 	tcb->snd_nxt = tcb->snd_una;
 	tcp_emit(st, tcb, tcb->snd_una, SN_TCP_ACK, 1, 1);
@@ -201,13 +209,8 @@ static int persist_fired(struct synack_stack *st, struct sn_tcb *tcb)
 	}
 	/* One byte at SND.UNA: new data, or the unacknowledged probe byte again.
 	 * The window may stay zero forever as long as the peer answers (MUST-37). */
-	tcb->probes++;
-	st->ctr.zero_window_probes++;
-	if (tcb->probes > st->cfg.retries2 + 1) {
-		st->ctr.conn_timeouts++;
-		tcp_close_tcb(st, tcb, -ETIMEDOUT, "zero-window probes unanswered");
+	if (probe_or_give_up(st, tcb))
 		return 1;
-	}
 	int retransmit = tcb->snd_max != tcb->snd_una;
 	if (retransmit)
 		tcb->timing = 0; /* Karn (MUST-18): the probe octet went before */
