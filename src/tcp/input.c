@@ -111,6 +111,13 @@ static struct sn_tcb *spawn_child(struct synack_stack *st, struct sn_tcb *lis, u
 	return c;
 }
 
+/* Our TSval clock for a 4-tuple that has no TCB (options.c's, same offset). */
+static uint32_t ts_now_for(const struct synack_stack *st, const struct synack_endpoint *local,
+			   const struct synack_endpoint *remote)
+{
+	return (uint32_t)(st->now / SN_US_PER_MS) + tcp_ts_offset(st, local, remote);
+}
+
 /* Answer a SYN with a SYN cookie and keep nothing (syncookie.h). */
 static void listen_send_cookie(struct synack_stack *st, struct sn_tcb *lis, uint32_t src,
 			       const struct sn_tcp_seg *seg)
@@ -118,14 +125,16 @@ static void listen_send_cookie(struct synack_stack *st, struct sn_tcb *lis, uint
 	struct synack_endpoint local = {lis->local.addr ? lis->local.addr : st->cfg.addr,
 					seg->dport};
 	struct synack_endpoint remote = {src, seg->sport};
-	uint16_t mss_used, ours = (uint16_t)(st->cfg.mtu - 40);
 	uint32_t rcvbuf = lis->sock ? lis->sock->rcvbuf : st->cfg.rcvbuf;
-	uint32_t iss = tcp_syncookie_make(st, &local, &remote, seg->seq,
-					  seg->opts.has_mss ? seg->opts.mss : 0, &mss_used);
+	struct sn_tcp_opts o;
+	uint32_t iss = tcp_syncookie_make(st, &local, &remote, seg->seq, &seg->opts,
+					  ts_now_for(st, &local, &remote), tcp_wscale_for(rcvbuf), &o);
+	uint16_t ours = (uint16_t)(st->cfg.mtu - 40);
 
+	o.mss = ours; /* we announce our own MSS; the cookie keeps the peer's */
 	st->ctr.syncookies_sent++;
-	tcp_emit_bare_mss(st, &local, &remote, iss, seg->seq + 1, SN_TCP_SYN | SN_TCP_ACK,
-			  (uint16_t)(rcvbuf < 65535 ? rcvbuf : 65535), ours);
+	tcp_emit_bare_opts(st, &local, &remote, iss, seg->seq + 1, SN_TCP_SYN | SN_TCP_ACK,
+			   (uint16_t)(rcvbuf < 65535 ? rcvbuf : 65535), &o);
 }
 
 /* An ACK to a listener may complete a cookie handshake: rebuild the
@@ -137,16 +146,14 @@ static int listen_cookie_ack(struct synack_stack *st, struct sn_tcb *lis, uint32
 	struct synack_endpoint local = {lis->local.addr ? lis->local.addr : st->cfg.addr,
 					seg->dport};
 	struct synack_endpoint remote = {src, seg->sport};
-	uint16_t mss;
+	struct sn_tcp_seg syn = {.sport = seg->sport, .dport = seg->dport, .seq = seg->seq - 1,
+				 .wnd = seg->wnd, .flags = SN_TCP_SYN};
 
 	if (!st->cfg.syncookies || !tcp_syncookie_recent(st) ||
 	    (seg->flags & (SN_TCP_SYN | SN_TCP_RST)) ||
-	    tcp_syncookie_check(st, &local, &remote, seg->seq, seg->ack, &mss) < 0)
+	    tcp_syncookie_check(st, &local, &remote, seg->seq, seg->ack, &seg->opts,
+				ts_now_for(st, &local, &remote), &syn.opts) < 0)
 		return -1;
-	struct sn_tcp_seg syn = {.sport = seg->sport, .dport = seg->dport, .seq = seg->seq - 1,
-				 .wnd = seg->wnd, .flags = SN_TCP_SYN};
-	syn.opts.has_mss = 1;
-	syn.opts.mss = mss;
 	uint32_t iss = seg->ack - 1;
 	struct sn_tcb *c = spawn_child(st, lis, src, &syn, &iss);
 	if (!c)
@@ -156,6 +163,8 @@ static int listen_cookie_ack(struct synack_stack *st, struct sn_tcb *lis, uint32
 	c->iss = iss;
 	c->snd_una = iss;
 	c->snd_nxt = c->snd_max = iss + 1; /* the SYN,ACK went out, statelessly */
+	if (c->ts_ok)
+		c->ts_syn = syn.opts.ts_ecr; /* the SYN,ACK's TSval */
 	tcp_rcv_window(c);                   /* and advertised our window */
 	tcp_set_state(st, c, SYNACK_SYN_RECEIVED, "rcv ACK with SYN cookie");
 	conn_input(st, c, seg);

@@ -185,14 +185,11 @@ void tcp_emit_bare(struct synack_stack *st, const struct synack_endpoint *local,
 	emit_bare(st, local, remote, seq, ack, flags, wnd, NULL);
 }
 
-void tcp_emit_bare_mss(struct synack_stack *st, const struct synack_endpoint *local,
-		       const struct synack_endpoint *remote, uint32_t seq, uint32_t ack,
-		       uint8_t flags, uint16_t wnd, uint16_t mss)
+void tcp_emit_bare_opts(struct synack_stack *st, const struct synack_endpoint *local,
+			const struct synack_endpoint *remote, uint32_t seq, uint32_t ack,
+			uint8_t flags, uint16_t wnd, const struct sn_tcp_opts *o)
 {
-	/* a stateless SYN,ACK (SYN cookie) still announces our MSS */
-	struct sn_tcp_opts o = {.has_mss = mss != 0, .mss = mss};
-
-	emit_bare(st, local, remote, seq, ack, flags, wnd, &o);
+	emit_bare(st, local, remote, seq, ack, flags, wnd, o);
 }
 
 void tcp_emit_bare_ts(struct synack_stack *st, const struct synack_endpoint *local,

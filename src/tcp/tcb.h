@@ -182,10 +182,10 @@ void tcp_send_rst(struct synack_stack *st, struct sn_tcb *tcb);
 void tcp_emit_bare(struct synack_stack *st, const struct synack_endpoint *local,
 		   const struct synack_endpoint *remote, uint32_t seq, uint32_t ack, uint8_t flags,
 		   uint16_t wnd);
-/* The same with an MSS option when mss != 0. */
-void tcp_emit_bare_mss(struct synack_stack *st, const struct synack_endpoint *local,
-		       const struct synack_endpoint *remote, uint32_t seq, uint32_t ack,
-		       uint8_t flags, uint16_t wnd, uint16_t mss);
+/* The same with the given options (a stateless SYN,ACK: SYN cookie). */
+void tcp_emit_bare_opts(struct synack_stack *st, const struct synack_endpoint *local,
+			const struct synack_endpoint *remote, uint32_t seq, uint32_t ack,
+			uint8_t flags, uint16_t wnd, const struct sn_tcp_opts *o);
 /* The same with a timestamps option (an ACK from a TIME-WAIT entry whose
  * connection used them, RFC 7323 §3.2). */
 void tcp_emit_bare_ts(struct synack_stack *st, const struct synack_endpoint *local,

@@ -225,3 +225,122 @@ TEST(accept_queue_overflow_drops_ack_or_resets)
 		fx_free(&f);
 	}
 }
+
+/* ------------------------------------------------ cookies with timestamps */
+
+static int cookie_ts_fixture(struct fx *f)
+{
+	struct synack_config c;
+	synack_config_default(&c);
+	c.syncookies = 2;
+	c.tcp_sack = 1;
+	if (fx_init(f, &c))
+		return -1;
+	return fx_listen(f);
+}
+
+/* RFC 4987 §3.6 with RFC 7323: when the SYN has timestamps, the cookie
+ * SYN,ACK answers its window scale and SACK-permitted options and carries
+ * them in the low 6 bits of TSval; the echoed TSecr rebuilds them, so the
+ * connection scales windows and keeps TS.Recent as if it had been kept. */
+TEST(rfc7323_syncookie_carries_wscale_sack_in_tsval)
+{
+	struct fx f;
+	struct sn_tcp_seg o, d;
+
+	CHECK(cookie_ts_fixture(&f) >= 0);
+	fx_in(&f, &(struct fx_seg){.flags = SN_TCP_SYN, .seq = 1000, .wnd = 65535, .mss = 1460,
+				   .ws = 1, .wscale = 7, .ts = 1, .tsval = 5000, .sack_ok = 1});
+	CHECK(fx_out(&f, &o));
+	CHECK_EQ(o.flags, SN_TCP_SYN | SN_TCP_ACK);
+	CHECK(o.opts.has_ts);
+	CHECK_EQ(o.opts.ts_ecr, 5000);
+	CHECK_EQ(o.opts.ts_val & 0x3f, 7u | 0x10u); /* shift 7, SACK-permitted */
+	CHECK(o.opts.has_wscale);
+	CHECK(o.opts.sack_ok);
+	CHECK_EQ(ctr(&f).in_state[SYNACK_SYN_RECEIVED], 0);
+	fx_wait(&f, 10 * FX_MS);
+	/* window 100 << 7 = 12800 */
+	fx_in(&f, &(struct fx_seg){.flags = SN_TCP_ACK, .seq = 1001, .ack = o.seq + 1, .wnd = 100,
+				   .ts = 1, .tsval = 5010, .tsecr = o.opts.ts_val});
+	int s = synack_sock_accept(f.st, f.lsock, NULL);
+	CHECK(s >= 0);
+	struct synack_tcp_info ti;
+	CHECK_EQ(synack_sock_info(f.st, s, &ti), 0);
+	CHECK_EQ(ti.state, SYNACK_ESTABLISHED);
+	CHECK_EQ(ti.options, SYNACK_TCPI_OPT_TIMESTAMPS | SYNACK_TCPI_OPT_SACK |
+				     SYNACK_TCPI_OPT_WSCALE);
+	CHECK_EQ(ti.snd_wscale, 7);
+	CHECK_EQ(ti.rcv_wscale, o.opts.wscale);
+	CHECK_EQ(ti.snd_wnd, 12800);
+	CHECK_EQ(ti.snd_mss, 1460);
+	/* our data echoes the ACK's TSval (TS.Recent) and our clock moved on */
+	CHECK_EQ(synack_sock_send(f.st, s, "hi", 2), 2);
+	CHECK(fx_out(&f, &d));
+	CHECK_EQ(d.len, 2);
+	CHECK(d.opts.has_ts);
+	CHECK_EQ(d.opts.ts_ecr, 5010);
+	CHECK((int32_t)(d.opts.ts_val - o.opts.ts_val) >= 10);
+	fx_free(&f);
+}
+
+/* A cookie without timestamps has nowhere to keep window scaling or SACK:
+ * the SYN,ACK must not offer them (RFC 7323 §1.3: an option answered is an
+ * option in force). */
+TEST(syncookie_without_timestamps_offers_mss_only)
+{
+	struct fx f;
+	struct sn_tcp_seg o;
+
+	CHECK(cookie_ts_fixture(&f) >= 0);
+	fx_in(&f, &(struct fx_seg){.flags = SN_TCP_SYN, .seq = 1000, .wnd = 65535, .mss = 1460,
+				   .ws = 1, .wscale = 7, .sack_ok = 1});
+	CHECK(fx_out(&f, &o));
+	CHECK_EQ(o.flags, SN_TCP_SYN | SN_TCP_ACK);
+	CHECK(o.opts.has_mss);
+	CHECK(!o.opts.has_wscale);
+	CHECK(!o.opts.sack_ok);
+	CHECK(!o.opts.has_ts);
+	fx_in(&f, &(struct fx_seg){.flags = SN_TCP_ACK, .seq = 1001, .ack = o.seq + 1,
+				   .wnd = 100, .sport = 0});
+	int s = synack_sock_accept(f.st, f.lsock, NULL);
+	CHECK(s >= 0);
+	struct synack_tcp_info ti;
+	CHECK_EQ(synack_sock_info(f.st, s, &ti), 0);
+	CHECK_EQ(ti.options, 0);
+	CHECK_EQ(ti.snd_wnd, 100); /* not scaled */
+	fx_free(&f);
+}
+
+/* The echoed option bits are hashed into the cookie: an ACK whose TSecr was
+ * altered (here to claim another window scale), that drops the TSopt, or
+ * whose TSecr is ahead of our clock does not complete the handshake. */
+TEST(syncookie_altered_tsecr_rejected)
+{
+	struct fx f;
+	struct sn_tcp_seg o, r;
+	uint32_t bad_ecr[3];
+	uint8_t has_ts[3] = {1, 0, 1};
+
+	CHECK(cookie_ts_fixture(&f) >= 0);
+	fx_in(&f, &(struct fx_seg){.flags = SN_TCP_SYN, .seq = 1000, .wnd = 65535, .mss = 1460,
+				   .ws = 1, .wscale = 7, .ts = 1, .tsval = 5000, .sack_ok = 1});
+	CHECK(fx_out(&f, &o));
+	bad_ecr[0] = o.opts.ts_val ^ 0x1;       /* wscale 6 */
+	bad_ecr[1] = 0;                          /* no TSopt at all */
+	bad_ecr[2] = o.opts.ts_val + 64 * 1000;  /* same bits, 64 s in the future */
+	for (int i = 0; i < 3; i++) {
+		fx_in(&f, &(struct fx_seg){.flags = SN_TCP_ACK, .seq = 1001, .ack = o.seq + 1,
+					   .wnd = 100, .ts = has_ts[i], .tsval = 5010,
+					   .tsecr = bad_ecr[i]});
+		CHECK(fx_out(&f, &r));
+		CHECK_EQ(r.flags, SN_TCP_RST);
+	}
+	CHECK_EQ(ctr(&f).syncookies_failed, 3);
+	CHECK_EQ(synack_sock_accept(f.st, f.lsock, NULL), -EAGAIN);
+	/* the genuine echo still works */
+	fx_in(&f, &(struct fx_seg){.flags = SN_TCP_ACK, .seq = 1001, .ack = o.seq + 1, .wnd = 100,
+				   .ts = 1, .tsval = 5010, .tsecr = o.opts.ts_val});
+	CHECK(synack_sock_accept(f.st, f.lsock, NULL) >= 0);
+	fx_free(&f);
+}
