@@ -43,6 +43,8 @@
  *   - counters.illegal_transitions stays 0 (every edge is in state.c's table);
  *   - counters.in_state[s] equals the rows synack_stack_foreach_conn reports
  *     in state s, for every s (CLOSED: none);
+ *   - the out-of-order gauge stays within ooo_mem_max (set low here, so
+ *     pruning is reached), and returns to 0 when the drain check runs;
  *   - synack_stack_poll(now) returns a deadline > now, or UINT64_MAX;
  *   - every datagram the stack emits parses (IPv4 and TCP checksums, option
  *     lengths), comes from 10.0.0.1, has non-zero ports and fits the MTU;
@@ -263,6 +265,7 @@ static void check_invariants(struct fz *f)
 	synack_stack_foreach_conn(f->st, count_row, &r);
 	for (int s = 0; s < SYNACK_NSTATES; s++)
 		check(c.in_state[s] == r.n[s]);
+	check(c.ooo_bytes <= 6000); /* ooo_mem_max holds */
 }
 
 static uint64_t poll_at(struct fz *f, uint64_t t)
@@ -397,6 +400,7 @@ static void setup(struct fz *f)
 	cfg.max_timewait = 4;
 	cfg.sndbuf = 4096;    /* small buffers: full windows within one input */
 	cfg.rcvbuf = 4096;
+	cfg.ooo_mem_max = 6000; /* below 32 * rcvbuf: pruning is reachable */
 	cfg.port_lo = 40000;  /* ephemeral ports collide with the peer's */
 	cfg.port_hi = 40015;
 	check(synack_stack_create(&cfg, &f->st) == 0);
@@ -648,6 +652,7 @@ static void drain(struct fz *f)
 				(unsigned long long)c.in_state[s], synack_state_name(s));
 			abort();
 		}
+	check(c.ooo_bytes == 0); /* every connection's out-of-order share returned */
 }
 
 /* ---------------------------------------------------------- the target */

@@ -85,6 +85,7 @@ enum synack_drop {
 	SYNACK_DROP_BACKLOG,          /* listener's queue full */
 	SYNACK_DROP_NO_MEMORY,        /* connection or TIME-WAIT table full */
 	SYNACK_DROP_OOO_FULL,         /* out-of-order queue full */
+	SYNACK_DROP_OOO_MEM,          /* out-of-order data past the stack-wide ooo_mem_max */
 	SYNACK_DROP_RCV_WINDOW,       /* data beyond the receive window, trimmed away */
 	SYNACK_DROP_TIMEWAIT,         /* segment to a TIME-WAIT entry (answered or dropped) */
 	SYNACK_DROP_RST_CHALLENGE,    /* RFC 5961 §3.2: RST in window but not at RCV.NXT */
@@ -124,6 +125,9 @@ struct synack_config {
 	uint32_t max_orphans;     /* connections the user has closed that are still finishing
 	                           * (tcp_max_orphans); beyond, close resets them at once */
 	uint32_t sndbuf, rcvbuf;  /* default buffer bytes per connection */
+	uint32_t ooo_mem_max;     /* out-of-order bytes held by all connections together; at the
+	                           * limit the highest-sequence (newest) ones are pruned first
+	                           * (0: no stack-wide limit, only each receive buffer) */
 	uint32_t msl_us;          /* TIME-WAIT lasts 2*MSL (MUST-13) */
 	uint32_t fin_timeout_us;  /* orphaned FIN-WAIT-2 lifetime (tcp_fin_timeout) */
 	uint32_t rto_initial_us;  /* RFC 6298 (2.1): 1 s */
@@ -305,6 +309,9 @@ struct synack_counters {
 	uint64_t delayed_acks;            /* ACKs sent by the delayed-ACK timer */
 	uint64_t zero_window_probes;
 	uint64_t ooo_segs;                /* out-of-order segments queued */
+	uint64_t ooo_pruned;              /* out-of-order bytes discarded to stay within ooo_mem_max
+	                                   * (Linux TCPOFODrop/PruneCalled-like) */
+	uint64_t ooo_bytes;               /* gauge: out-of-order bytes held now, all connections */
 	uint64_t fast_retrans;
 	uint64_t tw_entered;              /* connections that reached TIME-WAIT (incl. tw_killed) */
 	uint64_t tw_expired;              /* entries that lived out 2*MSL */

@@ -33,6 +33,8 @@ static const struct counter_name scalar[] = {
 	C("TcpExtTCPFastRetrans", fast_retrans),
 	C("TcpExtDelayedACKs", delayed_acks),
 	C("TcpExtTCPOFOQueue", ooo_segs),
+	C("SynackOfoPrunedBytes", ooo_pruned),
+	C("SynackOfoBytes", ooo_bytes),
 	C("TcpExtTCPWinProbe", zero_window_probes),
 	C("TcpExtTCPAbortOnTimeout", conn_timeouts),
 	C("TcpExtTCPAbortOnMemory", orphans_killed),

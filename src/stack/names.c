@@ -53,6 +53,7 @@ const char *synack_drop_name(enum synack_drop d)
 		[SYNACK_DROP_BACKLOG] = "backlog",
 		[SYNACK_DROP_NO_MEMORY] = "no_memory",
 		[SYNACK_DROP_OOO_FULL] = "ooo_full",
+		[SYNACK_DROP_OOO_MEM] = "ooo_mem",
 		[SYNACK_DROP_RCV_WINDOW] = "rcv_window",
 		[SYNACK_DROP_TIMEWAIT] = "timewait",
 		[SYNACK_DROP_RST_CHALLENGE] = "rst_challenge",

@@ -29,6 +29,7 @@ void synack_config_default(struct synack_config *cfg)
 		.max_conns = 65536,
 		.max_timewait = 65536,
 		.max_orphans = 65536,
+		.ooo_mem_max = 32u << 20,
 		.sndbuf = 65536,
 		.rcvbuf = 65535,
 		.msl_us = 30 * SN_US_PER_SEC, /* 2*MSL = 60 s, like Linux */

@@ -719,10 +719,10 @@ static void process_text(struct synack_stack *st, struct sn_tcb *tcb, const stru
 		return;
 	uint8_t had_ooo = tcb->nooo;
 	int in_order = seg->seq == tcb->rcv_nxt;
-	int adv = tcp_reass_store(tcb, seg->seq, seg->payload, seg->len);
+	int adv = tcp_reass_store(st, tcb, seg->seq, seg->payload, seg->len);
 
 	if (adv < 0)
-		drop(st, tcb, seg, SYNACK_DROP_OOO_FULL);
+		drop(st, tcb, seg, adv == -2 ? SYNACK_DROP_OOO_MEM : SYNACK_DROP_OOO_FULL);
 	if (!in_order || had_ooo) {
 		/* out of order, or filling a hole: ACK at once (RFC 5681 §4.2) */
 		if (!in_order && adv >= 0)

@@ -7,8 +7,19 @@
  * described by tcb->ooo[], a short sorted list of disjoint ranges. When the
  * hole fills, every range that now touches RCV.NXT is committed too. The
  * caller has trimmed the segment to the receive window, so it always fits
- * in the ring; the only limit is SN_OOO_MAX ranges (then the segment is
- * dropped and counted, and the sender will retransmit it).
+ * in the ring; one connection's out-of-order data is bounded by its receive
+ * buffer and by SN_OOO_MAX ranges (beyond, the segment is dropped and
+ * counted, and the sender will retransmit it).
+ *
+ * Stack-wide, st->ctr.ooo_bytes counts the bytes all ranges hold (the sum
+ * of every connection's ranges, kept exact by every function here and by
+ * tcb_free). When storing a segment out of order would pass ooo_mem_max,
+ * this connection's data above the segment is pruned first, the highest
+ * sequence (the newest the peer sent) first, as Linux's
+ * tcp_prune_ofo_queue does; if that is not enough, the segment is dropped
+ * (SYNACK_DROP_OOO_MEM). Pruned bytes were SACKed, if SACK is on: RFC 2018
+ * §8 lets a receiver renege, and the sender keeps them until they are
+ * cumulatively acknowledged.
  *
  * Each range carries a stamp of the out-of-order arrival that last grew it,
  * so the ranges can be reported as SACK blocks in RFC 2018 §4's order (the
@@ -18,6 +29,7 @@
  */
 #include <string.h>
 
+#include "stack/stack.h"
 #include "tcp/tcb.h"
 
 /* Insert [s, e) into the sorted range list, merging overlaps. */
@@ -65,8 +77,58 @@ static uint32_t ooo_drain(struct sn_tcb *tcb)
 	return advanced;
 }
 
-int tcp_reass_store(struct sn_tcb *tcb, uint32_t seq, const uint8_t *data, uint32_t len)
+uint32_t tcp_reass_ooo_bytes(const struct sn_tcb *tcb)
 {
+	uint32_t n = 0;
+
+	for (int i = 0; i < tcb->nooo; i++)
+		n += tcb->ooo[i].end - tcb->ooo[i].start;
+	return n;
+}
+
+/* Discard up to want bytes of out-of-order data above seq, highest first.
+ * Returns the bytes discarded. */
+static uint32_t ooo_prune_above(struct sn_tcb *tcb, uint32_t seq, uint32_t want)
+{
+	uint32_t got = 0;
+
+	while (got < want && tcb->nooo) {
+		struct sn_seq_range *r = &tcb->ooo[tcb->nooo - 1];
+		uint32_t floor = seq_max(r->start, seq);
+		if (!seq_lt(floor, r->end))
+			break; /* nothing above seq is left */
+		uint32_t cut = seq_min(r->end - floor, want - got);
+		r->end -= cut;
+		got += cut;
+		if (r->end == r->start)
+			tcb->nooo--;
+	}
+	if (got)
+		tcb->ooo_fin = 0; /* a FIN held past pruned data comes again */
+	return got;
+}
+
+/* Room for len more out-of-order bytes within ooo_mem_max, pruning this
+ * connection's data above seq if needed. 0, or -1 if there is none. */
+static int ooo_make_room(struct synack_stack *st, struct sn_tcb *tcb, uint32_t seq, uint32_t len)
+{
+	uint64_t max = st->cfg.ooo_mem_max, held = st->ctr.ooo_bytes;
+
+	if (max == 0 || held + len <= max)
+		return 0;
+	uint64_t need = held + len - max;
+	uint32_t got = ooo_prune_above(tcb, seq + len, need > UINT32_MAX ? UINT32_MAX
+									  : (uint32_t)need);
+	st->ctr.ooo_bytes -= got;
+	st->ctr.ooo_pruned += got;
+	return got >= need ? 0 : -1;
+}
+
+int tcp_reass_store(struct synack_stack *st, struct sn_tcb *tcb, uint32_t seq,
+		    const uint8_t *data, uint32_t len)
+{
+	uint32_t before = tcb->nooo ? tcp_reass_ooo_bytes(tcb) : 0;
+
 	if (len == 0)
 		return 0;
 	if (seq == tcb->rcv_nxt) {
@@ -74,13 +136,20 @@ int tcp_reass_store(struct sn_tcb *tcb, uint32_t seq, const uint8_t *data, uint3
 			return -1; /* no buffer memory: dropped, the peer resends */
 		sn_ring_commit(&tcb->rcvbuf, len);
 		tcb->rcv_nxt += len;
-		return (int)(len + ooo_drain(tcb));
+		uint32_t adv = len + (tcb->nooo ? ooo_drain(tcb) : 0);
+		if (before)
+			st->ctr.ooo_bytes -= before - tcp_reass_ooo_bytes(tcb);
+		return (int)adv;
 	}
+	if (ooo_make_room(st, tcb, seq, len) < 0)
+		return -2;
+	before = tcp_reass_ooo_bytes(tcb);
 	/* bytes stored past the tail stay invisible until a range names them */
 	if (sn_ring_write_at(&tcb->rcvbuf, seq - tcb->rcv_nxt, data, len) != len)
 		return -1;
 	if (ooo_add(tcb, seq, seq + len) < 0)
 		return -1;
+	st->ctr.ooo_bytes += tcp_reass_ooo_bytes(tcb) - before;
 	return 0;
 }
 

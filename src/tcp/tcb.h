@@ -267,9 +267,13 @@ int tcp_ts_synack_echo_ok(const struct synack_stack *st, const struct sn_tcb *tc
 
 /* ---- reass.c: receive queue with out-of-order data (SHLD-31) */
 /* Store payload [seq, seq+len) (already trimmed to the window). Returns the
- * number of bytes by which rcv_nxt advanced, or -1 if the segment could not
- * be queued (ooo ranges full). */
-int tcp_reass_store(struct sn_tcb *tcb, uint32_t seq, const uint8_t *data, uint32_t len);
+ * number of bytes by which rcv_nxt advanced, -1 if the segment could not be
+ * queued (ooo ranges full, no buffer memory) or -2 if out-of-order data is at
+ * the stack-wide ooo_mem_max even after pruning this connection's. */
+int tcp_reass_store(struct synack_stack *st, struct sn_tcb *tcb, uint32_t seq,
+		    const uint8_t *data, uint32_t len);
+/* Bytes held out of order by this connection. */
+uint32_t tcp_reass_ooo_bytes(const struct sn_tcb *tcb);
 /* The out-of-order ranges as SACK blocks (RFC 2018 §4): the range holding
  * the most recently received segment first, then the others from the most
  * recently changed. Writes up to max ranges; returns how many. */
