@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "script.h"
 #include "tunhost.h"
 
 static volatile sig_atomic_t interrupted;
@@ -58,6 +59,9 @@ void tunhost_help(FILE *out)
 		"                    jitter=1ms,corrupt=0.1%%\n"
 		"  --impair-rx SPEC  impair only what the device delivers to synack\n"
 		"  --impair-tx SPEC  impair only what synack sends into the device\n"
+		"  --sysctl NAME=VAL set a stack knob, e.g. net.ipv4.tcp_syncookies=2 or\n"
+		"                    net.ipv4.ip_local_port_range=\"40000 40999\" (repeatable;\n"
+		"                    `synack script --sysctls` lists the names)\n"
 		"  --stats           print the stack's and the link's counters on exit\n"
 		"  -q, --quiet       no progress messages on stderr\n");
 }
@@ -81,6 +85,45 @@ static int impair_opt(struct tunhost_opts *o, const char *name, const char *v, c
 	return 1;
 }
 
+/* NAME=VALUE (a port range: "LO HI" or LO,HI), checked as scripts are. */
+static int sysctl_opt(struct tunhost_opts *o, const char *v, const char *prog)
+{
+	const char *eq = strchr(v, '=');
+	char err[160];
+	char *end;
+
+	if (o->nsysctl == TUNHOST_MAX_SYSCTL) {
+		fprintf(stderr, "%s: at most %d --sysctl options\n", prog, TUNHOST_MAX_SYSCTL);
+		return -1;
+	}
+	int k = eq ? sc_knob_find(v, (size_t)(eq - v)) : -1;
+	if (k < 0) {
+		fprintf(stderr, "%s: unknown sysctl '%s' (expected NAME=VALUE; "
+				"`synack script --sysctls` lists them)\n", prog, v);
+		return -1;
+	}
+	errno = 0;
+	uint64_t val = strtoull(eq + 1, &end, 0), val2 = 0;
+	if (sc_knob_pair(k)) {
+		while (*end == ' ' || *end == ',' || *end == '\t')
+			end++;
+		val2 = strtoull(end, &end, 0);
+	}
+	if (errno || end == eq + 1 || *end) {
+		fprintf(stderr, "%s: bad value in --sysctl '%s'\n", prog, v);
+		return -1;
+	}
+	if (sc_knob_check(k, val, val2, err, sizeof(err))) {
+		fprintf(stderr, "%s: --sysctl %s: %s\n", prog, v, err);
+		return -1;
+	}
+	o->sysctl[o->nsysctl].knob = k;
+	o->sysctl[o->nsysctl].value = val;
+	o->sysctl[o->nsysctl].value2 = val2;
+	o->nsysctl++;
+	return 1;
+}
+
 int tunhost_option(struct tunhost_opts *o, int argc, char **argv, int *i, const char *prog)
 {
 	const char *a = argv[*i];
@@ -91,7 +134,7 @@ int tunhost_option(struct tunhost_opts *o, int argc, char **argv, int *i, const 
 	if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
 		return o->quiet = 1;
 	if (strcmp(a, "--dev") && strcmp(a, "--addr") && strcmp(a, "--mtu") && strcmp(a, "--seed") &&
-	    strncmp(a, "--impair", 8))
+	    strcmp(a, "--sysctl") && strncmp(a, "--impair", 8))
 		return 0;
 	if (!v) {
 		fprintf(stderr, "%s: %s needs a value\n", prog, a);
@@ -114,6 +157,8 @@ int tunhost_option(struct tunhost_opts *o, int argc, char **argv, int *i, const 
 		o->mtu = (uint16_t)m;
 	} else if (!strcmp(a, "--seed")) {
 		o->seed = strtoull(v, NULL, 0);
+	} else if (!strcmp(a, "--sysctl")) {
+		return sysctl_opt(o, v, prog);
 	} else if (!strcmp(a, "--impair") || !strcmp(a, "--impair-rx") || !strcmp(a, "--impair-tx")) {
 		return impair_opt(o, a, v, prog);
 	} else {
@@ -162,7 +207,12 @@ int tunhost_open(struct tunhost *h, const struct tunhost_opts *o, const char *pr
 	cfg.addr = h->o.addr;
 	cfg.mtu = h->o.mtu;
 	cfg.seed = h->o.seed;
+	for (int k = 0; k < h->o.nsysctl; k++)
+		sc_knob_apply(h->o.sysctl[k].knob, &cfg, h->o.sysctl[k].value, h->o.sysctl[k].value2);
 	int err = synack_stack_create(&cfg, &h->st);
+	if (err == -EINVAL)
+		fprintf(stderr, "%s: the stack refused this configuration (check the --sysctl values "
+				"against docs/configuration.md)\n", prog);
 	if (!err)
 		err = synack_loop_create(h->st, h->link, &h->loop);
 	if (err) {
@@ -175,6 +225,13 @@ int tunhost_open(struct tunhost *h, const struct tunhost_opts *o, const char *pr
 	signal(SIGPIPE, SIG_IGN);
 	/* one round with no wait: the stack's clock starts at the loop's */
 	synack_loop_run_once(h->loop, 0);
+	return 0;
+}
+
+static int print_nonzero(void *ctx, const char *name, uint64_t value)
+{
+	if (value && strncmp(name, "SynackTrans", 11))
+		fprintf(ctx, " %s %llu", name, (unsigned long long)value);
 	return 0;
 }
 
@@ -199,6 +256,8 @@ static void print_stats(const struct tunhost *h)
 		if (c.drops[d])
 			fprintf(stderr, " %s %llu", synack_drop_name((enum synack_drop)d),
 				(unsigned long long)c.drops[d]);
+	fprintf(stderr, "\nnstat:");
+	synack_counters_foreach(&c, print_nonzero, stderr);
 	fprintf(stderr, "\nlink: rx %llu tx %llu tx_dropped %llu queue_drops %llu\n",
 		(unsigned long long)ls.rx_packets, (unsigned long long)ls.tx_packets,
 		(unsigned long long)ls.tx_dropped, (unsigned long long)ls.queue_drops);

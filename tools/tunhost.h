@@ -2,7 +2,9 @@
  * tunhost.h: what `synack serve` and `synack connect` share: the options
  * that put a stack on a TUN device (--dev, --addr, --mtu, --impair*, --seed,
  * --stats), and the host they build from them: a stack, the TUN link
- * (wrapped in the fault injector when asked), and the event loop. SIGINT
+ * (wrapped in the fault injector when asked), and the event loop. --sysctl
+ * sets stack knobs under the names scripts use (tools/script/script_sysctl.c:
+ * Linux's net.ipv4.* where one exists, net.synack.<field> for the rest). SIGINT
  * and SIGTERM stop the loop; the counters print at the end with --stats.
  * Public API only (include/synack/).
  */
@@ -17,6 +19,8 @@
 #include "synack/synack.h"
 #include "synack/tun.h"
 
+#define TUNHOST_MAX_SYSCTL 32
+
 struct tunhost_opts {
 	const char *dev;           /* --dev, default "tun0" */
 	uint32_t addr;             /* --addr, default 10.9.0.2 */
@@ -26,6 +30,11 @@ struct tunhost_opts {
 	struct synack_impair_params rx, tx;
 	int stats;                 /* --stats: counters to stderr at exit */
 	int quiet;                 /* -q: no progress lines on stderr */
+	int nsysctl;               /* --sysctl NAME=VALUE, applied in order */
+	struct {
+		int knob;
+		uint64_t value, value2;
+	} sysctl[TUNHOST_MAX_SYSCTL];
 };
 
 struct tunhost {
