@@ -111,6 +111,13 @@ const char *synack_drop_name(enum synack_drop d);
 
 /* ---------------------------------------------------------------- config */
 
+/* Congestion control algorithms (tcp_congestion_control, TCP_CONGESTION;
+ * docs/configuration.md). */
+enum synack_cc {
+	SYNACK_CC_RENO = 0,  /* "reno": RFC 5681 with NewReno recovery (RFC 6582) */
+	SYNACK_CC_CUBIC = 1, /* "cubic": RFC 9438 */
+};
+
 struct synack_config {
 	uint64_t seed;            /* RNG seed: ISN secret, hash keys, ephemeral ports. The core
 	                           * never reads entropy: drivers pass a random one in production
@@ -163,6 +170,8 @@ struct synack_config {
 	                           * synack has no loopback traffic): never */
 	uint32_t tw_reuse_delay_us; /* tcp_tw_reuse waits this long after the entry's last
 	                             * timestamp (tcp_tw_reuse_delay) */
+	uint8_t tcp_congestion_control; /* enum synack_cc for new sockets
+	                                 * (tcp_congestion_control) */
 };
 
 /* Fills cfg with the defaults (documented in docs/configuration.md). */
@@ -182,8 +191,8 @@ const struct synack_config *synack_stack_config(const synack_stack *st);
 /* Runtime knobs: msl_us, fin_timeout_us, delack_us, rto_*, retries, ports,
  * default buffers, user timeout, max_timewait, max_orphans, keepalive_*,
  * tcp_rfc1337, the TCP option knobs (tcp_window_scaling, tcp_timestamps,
- * tcp_sack: for connections opened afterwards), tcp_tw_reuse and
- * tw_reuse_delay_us. addr, seed, mtu, max_sockets and max_conns are fixed at
+ * tcp_sack: for connections opened afterwards), tcp_tw_reuse,
+ * tw_reuse_delay_us and tcp_congestion_control (for sockets opened afterwards). addr, seed, mtu, max_sockets and max_conns are fixed at
  * creation (-EINVAL if changed). Applies to later events: a TIME-WAIT entry
  * keeps the expiry it was given. */
 int synack_stack_reconfigure(synack_stack *st, const struct synack_config *cfg);
@@ -233,6 +242,8 @@ enum synack_opt {
 	                          * get: the value in force (stack default until set) */
 	SYNACK_TCP_KEEPINTVL,    /* s, 1..32767: between keepalive probes */
 	SYNACK_TCP_KEEPCNT,      /* 1..127: unanswered probes before -ETIMEDOUT */
+	SYNACK_TCP_CONGESTION,   /* enum synack_cc (by name: synack_sock_set_congestion);
+	                          * a live connection switches at once, keeping cwnd */
 };
 
 /* A new socket descriptor, or -EMFILE. */
@@ -266,6 +277,13 @@ int synack_sock_close(synack_stack *st, int s);
 int synack_sock_abort(synack_stack *st, int s);
 int synack_sock_setopt(synack_stack *st, int s, enum synack_opt opt, int value);
 int synack_sock_getopt(synack_stack *st, int s, enum synack_opt opt, int *value);
+/* TCP_CONGESTION by name, as Linux takes it ("reno", "cubic"): 0, -ENOENT
+ * for an algorithm synack does not have, -EBADF. */
+int synack_sock_set_congestion(synack_stack *st, int s, const char *name);
+/* The socket's congestion control algorithm by name; NULL for a bad s. */
+const char *synack_sock_congestion(synack_stack *st, int s);
+/* The name of an enum synack_cc value, or NULL. */
+const char *synack_cc_name(int algo);
 /* Readiness bits (SYNACK_EV_*), 0 for a bad descriptor. */
 unsigned synack_sock_events(synack_stack *st, int s);
 

@@ -34,6 +34,7 @@ int synack_sock_open(synack_stack *st)
 		.ttl = 64,
 		.sndbuf = st->cfg.sndbuf,
 		.rcvbuf = st->cfg.rcvbuf,
+		.cc_algo = st->cfg.tcp_congestion_control,
 		.next_free = -1,
 	};
 	return s;
@@ -111,6 +112,7 @@ static void sock_opts_to_tcb(const struct sn_sock *so, struct sn_tcb *tcb)
 	tcb->user_timeout_us = so->user_timeout_us;
 	tcb->ttl = so->ttl;
 	tcb->tos = so->tos;
+	tcp_cc_select(tcb, so->cc_algo);
 }
 
 int synack_sock_listen(synack_stack *st, int s, int backlog)
@@ -183,6 +185,7 @@ int synack_sock_accept(synack_stack *st, int s, struct synack_endpoint *peer)
 	cs->linger = so->linger;
 	cs->ttl = c->ttl;
 	cs->tos = c->tos;
+	cs->cc_algo = c->cc.algo;
 	cs->was_connected = 1;
 	c->sock = cs;
 	if (peer)

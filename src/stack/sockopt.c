@@ -2,6 +2,7 @@
  * sockopt.c: socket options, readiness and STATUS (RFC 9293 §3.10.6).
  */
 #include <errno.h>
+#include <string.h>
 
 #include "stack/stack.h"
 
@@ -74,6 +75,41 @@ static int get_keep(struct synack_stack *st, const struct sn_sock *so, enum syna
 	return so->keepcnt ? so->keepcnt : (int)st->cfg.keepalive_probes;
 }
 
+/* TCP_CONGESTION: a live connection switches at once, as Linux's
+ * tcp_set_congestion_control, keeping cwnd and ssthresh. */
+static int set_cc(struct sn_sock *so, int value)
+{
+	if (value < 0 || !tcp_cc_name((unsigned)value))
+		return -ENOENT;
+	so->cc_algo = (uint8_t)value;
+	if (so->tcb)
+		tcp_cc_select(so->tcb, so->cc_algo);
+	return 0;
+}
+
+int synack_sock_set_congestion(synack_stack *st, int s, const char *name)
+{
+	struct sn_sock *so = sock_get(st, s);
+
+	if (!so)
+		return -EBADF;
+	if (!name)
+		return -EINVAL;
+	int algo = tcp_cc_by_name(name, strlen(name));
+	return algo < 0 ? algo : set_cc(so, algo);
+}
+
+const char *synack_sock_congestion(synack_stack *st, int s)
+{
+	struct sn_sock *so = sock_get(st, s);
+	return so ? tcp_cc_name(so->cc_algo) : NULL;
+}
+
+const char *synack_cc_name(int algo)
+{
+	return algo < 0 ? NULL : tcp_cc_name((unsigned)algo);
+}
+
 int synack_sock_setopt(synack_stack *st, int s, enum synack_opt opt, int value)
 {
 	struct sn_sock *so = sock_get(st, s);
@@ -124,6 +160,8 @@ int synack_sock_setopt(synack_stack *st, int s, enum synack_opt opt, int value)
 	case SYNACK_TCP_KEEPINTVL:
 	case SYNACK_TCP_KEEPCNT:
 		return set_keep(st, so, opt, value);
+	case SYNACK_TCP_CONGESTION:
+		return set_cc(so, value);
 	default:
 		return -ENOPROTOOPT;
 	}
@@ -180,6 +218,9 @@ int synack_sock_getopt(synack_stack *st, int s, enum synack_opt opt, int *value)
 	case SYNACK_TCP_KEEPINTVL:
 	case SYNACK_TCP_KEEPCNT:
 		*value = get_keep(st, so, opt);
+		return 0;
+	case SYNACK_TCP_CONGESTION:
+		*value = so->cc_algo;
 		return 0;
 	default:
 		return -ENOPROTOOPT;

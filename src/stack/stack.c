@@ -58,6 +58,7 @@ void synack_config_default(struct synack_config *cfg)
 		.tcp_sack = 0, /* Linux: 1; off while we send no SACK blocks (docs/configuration.md) */
 		.tcp_tw_reuse = 0, /* Linux: 2, loopback only, which is never here */
 		.tw_reuse_delay_us = 1 * SN_US_PER_SEC,
+		.tcp_congestion_control = SYNACK_CC_CUBIC, /* as Linux (docs/configuration.md) */
 	};
 }
 
@@ -70,7 +71,7 @@ static int config_valid(const struct synack_config *c)
 	       c->keepalive_time_us > 0 && c->keepalive_intvl_us > 0 && c->keepalive_probes > 0 &&
 	       c->tcp_rfc1337 <= 1 &&
 	       c->tcp_window_scaling <= 1 && c->tcp_timestamps <= 1 && c->tcp_sack <= 1 &&
-	       c->tcp_tw_reuse <= 2;
+	       c->tcp_tw_reuse <= 2 && tcp_cc_name(c->tcp_congestion_control);
 }
 
 static int socks_init(struct synack_stack *st)

@@ -40,6 +40,7 @@ struct sn_sock {
 	uint16_t keepidle_s, keepintvl_s; /* TCP_KEEPIDLE/INTVL, 0: stack default */
 	uint8_t keepcnt;             /* TCP_KEEPCNT, 0: stack default */
 	uint8_t ttl, tos;            /* IP_TTL, IP_TOS */
+	uint8_t cc_algo;             /* TCP_CONGESTION: enum synack_cc */
 	uint32_t sndbuf, rcvbuf;
 	uint32_t user_timeout_us;
 	struct synack_endpoint local;

@@ -88,6 +88,7 @@ static struct sn_tcb *spawn_child(struct synack_stack *st, struct sn_tcb *lis, u
 	c->reuseaddr = lis->reuseaddr;
 	c->ttl = lis->ttl;
 	c->tos = lis->tos;
+	c->cc.algo = lis->cc.algo;
 	tcp_state_clone_listen(st, c);
 	c->irs = seg->seq;
 	c->rcv_nxt = seg->seq + 1;
@@ -586,7 +587,7 @@ static void process_ack_cc(struct synack_stack *st, struct sn_tcb *tcb, const st
 			if (tcp_cc_recovery_ack(tcb, ack, acked))
 				retransmit_head(st, tcb);
 		} else {
-			tcp_cc_on_ack(tcb, acked);
+			tcp_cc_on_ack(tcb, acked, st->now);
 		}
 		return;
 	}

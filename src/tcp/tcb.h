@@ -31,6 +31,7 @@
 #include "base/ring.h"
 #include "base/wheel.h"
 #include "synack/synack.h"
+#include "tcp/cc.h"
 #include "tcp/seq.h"
 #include "wire/tcp_wire.h"
 
@@ -115,8 +116,9 @@ struct sn_tcb {
 	uint32_t rtt_seq;            /* timing the segment ending at this seq */
 	uint64_t rtt_start;
 
-	/* congestion control, RFC 5681 */
+	/* congestion control, RFC 5681 (cc.h) */
 	uint32_t cwnd, ssthresh, recover;
+	struct sn_cc_state cc;       /* the algorithm and its state */
 
 	/* TCP options negotiated on the SYNs (options.c). In SYN-SENT the
 	 * bits say what our SYN offers; the peer's SYN leaves them on only
@@ -223,15 +225,7 @@ void tcp_rtt_sample(struct sn_tcb *tcb, uint32_t rtt_us, uint32_t rto_min_us, ui
 void tcp_rtt_sample_n(struct sn_tcb *tcb, uint32_t rtt_us, uint32_t n, uint32_t rto_min_us,
 		      uint32_t rto_max_us);
 
-/* ---- cc.c: RFC 5681 */
-void tcp_cc_init(struct sn_tcb *tcb);
-void tcp_cc_on_ack(struct sn_tcb *tcb, uint32_t acked);
-void tcp_cc_on_timeout(struct sn_tcb *tcb);
-/* Returns 1 when the caller should retransmit snd_una now. */
-int tcp_cc_on_dupack(struct sn_tcb *tcb);
-/* New ACK during recovery; returns 1 to retransmit snd_una (partial ACK). */
-int tcp_cc_recovery_ack(struct sn_tcb *tcb, uint32_t ack, uint32_t acked);
-uint32_t tcp_flight_size(const struct sn_tcb *tcb);
+/* ---- cc.c: congestion control, declared in cc.h */
 
 /* ---- options.c: window scaling, timestamps, SACK-permitted (RFC 7323, RFC 2018) */
 /* Rcv.Wind.Shift for a receive buffer of rcvbuf bytes: the smallest shift

@@ -36,10 +36,18 @@ static struct synack_counters counters(struct fx *f)
 
 /* ESTABLISHED by a passive open whose SYN,ACK is ACKed rtt_us later: the
  * connection's first RTT sample is rtt_us (RFC 6298 (2.2)). cfg may be
- * NULL. Returns the socket, all output consumed. */
+ * NULL: the defaults with Reno, whose RFC 5681 figures these tests check
+ * (CUBIC's are in test_tcp_cubic.c). Returns the socket, all output
+ * consumed. */
 static int est_rtt(struct fx *f, const struct synack_config *cfg, uint32_t rtt_us)
 {
 	struct sn_tcp_seg o;
+	struct synack_config reno;
+	if (!cfg) {
+		synack_config_default(&reno);
+		reno.tcp_congestion_control = SYNACK_CC_RENO;
+		cfg = &reno;
+	}
 	if (fx_init(f, cfg) || fx_listen(f) < 0)
 		return -1;
 	f->peer_iss = PEER_ISS;
@@ -440,10 +448,11 @@ TEST(rfc5681_3_1_initial_window_by_mss)
 	fx_free(&f);
 }
 
-/* RFC 5681 (3.2) slow start: each ACK of a full segment grows cwnd by one
- * SMSS, so two segments go for each one ACKed; an ACK covering two
- * segments still grows it by one SMSS only (L = 1 SMSS, RFC 3465). */
-TEST(rfc5681_3_1_slow_start_one_mss_per_ack)
+/* RFC 5681 (3.2) slow start with RFC 3465 byte counting: each ACK of a
+ * full segment grows cwnd by one SMSS, so two segments go for each one
+ * ACKed; an ACK covering two segments grows it by two (L = 2 SMSS), one
+ * covering three by two only. */
+TEST(rfc3465_slow_start_byte_counting_l_two_smss)
 {
 	struct fx f;
 
@@ -458,10 +467,12 @@ TEST(rfc5681_3_1_slow_start_one_mss_per_ack)
 	CHECK(is_data(&f, 4 * MSS, MSS));
 	CHECK_EQ(fx_pending(&f), 0);
 	ack_to(&f, 3 * MSS); /* two segments in one ACK */
-	CHECK_EQ(info(&f, s).cwnd, 5 * MSS);
-	for (uint32_t i = 5; i < 8; i++)
+	CHECK_EQ(info(&f, s).cwnd, 6 * MSS);
+	for (uint32_t i = 5; i < 9; i++)
 		CHECK(is_data(&f, i * MSS, MSS));
 	CHECK_EQ(fx_pending(&f), 0);
+	ack_to(&f, 6 * MSS); /* three segments: still L = 2 SMSS */
+	CHECK_EQ(info(&f, s).cwnd, 8 * MSS);
 	fx_free(&f);
 }
 
@@ -501,9 +512,10 @@ TEST(rfc5681_3_1_rto_sets_loss_window)
 	fx_free(&f);
 }
 
-/* RFC 5681 (3.3) congestion avoidance: past ssthresh, each ACK adds
- * SMSS*SMSS/cwnd. After a timeout (ssthresh 2 SMSS, cwnd 1 SMSS) the first
- * ACK is slow start (cwnd 2 SMSS), the next ones avoidance. */
+/* RFC 5681 §3.1 congestion avoidance with the RECOMMENDED byte counting
+ * (RFC 3465 §2.1): cwnd grows by one SMSS once a cwnd's worth of bytes is
+ * ACKed. After a timeout (ssthresh 2 SMSS, cwnd 1 SMSS) the first ACK is
+ * slow start (cwnd 2 SMSS), the next ones avoidance. */
 TEST(rfc5681_3_1_congestion_avoidance_growth)
 {
 	struct fx f;
@@ -520,11 +532,15 @@ TEST(rfc5681_3_1_congestion_avoidance_growth)
 	ack_to(&f, MSS);
 	CHECK_EQ(info(&f, s).cwnd, 2 * MSS);
 	ack_to(&f, 2 * MSS);
-	uint32_t cwnd = 2 * MSS + MSS * MSS / (2 * MSS);
-	CHECK_EQ(info(&f, s).cwnd, cwnd);
+	CHECK_EQ(info(&f, s).cwnd, 2 * MSS); /* 1 SMSS of 2 counted */
 	ack_to(&f, 3 * MSS);
-	cwnd += MSS * MSS / cwnd;
-	CHECK_EQ(info(&f, s).cwnd, cwnd);
+	CHECK_EQ(info(&f, s).cwnd, 3 * MSS); /* a cwnd's worth: + SMSS */
+	fx_flush(&f);
+	ack_to(&f, 4 * MSS);
+	ack_to(&f, 5 * MSS);
+	CHECK_EQ(info(&f, s).cwnd, 3 * MSS);
+	ack_to(&f, 6 * MSS);
+	CHECK_EQ(info(&f, s).cwnd, 4 * MSS);
 	fx_free(&f);
 }
 

@@ -257,6 +257,9 @@ const char *sc_errno_name(int err);
 struct sc_knob;
 /* Index of the knob called name (len bytes), or -1. */
 int sc_knob_find(const char *name, size_t len);
+/* A knob set by name (tcp_congestion_control=cubic): 0 and *value; -1 if
+ * the knob takes numbers, -2 for a name it does not know. */
+int sc_knob_name_value(int k, const char *v, uint64_t *value);
 /* Checks a value for knob k: 0, or -1 with a message in err. */
 int sc_knob_check(int k, uint64_t value, uint64_t value2, char *err, size_t errlen);
 /* 1 if the knob can only be set before the stack exists. */

@@ -111,7 +111,7 @@ static const struct sym symbols[] = {
 	S(AF_INET), S(AF_INET6), S(PF_INET), S(SOCK_STREAM), S(SOCK_NONBLOCK), S(IPPROTO_TCP),
 	S(IPPROTO_IP), S(SOL_SOCKET), S(SOL_TCP), S(SO_REUSEADDR), S(SO_KEEPALIVE), S(SO_LINGER),
 	S(SO_ERROR), S(SO_SNDBUF), S(SO_RCVBUF), S(TCP_NODELAY), S(TCP_MAXSEG), S(TCP_KEEPIDLE),
-	S(TCP_KEEPINTVL), S(TCP_KEEPCNT), S(TCP_USER_TIMEOUT), S(TCP_INFO), S(IP_TTL), S(IP_TOS),
+	S(TCP_KEEPINTVL), S(TCP_KEEPCNT), S(TCP_USER_TIMEOUT), S(TCP_INFO), S(TCP_CONGESTION), S(IP_TTL), S(IP_TOS),
 	S(F_GETFL), S(F_SETFL), S(O_RDWR), S(O_RDONLY), S(O_WRONLY), S(O_NONBLOCK), S(SHUT_RD),
 	S(SHUT_WR), S(SHUT_RDWR), S(POLLIN), S(POLLPRI), S(POLLOUT), S(POLLERR), S(POLLHUP),
 	S(POLLRDHUP), S(POLLNVAL), S(MSG_OOB), S(MSG_PEEK), S(MSG_DONTWAIT), S(MSG_NOSIGNAL),
@@ -616,6 +616,14 @@ static int parse_assignment(struct parser *p, int line, char *word, struct sc_sy
 	const char *v = eq + 1;
 	out->name = sc_strndup(p->a, word, (size_t)(eq - word));
 	out->knob = k;
+	int named = sc_knob_name_value(k, v, &out->value);
+	if (named == 0)
+		return 0;
+	if (named == -2) {
+		sc_lex_error(&p->lx, line, "sysctl %s: synack has no congestion control '%s' (reno, cubic)",
+			     out->name, v);
+		return -1;
+	}
 	out->value = strtoull(v, &end, 0);
 	if (sc_knob_pair(k)) {
 		const char *v2 = end;

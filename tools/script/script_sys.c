@@ -345,6 +345,7 @@ static int map_opt(int64_t level, int64_t name, enum synack_opt *o)
 		{IPPROTO_TCP, TCP_KEEPINTVL, SYNACK_TCP_KEEPINTVL}, {IPPROTO_TCP, TCP_KEEPCNT, SYNACK_TCP_KEEPCNT},
 		{IPPROTO_IP, IP_TTL, SYNACK_IP_TTL},
 		{IPPROTO_IP, IP_TOS, SYNACK_IP_TOS},
+		{IPPROTO_TCP, TCP_CONGESTION, SYNACK_TCP_CONGESTION},
 	};
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (map[i].level == level && map[i].name == name) {
@@ -381,6 +382,17 @@ static int linger_value(struct sc_runner *r, const struct sc_event *ev, const st
 	return 0;
 }
 
+/* TCP_CONGESTION takes and gives a name, as Linux: "cubic". */
+static const char *cc_arg(struct sc_runner *r, const struct sc_event *ev)
+{
+	const struct sc_expr *e = ev->u.call.args[3];
+	if (e->kind != SC_E_STRING) {
+		sc_fail(r, ev, "TCP_CONGESTION takes a name in quotes (\"reno\", \"cubic\")");
+		return NULL;
+	}
+	return e->name;
+}
+
 static int sys_setsockopt(struct sc_runner *r, struct sc_pending *p, struct sc_result *res)
 {
 	int64_t fd, v64;
@@ -388,6 +400,13 @@ static int sys_setsockopt(struct sc_runner *r, struct sc_pending *p, struct sc_r
 	int v;
 	if (sockopt_args(r, p, &fd, &o))
 		return -1;
+	if (o == SYNACK_TCP_CONGESTION) {
+		const char *name = cc_arg(r, p->ev);
+		if (!name)
+			return -1;
+		set_rc(res, synack_sock_set_congestion(r->st, fd_sock(r, fd), name));
+		return 0;
+	}
 	if (o == SYNACK_SO_LINGER) {
 		if (linger_value(r, p->ev, p->ev->u.call.args[3], &v))
 			return -1;
@@ -412,6 +431,17 @@ static int sys_getsockopt(struct sc_runner *r, struct sc_pending *p, struct sc_r
 	const struct sc_expr *e = p->ev->u.call.args[3];
 	if (rc || e->kind == SC_E_ELLIPSIS)
 		return 0;
+	if (o == SYNACK_TCP_CONGESTION) {
+		const char *want_name = cc_arg(r, p->ev), *name = synack_cc_name(v);
+		if (!want_name)
+			return -1;
+		if (!name || strcmp(name, want_name)) {
+			sc_fail(r, p->ev, "getsockopt(TCP_CONGESTION) gave \"%s\", the script expects \"%s\"",
+				name ? name : "?", want_name);
+			return -1;
+		}
+		return 0;
+	}
 	if (o == SYNACK_SO_ERROR)
 		v = -v; /* synack's negative errno as the positive one Linux stores */
 	if (o == SYNACK_SO_LINGER) {

@@ -8,6 +8,7 @@
  *     seconds -> fin_timeout_us, ...), in Linux's units;
  *   - net.synack.<field> for every field of struct synack_config, in the
  *     field's own unit;
+ *   - net.ipv4.tcp_congestion_control by name ("reno", "cubic"), as Linux;
  *   - Linux knobs for features synack does not have, only at the value that
  *     describes what synack does (net.ipv4.tcp_ecn=0 is fine; =1 is an
  *     error saying why), so a script written for Linux either runs with
@@ -21,7 +22,7 @@
 
 #include "script.h"
 
-enum { K_FIELD, K_PORTS, K_FIXED };
+enum { K_FIELD, K_PORTS, K_FIXED, K_CC };
 
 struct sc_knob {
 	const char *name;
@@ -54,6 +55,7 @@ static const struct sc_knob knobs[] = {
 	{"net.ipv4.tcp_sack", K_FIELD, F(tcp_sack), 1, 0, 1, 0, NULL},
 	{"net.ipv4.tcp_tw_reuse", K_FIELD, F(tcp_tw_reuse), 1, 0, 2, 0, NULL},
 	{"net.ipv4.tcp_tw_reuse_delay", K_FIELD, F(tw_reuse_delay_us), 1000, 1, 4294967, 0, NULL},
+	{"net.ipv4.tcp_congestion_control", K_CC, F(tcp_congestion_control), 1, 0, 255, 0, NULL},
 	{"net.ipv4.tcp_dsack", K_FIXED, 0, 0, 1, 0, 0, 0, "synack does not implement D-SACK yet"},
 	{"net.ipv4.tcp_ecn", K_FIXED, 0, 0, 1, 0, 0, 0, "synack does not implement ECN (RFC 3168) yet"},
 	{"net.ipv4.tcp_syncookies", K_FIELD, F(syncookies), 1, 0, 2, 0, NULL},
@@ -94,6 +96,7 @@ static const struct sc_knob knobs[] = {
 	{"net.synack.tcp_tw_reuse", K_FIELD, F(tcp_tw_reuse), 1, 0, 2, 0, NULL},
 	{"net.synack.tw_reuse_delay_us", K_FIELD, F(tw_reuse_delay_us), 1, 0, UINT32_MAX, 0, NULL},
 	{"net.synack.ooo_mem_max", K_FIELD, F(ooo_mem_max), 1, 0, UINT32_MAX, 0, NULL},
+	{"net.synack.tcp_congestion_control", K_CC, F(tcp_congestion_control), 1, 0, 255, 0, NULL},
 };
 #undef F
 #define NKNOBS ((int)(sizeof(knobs) / sizeof(knobs[0])))
@@ -123,12 +126,31 @@ int sc_knob_check(int k, uint64_t value, uint64_t value2, char *err, size_t errl
 		}
 		return 0;
 	}
+	if (kn->kind == K_CC && !synack_cc_name((int)value)) {
+		snprintf(err, errlen, "no congestion control algorithm %llu (reno, cubic)",
+			 (unsigned long long)value);
+		return -1;
+	}
 	if (value < kn->min || value > kn->max || (kn->kind == K_PORTS && (value2 < value || value2 > kn->max))) {
 		snprintf(err, errlen, "value out of range (%llu..%llu%s)", (unsigned long long)kn->min,
 			 (unsigned long long)kn->max, kn->kind == K_PORTS ? ", lo <= hi" : "");
 		return -1;
 	}
 	return 0;
+}
+
+/* A knob whose value is a name (tcp_congestion_control): 0 and the number
+ * it stands for; -1 for a knob that takes numbers; -2 for an unknown name. */
+int sc_knob_name_value(int k, const char *v, uint64_t *value)
+{
+	if (knobs[k].kind != K_CC)
+		return -1;
+	for (int a = 0; synack_cc_name(a); a++)
+		if (!strcmp(synack_cc_name(a), v)) {
+			*value = (uint64_t)a;
+			return 0;
+		}
+	return -2;
 }
 
 int sc_knob_creation_only(int k)
@@ -149,7 +171,7 @@ void sc_knob_apply(int k, struct synack_config *cfg, uint64_t value, uint64_t va
 		cfg->port_hi = (uint16_t)value2;
 		return;
 	}
-	if (kn->kind != K_FIELD)
+	if (kn->kind != K_FIELD && kn->kind != K_CC)
 		return; /* a fixed knob at its only value changes nothing */
 	uint64_t v = value * kn->scale;
 	char *field = (char *)cfg + kn->off;
@@ -167,6 +189,8 @@ void sc_knob_list(FILE *out)
 		const struct sc_knob *kn = &knobs[k];
 		if (kn->kind == K_FIXED)
 			fprintf(out, "  %-32s only %llu: %s\n", kn->name, (unsigned long long)kn->min, kn->why);
+		else if (kn->kind == K_CC)
+			fprintf(out, "  %-32s reno | cubic\n", kn->name);
 		else
 			fprintf(out, "  %-32s %llu..%llu%s%s\n", kn->name, (unsigned long long)kn->min,
 				(unsigned long long)kn->max, kn->kind == K_PORTS ? " (two numbers, \"lo hi\")" : "",
