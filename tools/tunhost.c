@@ -103,15 +103,19 @@ static int sysctl_opt(struct tunhost_opts *o, const char *v, const char *prog)
 		return -1;
 	}
 	errno = 0;
-	uint64_t val = strtoull(eq + 1, &end, 0), val2 = 0;
-	if (sc_knob_pair(k)) {
-		while (*end == ' ' || *end == ',' || *end == '\t')
-			end++;
-		val2 = strtoull(end, &end, 0);
-	}
-	if (errno || end == eq + 1 || *end) {
-		fprintf(stderr, "%s: bad value in --sysctl '%s'\n", prog, v);
-		return -1;
+	uint64_t val = 0, val2 = 0;
+	/* a name (tcp_congestion_control=reno) or numbers */
+	if (sc_knob_name_value(k, eq + 1, &val) != 0) {
+		val = strtoull(eq + 1, &end, 0);
+		if (sc_knob_pair(k)) {
+			while (*end == ' ' || *end == ',' || *end == '\t')
+				end++;
+			val2 = strtoull(end, &end, 0);
+		}
+		if (errno || end == eq + 1 || *end) {
+			fprintf(stderr, "%s: bad value in --sysctl '%s'\n", prog, v);
+			return -1;
+		}
 	}
 	if (sc_knob_check(k, val, val2, err, sizeof(err))) {
 		fprintf(stderr, "%s: --sysctl %s: %s\n", prog, v, err);
