@@ -45,7 +45,7 @@ static uint32_t get32(const uint8_t *p)
 static int echo_reply(struct synack_stack *st, const struct sn_ipv4 *ip, const uint8_t *msg,
 		      size_t len)
 {
-	if (len > sizeof(st->txbuf) - SN_IPV4_HDR_LEN)
+	if (len > st->txcap - SN_IPV4_HDR_LEN)
 		return SYNACK_DROP_ICMP_TRUNCATED;
 	uint8_t *icmp = st->txbuf + SN_IPV4_HDR_LEN;
 	memcpy(icmp, msg, len);

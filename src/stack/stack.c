@@ -102,7 +102,9 @@ int synack_stack_create(const struct synack_config *cfg, synack_stack **out)
 	sn_list_init(&st->conns);
 	sn_list_init(&st->listeners);
 	sn_pool_init(&st->tcb_pool, sizeof(struct sn_tcb), 256, cfg->max_conns);
-	int err = socks_init(st);
+	st->txcap = (uint32_t)cfg->mtu + SN_TXBUF_SLACK;
+	st->txbuf = malloc(st->txcap);
+	int err = st->txbuf ? socks_init(st) : -ENOMEM;
 	if (!err)
 		err = sn_demux_init(st);
 	if (!err)
@@ -136,6 +138,7 @@ void synack_stack_destroy(synack_stack *st)
 	for (uint32_t i = 0; st->socks && i < st->cfg.max_sockets; i++)
 		sn_ring_free(&st->socks[i].rest);
 	free(st->socks);
+	free(st->txbuf);
 	free(st);
 }
 

@@ -50,6 +50,10 @@ struct sn_sock {
 	int next_free;               /* free-list link */
 };
 
+/* Datagrams we build fit in the MTU; the slack covers a maximal IP header
+ * (60 bytes) and TCP header (60) on top of the 40 the MSS assumes. */
+#define SN_TXBUF_SLACK 128
+
 struct synack_stack {
 	struct synack_config cfg;
 	uint64_t now;
@@ -94,7 +98,8 @@ struct synack_stack {
 	uint64_t challenge_epoch;         /* now / 1 s + 1 when the budget was drawn */
 	uint32_t challenge_left;
 
-	uint8_t txbuf[65536];             /* the datagram being built */
+	uint8_t *txbuf;                   /* the datagram being built: txcap bytes */
+	uint32_t txcap;                   /* mtu + room for IP options (SN_TXBUF_SLACK) */
 };
 
 /* ---- stack.c */
