@@ -357,6 +357,8 @@ struct synack_counters {
 	uint64_t challenge_acks_limited;  /* ... and not sent: over tcp_challenge_ack_limit */
 	uint64_t syncookies_sent, syncookies_recv, syncookies_failed;
 	uint64_t listen_overflows;        /* accept queue full (SYN dropped or ACK dropped/reset) */
+	uint64_t hp_hits;                 /* in-order data segments taken by header prediction */
+	uint64_t hp_acks;                 /* pure ACKs of new data taken by header prediction */
 	uint64_t drops[SYNACK_DROP_MAX];
 	uint64_t transitions[SYNACK_NSTATES][SYNACK_NSTATES]; /* [from][to] */
 	uint64_t in_state[SYNACK_NSTATES]; /* gauge: connections now in each state */

@@ -1,5 +1,5 @@
 /*
- * siphash.h: SipHash-2-4, the keyed hash behind the 4-tuple table and the
+ * siphash.h: SipHash-2-4 (and -1-3), the keyed hash behind the 4-tuple table and the
  * initial sequence number function (RFC 9293 §3.4.1, MUST-8/SHLD-1), so that
  * an attacker cannot choose colliding tuples or predict ISNs.
  */
@@ -20,5 +20,11 @@ uint64_t sn_siphash(const struct sn_siphash_key *key, const void *data, size_t l
  * those 12 bytes. */
 uint64_t sn_siphash_tuple(const struct sn_siphash_key *key, uint32_t saddr, uint32_t daddr,
 			  uint16_t sport, uint16_t dport);
+
+/* SipHash-1-3 (fewer rounds, same interface): the connection table's hash,
+ * computed once per segment (stack/demux.c). */
+uint64_t sn_siphash13(const struct sn_siphash_key *key, const void *data, size_t len);
+uint64_t sn_siphash13_tuple(const struct sn_siphash_key *key, uint32_t saddr, uint32_t daddr,
+			    uint16_t sport, uint16_t dport);
 
 #endif

@@ -58,6 +58,8 @@ static const struct counter_name scalar[] = {
 	C("TcpExtSyncookiesRecv", syncookies_recv),
 	C("TcpExtSyncookiesFailed", syncookies_failed),
 	C("TcpExtListenOverflows", listen_overflows),
+	C("TcpExtTCPHPHits", hp_hits),
+	C("TcpExtTCPHPAcks", hp_acks),
 	C("IcmpInMsgs", icmp_in),
 	C("IcmpOutMsgs", icmp_out),
 	C("IcmpOutEchoReps", icmp_echo_replies),

@@ -3,7 +3,10 @@
  *
  * Connections live in a chained hash table on the 4-tuple, keyed with a
  * per-stack SipHash secret so that an attacker cannot aim tuples at one
- * bucket (DESIGN.md, Performance). Listeners are few and sit on a list.
+ * bucket (DESIGN.md, Performance): SipHash-1-3, run once per segment that
+ * misses the one-entry cache of the last connection found (st->last_conn,
+ * cleared when that connection leaves the table), which back-to-back
+ * segments of one flow hit. Listeners are few and sit on a list.
  * port_users[] counts the holders of each local port (bound sockets,
  * connections, TIME-WAIT entries) and port_noreuse[] those of them without
  * SO_REUSEADDR, which is all bind() needs for Linux's rule; ephemeral ports are chosen as RFC 6056
@@ -43,17 +46,29 @@ void sn_demux_free(struct synack_stack *st)
 static struct sn_tcb **bucket(struct synack_stack *st, const struct synack_endpoint *l,
 			      const struct synack_endpoint *r)
 {
-	uint64_t h = sn_siphash_tuple(&st->hash_key, l->addr, r->addr, l->port, r->port);
+	uint64_t h = sn_siphash13_tuple(&st->hash_key, l->addr, r->addr, l->port, r->port);
 	return &st->hash[h & st->hash_mask];
+}
+
+static int tuple_is(const struct sn_tcb *t, const struct synack_endpoint *local,
+		    const struct synack_endpoint *remote)
+{
+	return t->local.port == local->port && t->remote.port == remote->port &&
+	       t->remote.addr == remote->addr && t->local.addr == local->addr;
 }
 
 struct sn_tcb *sn_conn_lookup(struct synack_stack *st, const struct synack_endpoint *local,
 			      const struct synack_endpoint *remote)
 {
-	for (struct sn_tcb *t = *bucket(st, local, remote); t; t = t->hash_next)
-		if (t->local.port == local->port && t->remote.port == remote->port &&
-		    t->remote.addr == remote->addr && t->local.addr == local->addr)
+	struct sn_tcb *t = st->last_conn;
+
+	if (t && tuple_is(t, local, remote))
+		return t; /* back-to-back segments of one flow: no hash */
+	for (t = *bucket(st, local, remote); t; t = t->hash_next)
+		if (tuple_is(t, local, remote)) {
+			st->last_conn = t;
 			return t;
+		}
 	return NULL;
 }
 
@@ -73,6 +88,8 @@ void sn_conn_remove(struct synack_stack *st, struct sn_tcb *tcb)
 	if (*pp)
 		*pp = tcb->hash_next;
 	tcb->hash_next = NULL;
+	if (st->last_conn == tcb)
+		st->last_conn = NULL;
 }
 
 struct sn_tcb *sn_listener_lookup(struct synack_stack *st, uint32_t addr, uint16_t port)

@@ -87,6 +87,7 @@ struct synack_stack {
 	struct sn_list conns;             /* every TCB */
 	struct sn_list listeners;         /* TCBs in LISTEN */
 	struct sn_tcb **hash;             /* 4-tuple buckets */
+	struct sn_tcb *last_conn;         /* the last connection sn_conn_lookup found, or NULL */
 	uint32_t hash_mask;
 	uint16_t *port_users;             /* [65536] holders of each local port */
 	uint16_t *port_noreuse;           /* [65536] of them, those without SO_REUSEADDR */
@@ -97,6 +98,8 @@ struct synack_stack {
 	/* RFC 5961 §7 challenge ACK budget for the current second */
 	uint64_t challenge_epoch;         /* now / 1 s + 1 when the budget was drawn */
 	uint32_t challenge_left;
+
+	unsigned fastpath_off : 1;        /* header prediction off (only the differential test sets it) */
 
 	uint8_t *txbuf;                   /* the datagram being built: txcap bytes */
 	uint32_t txcap;                   /* mtu + room for IP options (SN_TXBUF_SLACK) */

@@ -15,6 +15,10 @@
  * (options.c), PAWS runs before the sequence check and an acceptable segment
  * may update TS.Recent (§5.3 R1-R3), and the window field is scaled once, on
  * arrival, by Snd.Wind.Shift (§2.3) for the ACK step.
+ *
+ * Segments to an ESTABLISHED connection that header prediction recognises
+ * (in-order data, or a pure ACK of new data, with nothing unusual) take
+ * fastpath.c's shortcut instead; it does exactly what these steps would.
  */
 #include <errno.h>
 
@@ -51,7 +55,7 @@ static void take_mss(struct synack_stack *st, struct sn_tcb *tcb, const struct s
 
 /* Window update rule of §3.10.7.4 (ACK processing); wnd is SEG.WND scaled
  * (RFC 7323 §2.3). */
-static void update_window(struct sn_tcb *tcb, const struct sn_tcp_seg *seg, uint32_t wnd)
+void tcp_update_window(struct sn_tcb *tcb, const struct sn_tcp_seg *seg, uint32_t wnd)
 {
 	if (seq_lt(tcb->snd_wl1, seg->seq) ||
 	    (tcb->snd_wl1 == seg->seq && seq_leq(tcb->snd_wl2, seg->ack))) {
@@ -518,7 +522,7 @@ static int syn_received_ack(struct synack_stack *st, struct sn_tcb *tcb, const s
 }
 
 /* Returns the bytes of data acknowledged (not counting our SYN or FIN). */
-static uint32_t ack_new_data(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg)
+uint32_t tcp_ack_new_data(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg)
 {
 	uint32_t ack = seg->ack;
 	uint32_t flight = tcp_flight_size(tcb);
@@ -582,7 +586,7 @@ static void process_ack_cc(struct synack_stack *st, struct sn_tcb *tcb, const st
 	if (seq_lt(tcb->snd_una, ack)) {
 		/* cwnd grows by data acknowledged: the ACK of our SYN is
 		 * not new data (RFC 5681 (3.1): cwnd starts at IW) */
-		uint32_t acked = ack_new_data(st, tcb, seg);
+		uint32_t acked = tcp_ack_new_data(st, tcb, seg);
 		if (tcb->in_recovery) {
 			if (tcp_cc_recovery_ack(tcb, ack, acked))
 				retransmit_head(st, tcb);
@@ -646,7 +650,7 @@ static int check_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct s
 		return STEP_DONE;
 	uint32_t old_wnd = tcb->snd_wnd;
 	if (seq_leq(tcb->snd_una, seg->ack))
-		update_window(tcb, seg, wnd);
+		tcp_update_window(tcb, seg, wnd);
 	process_ack_cc(st, tcb, seg, wnd, old_wnd);
 	if (syn_unacked && tcb->syn_acked)
 		syn_acked_after_loss(st, tcb);
@@ -812,7 +816,8 @@ void tcp_input(struct synack_stack *st, uint32_t src, uint32_t dst, struct sn_tc
 	sn_trace_seg(st, SYNACK_TRACE_SEG_IN, &local, &remote, seg, 0);
 	struct sn_tcb *tcb = sn_conn_lookup(st, &local, &remote);
 	if (tcb) {
-		conn_input(st, tcb, seg);
+		if (!tcp_fastpath(st, tcb, seg)) /* header prediction, fastpath.c */
+			conn_input(st, tcb, seg);
 		return;
 	}
 	struct sn_tcb *lis = sn_listener_lookup(st, dst, seg->dport);

@@ -173,6 +173,16 @@ void tcp_enter_time_wait(struct synack_stack *st, struct sn_tcb *tcb, const char
 
 /* ---- input.c: SEGMENT ARRIVES (RFC 9293 §3.10.7) */
 void tcp_input(struct synack_stack *st, uint32_t src, uint32_t dst, struct sn_tcp_seg *seg);
+/* §3.10.7.4 window update (SND.WL1/WL2 rule); wnd is SEG.WND scaled. */
+void tcp_update_window(struct sn_tcb *tcb, const struct sn_tcp_seg *seg, uint32_t wnd);
+/* An ACK in (SND.UNA, SND.MAX]: free the acknowledged bytes, take an RTT
+ * sample, restart the retransmission timer. Returns data bytes acked. */
+uint32_t tcp_ack_new_data(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg);
+
+/* ---- fastpath.c: header prediction */
+/* 1 if the segment was predicted and fully processed (exactly as input.c's
+ * steps would have), 0 if it must take the steps. */
+int tcp_fastpath(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg);
 
 /* ---- output.c */
 /* Send whatever the state, windows and timers allow (data, FIN, ACK). */

@@ -22,6 +22,14 @@
 #include "tcp/tcb.h"
 
 
+/* Lazy re-arm: the wheel timer moves only when a deadline comes earlier
+ * than its expiry. A later or cleared deadline leaves it where it is; it
+ * then fires early, tcp_timer_fired finds nothing due and arms it for the
+ * earliest deadline left. On an ACK of new data, RFC 6298 (5.3) restarts
+ * the retransmission timer (clear, then set one RTO on): with this, that
+ * costs two stores, not a cancel and an insert per ACK (BSD's and Linux's
+ * delayed timer work does the same). sn_stack_next_deadline may therefore
+ * be early, never late (a spurious wakeup, at most one per armed TCB). */
 static void rearm(struct synack_stack *st, struct sn_tcb *tcb)
 {
 	uint64_t first = 0;
@@ -29,11 +37,9 @@ static void rearm(struct synack_stack *st, struct sn_tcb *tcb)
 	for (int i = 0; i < SN_T_COUNT; i++)
 		if (tcb->deadline[i] && (!first || tcb->deadline[i] < first))
 			first = tcb->deadline[i];
-	if (!first) {
-		sn_wheel_cancel(&st->wheel, &tcb->timer);
+	if (!first)
 		return;
-	}
-	if (!sn_timer_pending(&tcb->timer) || tcb->timer.expires != first)
+	if (!sn_timer_pending(&tcb->timer) || tcb->timer.expires > first)
 		sn_wheel_add(&st->wheel, &tcb->timer, first);
 }
 

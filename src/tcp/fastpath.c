@@ -1,0 +1,95 @@
+/*
+ * fastpath.c: header prediction for ESTABLISHED connections (Van Jacobson's
+ * fast path, as in 4.4BSD's tcp_input and Linux's tcp_rcv_established).
+ *
+ * Nearly every segment of a busy connection is one of two kinds: the next
+ * in-order data segment, or a pure ACK of new data. For those, most of the
+ * RFC 9293 §3.10.7 steps in input.c are tests that cannot fire. This file
+ * recognises them with a few comparisons and then does, in the same order,
+ * exactly what the steps would have done: TS.Recent update (RFC 7323 §4.3),
+ * window update, the ACK of new data (tcp_ack_new_data and congestion
+ * control, shared with input.c), keepalive restart, the text into the
+ * receive queue with the delayed-ACK rule (SHLD-19), then output. The
+ * counters hp_hits and hp_acks (Linux's TCPHPHits, TCPHPAcks) say how often.
+ *
+ * The invariant is behavioural: with the fast path on or off, a stack sends
+ * the same bytes at the same times (tests/unit/test_fastpath.c runs seeded
+ * simulations both ways and compares every datagram). So the preconditions
+ * are strict, and everything else falls through to the full steps:
+ *  - state ESTABLISHED, our SYN acknowledged;
+ *  - flags ACK, optionally PSH: no SYN, FIN, RST, URG, ECE or CWR;
+ *  - SEG.SEQ = RCV.NXT, and the text fits both the advertised window and
+ *    the receive ring (so the first step would trim nothing);
+ *  - options: none, or just the timestamps the connection negotiated, with
+ *    a TSval not older than TS.Recent (so PAWS has nothing to say); no SACK
+ *    blocks, no SYN-only options;
+ *  - SND.UNA <= SEG.ACK <= SND.MAX, acknowledging no FIN; a pure ACK must
+ *    acknowledge new data (an ACK of nothing may be a duplicate ACK);
+ *  - no recovery, duplicate-ACK count, urgent mode or out-of-order queue
+ *    (SACK and ECN state, when added, belong in this list).
+ */
+#include "stack/stack.h"
+#include "tcp/tcb.h"
+
+/* The options of a predicted segment: exactly what the connection sends. */
+static int opts_predicted(const struct sn_tcb *tcb, const struct sn_tcp_seg *seg)
+{
+	const struct sn_tcp_opts *o = &seg->opts;
+
+	if (o->has_mss || o->has_wscale || o->sack_ok || o->nsack || o->has_ts != tcb->ts_ok)
+		return 0;
+	/* RFC 7323 §5.3 R1: an older TSval is PAWS's to judge (timestamps
+	 * compare like sequence numbers, §5.2) */
+	return !o->has_ts || !tcb->ts_recent_set || !seq_lt(o->ts_val, tcb->ts_recent);
+}
+
+static int predicted(const struct synack_stack *st, const struct sn_tcb *tcb,
+		     const struct sn_tcp_seg *seg)
+{
+	if (st->fastpath_off || tcb->state != SYNACK_ESTABLISHED || !tcb->syn_acked)
+		return 0;
+	if ((seg->flags & (uint8_t)~SN_TCP_PSH) != SN_TCP_ACK || seg->seq != tcb->rcv_nxt)
+		return 0;
+	if (tcb->in_recovery || tcb->dupacks || tcb->urg_send || tcb->nooo || tcb->ooo_fin)
+		return 0;
+	uint32_t acked = seg->ack - tcb->snd_una;
+	if (seq_lt(seg->ack, tcb->snd_una) || seq_gt(seg->ack, tcb->snd_max) ||
+	    acked > sn_ring_len(&tcb->sndbuf))
+		return 0;
+	if (seg->len == 0 ? acked == 0
+			  : seg->len > tcb->rcv_adv - tcb->rcv_nxt ||
+				    seg->len > sn_ring_space(&tcb->rcvbuf))
+		return 0;
+	return opts_predicted(tcb, seg);
+}
+
+/* In-order text on a connection with nothing out of order: process_text. */
+static void fast_text(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg)
+{
+	if (tcp_reass_store(tcb, seg->seq, seg->payload, seg->len) < 0)
+		sn_count_drop(st, SYNACK_DROP_OOO_FULL, seg, tcb->remote.addr, tcb->local.addr);
+	/* SHLD-19: ACK at least every second full-sized segment */
+	if (++tcb->delack_segs >= 2)
+		tcb->ack_now = 1;
+}
+
+int tcp_fastpath(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg)
+{
+	if (!predicted(st, tcb, seg))
+		return 0;
+	tcp_ts_recent_update(st, tcb, seg);                         /* first step, R3 */
+	tcp_update_window(tcb, seg, (uint32_t)seg->wnd << tcb->snd_wscale); /* fifth */
+	if (seg->ack != tcb->snd_una)
+		tcp_cc_on_ack(tcb, tcp_ack_new_data(st, tcb, seg));
+	tcp_keepalive_reset(st, tcb);
+	if (seg->len) {                                             /* seventh */
+		st->ctr.hp_hits++;
+		fast_text(st, tcb, seg);
+	} else {
+		st->ctr.hp_acks++;
+	}
+	if (tcb->delack_segs && !tcb->ack_now && !tcb->deadline[SN_T_DELACK])
+		tcp_timer_set(st, tcb, SN_T_DELACK, st->now + st->cfg.delack_us);
+	tcp_output(st, tcb);
+	return 1;
+}
