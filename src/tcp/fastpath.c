@@ -66,8 +66,11 @@ static int predicted(const struct synack_stack *st, const struct sn_tcb *tcb,
 /* In-order text on a connection with nothing out of order: process_text. */
 static void fast_text(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg)
 {
-	if (tcp_reass_store(tcb, seg->seq, seg->payload, seg->len) < 0)
-		sn_count_drop(st, SYNACK_DROP_OOO_FULL, seg, tcb->remote.addr, tcb->local.addr);
+	int adv = tcp_reass_store(st, tcb, seg->seq, seg->payload, seg->len);
+
+	if (adv < 0) /* no buffer memory: dropped and counted as input.c does */
+		sn_count_drop(st, adv == -2 ? SYNACK_DROP_OOO_MEM : SYNACK_DROP_OOO_FULL, seg,
+			      tcb->remote.addr, tcb->local.addr);
 	/* SHLD-19: ACK at least every second full-sized segment */
 	if (++tcb->delack_segs >= 2)
 		tcb->ack_now = 1;
