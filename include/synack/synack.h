@@ -251,8 +251,20 @@ int synack_sock_open(synack_stack *st);
 /* addr 0 means this stack's address; port 0 picks an ephemeral port.
  * -EADDRINUSE, -EADDRNOTAVAIL, -EINVAL (already bound), -EBADF. */
 int synack_sock_bind(synack_stack *st, int s, const struct synack_endpoint *local);
-/* Passive OPEN. -EINVAL if connected, -EBADF. Binds an ephemeral port if unbound. */
+/* Passive OPEN. -EINVAL if connected, -EBADF. Binds an ephemeral port if unbound.
+ * -EADDRINUSE if a listener with the same foreign restriction (below) has the port. */
 int synack_sock_listen(synack_stack *st, int s, int backlog);
+/* A fully or partly specified passive OPEN (RFC 9293 §3.9.1 OPEN with a
+ * foreign socket; MUST-42): before listen, restrict the socket to SYNs from
+ * foreign (addr, port; 0 leaves a field unspecified; NULL or {0, 0} lifts
+ * the restriction). Listeners with different restrictions, and at most one
+ * unrestricted, share a local port, whichever binds first; a SYN goes to
+ * the most specific that matches: address and port, then address, then
+ * port, then the unrestricted one. A restricted socket binds a port held by
+ * others without SO_REUSEADDR. 0, -EINVAL (listening or connected: too
+ * late), -EADDRINUSE (lifting it on a bound socket whose port is taken),
+ * -EBADF. */
+int synack_sock_restrict(synack_stack *st, int s, const struct synack_endpoint *foreign);
 /* A new descriptor for an established connection, filling *peer if not NULL;
  * -EAGAIN when none is ready, -EINVAL if s is not listening. */
 int synack_sock_accept(synack_stack *st, int s, struct synack_endpoint *peer);

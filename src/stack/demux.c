@@ -6,10 +6,14 @@
  * bucket (DESIGN.md, Performance): SipHash-1-3, run once per segment that
  * misses the one-entry cache of the last connection found (st->last_conn,
  * cleared when that connection leaves the table), which back-to-back
- * segments of one flow hit. Listeners are few and sit on a list.
+ * segments of one flow hit. Listeners are few and sit on a list; several
+ * may share a port when they restrict the foreign socket (RFC 9293 §3.9.1
+ * fully specified passive OPEN, MUST-42), and a SYN goes to the most
+ * specific one that matches.
  * port_users[] counts the holders of each local port (bound sockets,
- * connections, TIME-WAIT entries) and port_noreuse[] those of them without
- * SO_REUSEADDR, which is all bind() needs for Linux's rule; ephemeral ports are chosen as RFC 6056
+ * connections, TIME-WAIT entries), port_noreuse[] those of them without
+ * SO_REUSEADDR and port_restricted[] the restricted listeners and their
+ * sockets, which is all bind() needs for Linux's rule; ephemeral ports are chosen as RFC 6056
  * algorithm 3 does: a keyed hash of the destination picks where to start,
  * and a counter moves the start along.
  */
@@ -27,7 +31,8 @@ int sn_demux_init(struct synack_stack *st)
 	st->hash = calloc(n, sizeof(*st->hash));
 	st->port_users = calloc(65536, sizeof(*st->port_users));
 	st->port_noreuse = calloc(65536, sizeof(*st->port_noreuse));
-	if (!st->hash || !st->port_users || !st->port_noreuse)
+	st->port_restricted = calloc(65536, sizeof(*st->port_restricted));
+	if (!st->hash || !st->port_users || !st->port_noreuse || !st->port_restricted)
 		return -ENOMEM;
 	st->hash_mask = n - 1;
 	return 0;
@@ -38,6 +43,8 @@ void sn_demux_free(struct synack_stack *st)
 	free(st->hash);
 	free(st->port_users);
 	free(st->port_noreuse);
+	free(st->port_restricted);
+	st->port_restricted = NULL;
 	st->hash = NULL;
 	st->port_users = NULL;
 	st->port_noreuse = NULL;
@@ -92,14 +99,48 @@ void sn_conn_remove(struct synack_stack *st, struct sn_tcb *tcb)
 		st->last_conn = NULL;
 }
 
-struct sn_tcb *sn_listener_lookup(struct synack_stack *st, uint32_t addr, uint16_t port)
+/* How specifically listener l takes a segment from src:sport to addr: 3
+ * for a foreign address and port that both match, 2 the address, 1 the
+ * port, 0 an unrestricted listener; -1 if it does not take it (MUST-42). */
+static int listener_match(const struct sn_tcb *l, uint32_t addr, uint32_t src, uint16_t sport)
+{
+	if (l->local.addr != 0 && l->local.addr != addr)
+		return -1;
+	if ((l->foreign.addr && l->foreign.addr != src) ||
+	    (l->foreign.port && l->foreign.port != sport))
+		return -1;
+	return (l->foreign.addr ? 2 : 0) + (l->foreign.port ? 1 : 0);
+}
+
+struct sn_tcb *sn_listener_lookup(struct synack_stack *st, uint32_t addr, uint16_t port,
+				  uint32_t src, uint16_t sport)
+{
+	struct sn_list *pos, *tmp;
+	struct sn_tcb *best = NULL;
+	int best_match = -1;
+
+	sn_list_for_each_safe(pos, tmp, &st->listeners)
+	{
+		struct sn_tcb *l = sn_container_of(pos, struct sn_tcb, qlink);
+		int m = l->local.port == port ? listener_match(l, addr, src, sport) : -1;
+		if (m > best_match) {
+			best = l;
+			best_match = m;
+		}
+	}
+	return best;
+}
+
+struct sn_tcb *sn_listener_same(struct synack_stack *st, uint16_t port,
+				const struct synack_endpoint *foreign)
 {
 	struct sn_list *pos, *tmp;
 
 	sn_list_for_each_safe(pos, tmp, &st->listeners)
 	{
 		struct sn_tcb *l = sn_container_of(pos, struct sn_tcb, qlink);
-		if (l->local.port == port && (l->local.addr == 0 || l->local.addr == addr))
+		if (l->local.port == port && l->foreign.addr == foreign->addr &&
+		    l->foreign.port == foreign->port)
 			return l;
 	}
 	return NULL;
@@ -121,13 +162,29 @@ void sn_port_release(struct synack_stack *st, uint16_t port, int reuse)
 		st->port_noreuse[port]--;
 }
 
+void sn_port_hold_restricted(struct synack_stack *st, uint16_t port)
+{
+	sn_port_hold(st, port, 1);
+	if (st->port_restricted[port] < UINT16_MAX)
+		st->port_restricted[port]++;
+}
+
+void sn_port_release_restricted(struct synack_stack *st, uint16_t port)
+{
+	sn_port_release(st, port, 1);
+	if (st->port_restricted[port] > 0)
+		st->port_restricted[port]--;
+}
+
 int sn_port_bindable(struct synack_stack *st, uint16_t port, int reuseaddr)
 {
-	if (st->port_users[port] == 0)
+	static const struct synack_endpoint any = {0, 0};
+
+	if (st->port_users[port] <= st->port_restricted[port])
 		return 0;
-	/* SO_REUSEADDR (Linux): both sides must allow it, and never over a
-	 * listener. A TIME-WAIT entry keeps its socket's flag. */
-	if (reuseaddr && st->port_noreuse[port] == 0 && !sn_listener_lookup(st, st->cfg.addr, port))
+	/* SO_REUSEADDR (Linux): both sides must allow it, and never over an
+	 * (unrestricted) listener. A TIME-WAIT entry keeps its socket's flag. */
+	if (reuseaddr && st->port_noreuse[port] == 0 && !sn_listener_same(st, port, &any))
 		return 0;
 	return -EADDRINUSE;
 }

@@ -40,10 +40,19 @@ int synack_sock_open(synack_stack *st)
 	return s;
 }
 
+/* Give up the socket's hold on its port, of whichever kind it took. */
+static void sock_unhold(struct synack_stack *st, struct sn_sock *so)
+{
+	if (so->bound_restricted)
+		sn_port_release_restricted(st, so->local.port);
+	else
+		sn_port_release(st, so->local.port, so->bound_reuse);
+}
+
 static void sock_release(struct synack_stack *st, struct sn_sock *so)
 {
 	if (so->bound)
-		sn_port_release(st, so->local.port, so->bound_reuse);
+		sock_unhold(st, so);
 	sn_ring_free(&so->rest);
 	*so = (struct sn_sock){.next_free = st->free_sock};
 	st->free_sock = (int)(so - st->socks);
@@ -88,15 +97,50 @@ int synack_sock_bind(synack_stack *st, int s, const struct synack_endpoint *loca
 		if (sn_port_ephemeral(st, &any, &port))
 			return -EADDRINUSE;
 	} else {
-		int err = sn_port_bindable(st, local->port, so->reuseaddr);
+		/* a restricted socket shares the port (MUST-42); listen checks
+		 * that no listener has the same restriction */
+		int err = so->restricted ? 0 : sn_port_bindable(st, local->port, so->reuseaddr);
 		if (err)
 			return err;
 		port = local->port;
 	}
-	sn_port_hold(st, port, so->reuseaddr);
+	if (so->restricted)
+		sn_port_hold_restricted(st, port);
+	else
+		sn_port_hold(st, port, so->reuseaddr);
 	so->local = (struct synack_endpoint){local->addr, port};
 	so->bound = 1;
 	so->bound_reuse = so->reuseaddr;
+	so->bound_restricted = so->restricted;
+	return 0;
+}
+
+int synack_sock_restrict(synack_stack *st, int s, const struct synack_endpoint *foreign)
+{
+	struct sn_sock *so = sock_get(st, s);
+	struct synack_endpoint f = foreign ? *foreign : (struct synack_endpoint){0, 0};
+	unsigned restricted = f.addr != 0 || f.port != 0;
+
+	if (!so)
+		return -EBADF;
+	if (so->tcb || so->was_connected)
+		return -EINVAL;
+	if (so->bound && so->bound_restricted != restricted) {
+		/* the port hold changes kind; lifting the restriction must
+		 * pass the ordinary bind rule */
+		sock_unhold(st, so);
+		if (!restricted && sn_port_bindable(st, so->local.port, so->bound_reuse)) {
+			sn_port_hold_restricted(st, so->local.port);
+			return -EADDRINUSE;
+		}
+		if (restricted)
+			sn_port_hold_restricted(st, so->local.port);
+		else
+			sn_port_hold(st, so->local.port, so->bound_reuse);
+		so->bound_restricted = restricted;
+	}
+	so->foreign = f;
+	so->restricted = restricted;
 	return 0;
 }
 
@@ -137,7 +181,7 @@ int synack_sock_listen(synack_stack *st, int s, int backlog)
 		if (err)
 			return err;
 	}
-	if (sn_listener_lookup(st, st->cfg.addr, so->local.port))
+	if (sn_listener_same(st, so->local.port, &so->foreign))
 		return -EADDRINUSE;
 	struct sn_tcb *tcb = tcb_alloc(st, 0, 0);
 	if (!tcb)
@@ -145,11 +189,16 @@ int synack_sock_listen(synack_stack *st, int s, int backlog)
 	tcb->local = so->local;
 	tcb->listener = 1;
 	tcb->backlog = (uint32_t)backlog;
+	tcb->foreign = so->foreign;
+	tcb->restricted = so->restricted;
 	sock_opts_to_tcb(so, tcb);
 	tcb->sock = so;
 	so->tcb = tcb;
 	so->listening = 1;
-	sn_port_hold(st, tcb->local.port, tcb->reuseaddr);
+	if (tcb->restricted)
+		sn_port_hold_restricted(st, tcb->local.port);
+	else
+		sn_port_hold(st, tcb->local.port, tcb->reuseaddr);
 	sn_list_insert_tail(&st->listeners, &tcb->qlink);
 	tcp_set_state(st, tcb, SYNACK_LISTEN, "listen");
 	return 0;

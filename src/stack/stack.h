@@ -36,6 +36,8 @@ struct sn_sock {
 	unsigned shut_rd : 1;
 	unsigned eof : 1;            /* the connection ended after the peer's FIN */
 	unsigned bound_reuse : 1;    /* SO_REUSEADDR when it bound (what its port hold says) */
+	unsigned restricted : 1;     /* foreign is set: a specified passive OPEN (MUST-42) */
+	unsigned bound_restricted : 1; /* its port hold is a restricted one (port_restricted[]) */
 	int linger;                  /* -1: off; else seconds */
 	uint16_t keepidle_s, keepintvl_s; /* TCP_KEEPIDLE/INTVL, 0: stack default */
 	uint8_t keepcnt;             /* TCP_KEEPCNT, 0: stack default */
@@ -44,6 +46,7 @@ struct sn_sock {
 	uint32_t sndbuf, rcvbuf;
 	uint32_t user_timeout_us;
 	struct synack_endpoint local;
+	struct synack_endpoint foreign; /* synack_sock_restrict: 0 fields unspecified */
 	struct sn_tcb *tcb;          /* NULL before connect/listen and after the end */
 	int error;                   /* pending SO_ERROR (negative errno) */
 	struct sn_ring rest;         /* unread data kept after the TCB ended cleanly */
@@ -91,6 +94,8 @@ struct synack_stack {
 	uint32_t hash_mask;
 	uint16_t *port_users;             /* [65536] holders of each local port */
 	uint16_t *port_noreuse;           /* [65536] of them, those without SO_REUSEADDR */
+	uint16_t *port_restricted;        /* [65536] of them, restricted listeners and their
+	                                   * sockets (MUST-42): no bind conflict either way */
 	uint32_t port_hint;               /* RFC 6056 algorithm 3 counter */
 
 	struct sn_tw_table tw;
@@ -132,17 +137,27 @@ struct sn_tcb *sn_conn_lookup(struct synack_stack *st, const struct synack_endpo
 			      const struct synack_endpoint *remote);
 void sn_conn_insert(struct synack_stack *st, struct sn_tcb *tcb);
 void sn_conn_remove(struct synack_stack *st, struct sn_tcb *tcb);
-struct sn_tcb *sn_listener_lookup(struct synack_stack *st, uint32_t addr, uint16_t port);
+/* The listener a segment from src:sport to addr:port belongs to: the most
+ * specific whose foreign restriction matches (MUST-42), or NULL. */
+struct sn_tcb *sn_listener_lookup(struct synack_stack *st, uint32_t addr, uint16_t port,
+				  uint32_t src, uint16_t sport);
+/* The listener on port with exactly this foreign restriction, or NULL. */
+struct sn_tcb *sn_listener_same(struct synack_stack *st, uint16_t port,
+				const struct synack_endpoint *foreign);
 /* A socket, connection or TIME-WAIT entry takes or gives up a local port;
  * reuse: it has SO_REUSEADDR (Linux's sk_reuse, kept by TIME-WAIT). */
 void sn_port_hold(struct synack_stack *st, uint16_t port, int reuse);
 void sn_port_release(struct synack_stack *st, uint16_t port, int reuse);
+/* The same for a restricted listener or its socket (MUST-42). */
+void sn_port_hold_restricted(struct synack_stack *st, uint16_t port);
+void sn_port_release_restricted(struct synack_stack *st, uint16_t port);
 /* Pick a local port for a connection to remote (RFC 6056 algorithm 3).
  * 0 and *port, or -EADDRNOTAVAIL. */
 int sn_port_ephemeral(struct synack_stack *st, const struct synack_endpoint *remote, uint16_t *port);
 /* Can a socket bind port? Linux's rule (inet_csk_bind_conflict): a free
  * port, or SO_REUSEADDR on the binder and on every holder and no listener
- * there. 0 or -EADDRINUSE. */
+ * there; restricted listeners and their sockets (MUST-42) do not count.
+ * 0 or -EADDRINUSE. */
 int sn_port_bindable(struct synack_stack *st, uint16_t port, int reuseaddr);
 
 /* ---- socket.c: the TCB tells its socket what happened */

@@ -820,7 +820,7 @@ void tcp_input(struct synack_stack *st, uint32_t src, uint32_t dst, struct sn_tc
 			conn_input(st, tcb, seg);
 		return;
 	}
-	struct sn_tcb *lis = sn_listener_lookup(st, dst, seg->dport);
+	struct sn_tcb *lis = sn_listener_lookup(st, dst, seg->dport, src, seg->sport);
 	struct sn_tw *tw = sn_tw_lookup(st, dst, seg->dport, src, seg->sport);
 	uint32_t iss_min = 0;
 	int reopen = tw != NULL; /* tw is freed when it yields to the listener */

@@ -48,7 +48,9 @@ void tcb_free(struct synack_stack *st, struct sn_tcb *tcb)
 		else
 			tcb->parent->nsynq--;
 	}
-	if (tcb->local.port)
+	if (tcb->local.port && tcb->restricted)
+		sn_port_release_restricted(st, tcb->local.port);
+	else if (tcb->local.port)
 		sn_port_release(st, tcb->local.port, tcb->reuseaddr);
 	if (tcb->orphan)
 		st->norphans--;

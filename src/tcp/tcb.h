@@ -66,6 +66,8 @@ struct sn_tcb {
 	/* listener only */
 	struct sn_list synq, acceptq;
 	uint32_t nsynq, nacceptq, backlog;
+	struct synack_endpoint foreign; /* SYNs only from here (0: any; MUST-42) */
+	unsigned restricted : 1;     /* foreign has a non-zero field: a restricted port hold */
 
 	/* send sequence variables (RFC 9293 §3.3.1) */
 	uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
