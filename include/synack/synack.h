@@ -162,6 +162,9 @@ struct synack_config {
 	                           * §3.10.7.4 describes; 0: plain RFC 793 acceptance */
 	uint32_t challenge_ack_limit; /* challenge ACKs per second, stack-wide, randomised
 	                               * (tcp_challenge_ack_limit; 0: no limit) */
+	uint32_t invalid_ratelimit_us; /* per connection, at most one ACK per this interval in
+	                                * answer to unacceptable pure ACKs (out of window, PAWS):
+	                                * ACK loops cannot spin (tcp_invalid_ratelimit; 0: off) */
 	uint8_t tcp_window_scaling; /* 1: offer/accept RFC 7323 window scaling (tcp_window_scaling) */
 	uint8_t tcp_timestamps;   /* 1: offer/accept RFC 7323 timestamps (tcp_timestamps) */
 	uint8_t tcp_sack;         /* 1: offer/accept SACK-permitted (tcp_sack; RFC 2018) */
@@ -367,6 +370,9 @@ struct synack_counters {
 	uint64_t illegal_transitions;     /* edges not in RFC 9293's diagram: a bug if non-zero */
 	uint64_t challenge_acks;          /* RFC 5961 challenge ACKs sent */
 	uint64_t challenge_acks_limited;  /* ... and not sent: over tcp_challenge_ack_limit */
+	uint64_t oow_acks_skipped_seq;    /* unacceptable pure ACKs left unanswered within
+	                                   * tcp_invalid_ratelimit (Linux TCPACKSkippedSeq) */
+	uint64_t oow_acks_skipped_paws;   /* ... PAWS rejects (Linux TCPACKSkippedPAWS) */
 	uint64_t syncookies_sent, syncookies_recv, syncookies_failed;
 	uint64_t listen_overflows;        /* accept queue full (SYN dropped or ACK dropped/reset) */
 	uint64_t hp_hits;                 /* in-order data segments taken by header prediction */

@@ -54,6 +54,8 @@ static const struct counter_name scalar[] = {
 	C("SynackIllegalTransitions", illegal_transitions),
 	C("TcpExtTCPChallengeACK", challenge_acks),
 	C("SynackChallengeACKLimited", challenge_acks_limited),
+	C("TcpExtTCPACKSkippedSeq", oow_acks_skipped_seq),
+	C("TcpExtTCPACKSkippedPAWS", oow_acks_skipped_paws),
 	C("TcpExtSyncookiesSent", syncookies_sent),
 	C("TcpExtSyncookiesRecv", syncookies_recv),
 	C("TcpExtSyncookiesFailed", syncookies_failed),

@@ -53,6 +53,7 @@ void synack_config_default(struct synack_config *cfg)
 		.tcp_rfc1337 = 0,
 		.rfc5961 = 1,
 		.challenge_ack_limit = 1000, /* Linux's value before 6.0 */
+		.invalid_ratelimit_us = 500000, /* Linux: 500 ms */
 		.tcp_window_scaling = 1, /* as Linux */
 		.tcp_timestamps = 1,
 		.tcp_sack = 0, /* Linux: 1; off while we send no SACK blocks (docs/configuration.md) */

@@ -398,12 +398,37 @@ static int syn_received_dup_syn(struct synack_stack *st, struct sn_tcb *tcb, str
 	return STEP_DONE;
 }
 
+/* An unacceptable segment is answered with an ACK (§3.10.7.4, RFC 7323
+ * §5.3), but a pure ACK at most once per tcp_invalid_ratelimit per
+ * connection, as Linux does (tcp_oow_rate_limited): two peers that find each
+ * other's ACKs unacceptable would otherwise trade them as fast as the path
+ * allows. Data and SYNs are always answered (a zero-window probe carries a
+ * byte). Returns 1 if this one goes unanswered. */
+static int oow_ack_limited(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg,
+			   uint64_t *skipped)
+{
+	/* the ms clock plus one, so that 0 means "never" even at time 0 */
+	uint32_t now_ms = (uint32_t)(st->now / SN_US_PER_MS) + 1;
+	uint32_t limit_ms = st->cfg.invalid_ratelimit_us / SN_US_PER_MS;
+
+	if (seg->len || (seg->flags & (SN_TCP_SYN | SN_TCP_FIN)) || limit_ms == 0)
+		return 0;
+	if (tcb->last_oow_ack_ms && now_ms - tcb->last_oow_ack_ms < limit_ms) {
+		(*skipped)++;
+		return 1;
+	}
+	tcb->last_oow_ack_ms = now_ms ? now_ms : 1;
+	return 0;
+}
+
 static int check_sequence(struct synack_stack *st, struct sn_tcb *tcb, struct sn_tcp_seg *seg)
 {
 	if (tcp_paws_reject(st, tcb, seg)) {
 		/* RFC 7323 §5.3 R1, before the acceptability test: an old
 		 * duplicate. ACK (half-open detection) and drop. */
 		drop(st, tcb, seg, SYNACK_DROP_PAWS);
+		if (oow_ack_limited(st, tcb, seg, &st->ctr.oow_acks_skipped_paws))
+			return STEP_DONE;
 		tcb->ack_now = 1;
 		tcp_output(st, tcb);
 		return STEP_DONE;
@@ -417,7 +442,8 @@ static int check_sequence(struct synack_stack *st, struct sn_tcb *tcb, struct sn
 		return STEP_GO;
 	}
 	drop(st, tcb, seg, (seg->flags & SN_TCP_RST) ? SYNACK_DROP_RST_SEQ : SYNACK_DROP_SEQ);
-	if (!(seg->flags & SN_TCP_RST)) {
+	if (!(seg->flags & SN_TCP_RST) &&
+	    !oow_ack_limited(st, tcb, seg, &st->ctr.oow_acks_skipped_seq)) {
 		tcb->ack_now = 1; /* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> */
 		tcp_output(st, tcb);
 	}

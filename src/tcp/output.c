@@ -137,12 +137,29 @@ void tcp_emit(struct synack_stack *st, struct sn_tcb *tcb, uint32_t seq, uint8_t
 	}
 }
 
-/* A pure ACK carries SND.MAX, not SND.NXT: after a timeout SND.NXT moves
- * back to resend, and an ACK numbered below what the peer already has is
- * unacceptable to it (§3.10.7.4): two such peers would trade ACKs forever. */
+/* The sequence number of a pure ACK, which must be acceptable to the peer
+ * (§3.10.7.4), or the peer answers it with an ACK and two such peers trade
+ * ACKs forever. SND.MAX, not SND.NXT: after a timeout SND.NXT moves back to
+ * resend, and an ACK below what the peer already has is unacceptable. But
+ * never past the right edge of the peer's window (SND.UNA + SND.WND), where
+ * a zero-window probe's byte leaves SND.MAX: a closed window accepts only
+ * SEG.SEQ = RCV.NXT (Linux: tcp_acceptable_seq). An open scaled window may
+ * have been rounded down by less than one unit (RFC 7323 §2.4): SND.MAX
+ * within that of the edge is still in the window the peer meant. */
+static uint32_t ack_seq(const struct sn_tcb *tcb)
+{
+	uint32_t edge = tcb->snd_una + tcb->snd_wnd;
+
+	if (!tcb->syn_acked || seq_leq(tcb->snd_max, edge))
+		return tcb->snd_max;
+	if (tcb->snd_wnd && tcb->snd_max - edge < (1u << tcb->snd_wscale))
+		return tcb->snd_max;
+	return edge;
+}
+
 void tcp_send_ack(struct synack_stack *st, struct sn_tcb *tcb)
 {
-	tcp_emit(st, tcb, tcb->snd_max, SN_TCP_ACK, 0, 0);
+	tcp_emit(st, tcb, ack_seq(tcb), SN_TCP_ACK, 0, 0);
 }
 
 void tcp_send_rst(struct synack_stack *st, struct sn_tcb *tcb)

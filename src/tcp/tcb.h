@@ -136,6 +136,8 @@ struct sn_tcb {
 	uint64_t ts_recent_age;      /* now when TS.Recent was stored (§5.5, 24 days) */
 	uint32_t ts_syn;             /* TSval of our first SYN (SYN,ACK echo check) */
 	uint32_t last_ack_sent;      /* Last.ACK.sent: ACK field of our latest segment */
+	uint32_t last_oow_ack_ms;    /* when we last answered an unacceptable pure ACK (ms
+	                              * clock + 1, 0: never): tcp_invalid_ratelimit */
 
 	uint64_t deadline[SN_T_COUNT];
 	uint64_t first_rexmt_at;     /* when the current retransmission run began (user timeout) */
