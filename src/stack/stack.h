@@ -125,9 +125,18 @@ void sn_icmp_input(struct synack_stack *st, const struct sn_ipv4 *ip, const uint
 void sn_trace_state(struct synack_stack *st, const struct synack_endpoint *local,
 		    const struct synack_endpoint *remote, enum synack_state from,
 		    enum synack_state to, const char *why);
-void sn_trace_seg(struct synack_stack *st, enum synack_trace_kind kind,
-		  const struct synack_endpoint *local, const struct synack_endpoint *remote,
-		  const struct sn_tcp_seg *seg, int retransmit);
+void sn_trace_seg_emit(struct synack_stack *st, enum synack_trace_kind kind,
+		       const struct synack_endpoint *local, const struct synack_endpoint *remote,
+		       const struct sn_tcp_seg *seg, int retransmit);
+/* A segment event, if anyone listens (inline: twice per segment otherwise). */
+static inline void sn_trace_seg(struct synack_stack *st, enum synack_trace_kind kind,
+				const struct synack_endpoint *local,
+				const struct synack_endpoint *remote, const struct sn_tcp_seg *seg,
+				int retransmit)
+{
+	if (st->trace_fn)
+		sn_trace_seg_emit(st, kind, local, remote, seg, retransmit);
+}
 void sn_trace_user(struct synack_stack *st, const struct sn_tcb *tcb, const char *what);
 
 /* ---- demux.c: connection tables and ports */

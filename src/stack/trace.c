@@ -30,12 +30,10 @@ void sn_trace_state(struct synack_stack *st, const struct synack_endpoint *local
 	st->trace_fn(st->trace_ctx, &ev);
 }
 
-void sn_trace_seg(struct synack_stack *st, enum synack_trace_kind kind,
-		  const struct synack_endpoint *local, const struct synack_endpoint *remote,
-		  const struct sn_tcp_seg *seg, int retransmit)
+void sn_trace_seg_emit(struct synack_stack *st, enum synack_trace_kind kind,
+		       const struct synack_endpoint *local, const struct synack_endpoint *remote,
+		       const struct sn_tcp_seg *seg, int retransmit)
 {
-	if (!st->trace_fn)
-		return;
 	struct synack_trace_event ev = {
 		.now = st->now,
 		.kind = kind,

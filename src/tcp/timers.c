@@ -46,15 +46,17 @@ static void rearm(struct synack_stack *st, struct sn_tcb *tcb)
 void tcp_timer_set(struct synack_stack *st, struct sn_tcb *tcb, enum sn_tcb_timer which, uint64_t at)
 {
 	tcb->deadline[which] = at ? at : 1;
+	if (sn_timer_pending(&tcb->timer) && tcb->timer.expires <= tcb->deadline[which])
+		return; /* the armed timer comes first anyway (lazy re-arm) */
 	rearm(st, tcb);
 }
 
 void tcp_timer_clear(struct synack_stack *st, struct sn_tcb *tcb, enum sn_tcb_timer which)
 {
-	if (!tcb->deadline[which])
-		return;
+	/* An armed timer stays where it is (lazy re-arm); one that is not
+	 * armed (inside tcp_timer_fired) is armed when its handlers finish. */
 	tcb->deadline[which] = 0;
-	rearm(st, tcb);
+	(void)st;
 }
 
 uint32_t tcp_rto_current(const struct synack_stack *st, const struct sn_tcb *tcb)
