@@ -12,10 +12,19 @@
  * specific one that matches.
  * port_users[] counts the holders of each local port (bound sockets,
  * connections, TIME-WAIT entries), port_noreuse[] those of them without
- * SO_REUSEADDR and port_restricted[] the restricted listeners and their
- * sockets, which is all bind() needs for Linux's rule; ephemeral ports are chosen as RFC 6056
- * algorithm 3 does: a keyed hash of the destination picks where to start,
- * and a counter moves the start along.
+ * SO_REUSEADDR, port_restricted[] the restricted listeners and their
+ * sockets, which is all bind() needs for Linux's rule, and
+ * port_excl[] those that keep the port to themselves: everything but
+ * connections whose port connect() picked and their TIME-WAIT entries.
+ *
+ * Ephemeral ports are tried in RFC 6056 algorithm 3's order: a keyed hash
+ * of the destination picks where to start, and a counter moves the start
+ * along. bind() to port 0 takes a port nobody holds. connect() takes, as
+ * Linux's __inet_hash_connect does, the first port that nobody holds
+ * exclusively and whose 4-tuple to this destination is free, or held only
+ * by a TIME-WAIT entry tcp_tw_reuse may take over: so ports are shared
+ * across destinations, and each port costs two 4-tuple hash lookups, never
+ * a scan of the TIME-WAIT table.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -32,7 +41,9 @@ int sn_demux_init(struct synack_stack *st)
 	st->port_users = calloc(65536, sizeof(*st->port_users));
 	st->port_noreuse = calloc(65536, sizeof(*st->port_noreuse));
 	st->port_restricted = calloc(65536, sizeof(*st->port_restricted));
-	if (!st->hash || !st->port_users || !st->port_noreuse || !st->port_restricted)
+	st->port_excl = calloc(65536, sizeof(*st->port_excl));
+	if (!st->hash || !st->port_users || !st->port_noreuse || !st->port_restricted ||
+	    !st->port_excl)
 		return -ENOMEM;
 	st->hash_mask = n - 1;
 	return 0;
@@ -44,10 +55,13 @@ void sn_demux_free(struct synack_stack *st)
 	free(st->port_users);
 	free(st->port_noreuse);
 	free(st->port_restricted);
+	free(st->port_excl);
 	st->port_restricted = NULL;
+	st->port_excl = NULL;
 	st->hash = NULL;
 	st->port_users = NULL;
 	st->port_noreuse = NULL;
+	st->port_excl = NULL;
 }
 
 static struct sn_tcb **bucket(struct synack_stack *st, const struct synack_endpoint *l,
@@ -146,32 +160,36 @@ struct sn_tcb *sn_listener_same(struct synack_stack *st, uint16_t port,
 	return NULL;
 }
 
-void sn_port_hold(struct synack_stack *st, uint16_t port, int reuse)
+void sn_port_hold(struct synack_stack *st, uint16_t port, unsigned how)
 {
-	if (st->port_users[port] < UINT16_MAX)
-		st->port_users[port]++;
-	if (!reuse && st->port_noreuse[port] < UINT16_MAX)
+	/* 32-bit counts: millions of TIME-WAIT entries may share one port */
+	st->port_users[port]++;
+	if (!(how & SN_PORT_REUSE))
 		st->port_noreuse[port]++;
+	if (!(how & SN_PORT_SHARED))
+		st->port_excl[port]++;
 }
 
-void sn_port_release(struct synack_stack *st, uint16_t port, int reuse)
+void sn_port_release(struct synack_stack *st, uint16_t port, unsigned how)
 {
 	if (st->port_users[port] > 0)
 		st->port_users[port]--;
-	if (!reuse && st->port_noreuse[port] > 0)
+	if (!(how & SN_PORT_REUSE) && st->port_noreuse[port] > 0)
 		st->port_noreuse[port]--;
+	if (!(how & SN_PORT_SHARED) && st->port_excl[port] > 0)
+		st->port_excl[port]--;
 }
 
 void sn_port_hold_restricted(struct synack_stack *st, uint16_t port)
 {
-	sn_port_hold(st, port, 1);
+	sn_port_hold(st, port, SN_PORT_REUSE);
 	if (st->port_restricted[port] < UINT16_MAX)
 		st->port_restricted[port]++;
 }
 
 void sn_port_release_restricted(struct synack_stack *st, uint16_t port)
 {
-	sn_port_release(st, port, 1);
+	sn_port_release(st, port, SN_PORT_REUSE);
 	if (st->port_restricted[port] > 0)
 		st->port_restricted[port]--;
 }
@@ -189,15 +207,65 @@ int sn_port_bindable(struct synack_stack *st, uint16_t port, int reuseaddr)
 	return -EADDRINUSE;
 }
 
+/* Where RFC 6056 algorithm 3 starts for this destination: F(local address,
+ * remote address, remote port) with a secret key, plus the moving counter. */
+static uint32_t port_start(struct synack_stack *st, const struct synack_endpoint *remote)
+{
+	uint64_t h = sn_siphash_tuple(&st->port_key, st->cfg.addr, remote->addr, 0, remote->port);
+	return (uint32_t)h + st->port_hint;
+}
+
+static uint16_t port_nth(const struct synack_stack *st, uint32_t start, uint32_t i)
+{
+	uint32_t n = (uint32_t)st->cfg.port_hi - st->cfg.port_lo + 1;
+	return (uint16_t)(st->cfg.port_lo + (start + i) % n);
+}
+
 int sn_port_ephemeral(struct synack_stack *st, const struct synack_endpoint *remote, uint16_t *port)
 {
 	uint32_t n = (uint32_t)st->cfg.port_hi - st->cfg.port_lo + 1;
-	uint64_t h = sn_siphash_tuple(&st->port_key, st->cfg.addr, remote->addr, 0, remote->port);
-	uint32_t start = (uint32_t)h + st->port_hint;
+	uint32_t start = port_start(st, remote);
 
 	for (uint32_t i = 0; i < n; i++) {
-		uint16_t p = (uint16_t)(st->cfg.port_lo + (start + i) % n);
+		uint16_t p = port_nth(st, start, i);
 		if (st->port_users[p] == 0) {
+			st->port_hint += i + 1;
+			*port = p;
+			return 0;
+		}
+	}
+	return -EADDRNOTAVAIL;
+}
+
+/* May connect() use local port p to reach remote? (Linux: a bind bucket
+ * made by connect, then __inet_check_established and tcp_twsk_unique.) */
+static int port_connectable(struct synack_stack *st, uint16_t p,
+			    const struct synack_endpoint *remote, struct sn_tw **tw)
+{
+	*tw = NULL;
+	if (st->port_users[p] == 0)
+		return 1;
+	if (st->port_excl[p] > 0) /* a listener, a bind(), a passive connection */
+		return 0;
+	struct synack_endpoint local = {st->cfg.addr, p};
+	if (sn_conn_lookup(st, &local, remote))
+		return 0;
+	struct sn_tw *e = sn_tw_lookup(st, local.addr, p, remote->addr, remote->port);
+	if (e && !sn_tw_reusable(st, e))
+		return 0;
+	*tw = e;
+	return 1;
+}
+
+int sn_port_connect(struct synack_stack *st, const struct synack_endpoint *remote, uint16_t *port,
+		    struct sn_tw **tw)
+{
+	uint32_t n = (uint32_t)st->cfg.port_hi - st->cfg.port_lo + 1;
+	uint32_t start = port_start(st, remote);
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint16_t p = port_nth(st, start, i);
+		if (port_connectable(st, p, remote, tw)) {
 			st->port_hint += i + 1;
 			*port = p;
 			return 0;

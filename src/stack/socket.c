@@ -46,7 +46,7 @@ static void sock_unhold(struct synack_stack *st, struct sn_sock *so)
 	if (so->bound_restricted)
 		sn_port_release_restricted(st, so->local.port);
 	else
-		sn_port_release(st, so->local.port, so->bound_reuse);
+		sn_port_release(st, so->local.port, so->bound_reuse ? SN_PORT_REUSE : 0);
 }
 
 static void sock_release(struct synack_stack *st, struct sn_sock *so)
@@ -107,7 +107,7 @@ int synack_sock_bind(synack_stack *st, int s, const struct synack_endpoint *loca
 	if (so->restricted)
 		sn_port_hold_restricted(st, port);
 	else
-		sn_port_hold(st, port, so->reuseaddr);
+		sn_port_hold(st, port, so->reuseaddr ? SN_PORT_REUSE : 0);
 	so->local = (struct synack_endpoint){local->addr, port};
 	so->bound = 1;
 	so->bound_reuse = so->reuseaddr;
@@ -136,7 +136,7 @@ int synack_sock_restrict(synack_stack *st, int s, const struct synack_endpoint *
 		if (restricted)
 			sn_port_hold_restricted(st, so->local.port);
 		else
-			sn_port_hold(st, so->local.port, so->bound_reuse);
+			sn_port_hold(st, so->local.port, so->bound_reuse ? SN_PORT_REUSE : 0);
 		so->bound_restricted = restricted;
 	}
 	so->foreign = f;
@@ -198,7 +198,7 @@ int synack_sock_listen(synack_stack *st, int s, int backlog)
 	if (tcb->restricted)
 		sn_port_hold_restricted(st, tcb->local.port);
 	else
-		sn_port_hold(st, tcb->local.port, tcb->reuseaddr);
+		sn_port_hold(st, tcb->local.port, sn_tcb_port_how(tcb));
 	sn_list_insert_tail(&st->listeners, &tcb->qlink);
 	tcp_set_state(st, tcb, SYNACK_LISTEN, "listen");
 	return 0;
@@ -277,32 +277,48 @@ static uint32_t tw_take_over(struct synack_stack *st, struct sn_tcb *tcb, struct
 	return sn_tw_recycle(st, tw, "tcp_tw_reuse");
 }
 
+/* The 4-tuple for a connect(): an unbound socket's port is picked for this
+ * destination (sn_port_connect: shared by 4-tuple, as Linux's autobind);
+ * a bound socket keeps its port and needs its 4-tuple free, or held by a
+ * TIME-WAIT entry tcp_tw_reuse may take over (*tw). */
+static int connect_tuple(struct synack_stack *st, const struct sn_sock *so,
+			 const struct synack_endpoint *remote, struct synack_endpoint *local,
+			 struct sn_tw **tw)
+{
+	*local = (struct synack_endpoint){st->cfg.addr, so->local.port};
+	if (!so->bound)
+		return sn_port_connect(st, remote, &local->port, tw);
+	if (sn_conn_lookup(st, local, remote))
+		return -EADDRNOTAVAIL;
+	*tw = sn_tw_lookup(st, local->addr, local->port, remote->addr, remote->port);
+	if (*tw && !sn_tw_reusable(st, *tw))
+		return -EADDRNOTAVAIL;
+	return 0;
+}
+
 int synack_sock_connect(synack_stack *st, int s, const struct synack_endpoint *remote)
 {
 	struct sn_sock *so = sock_get(st, s);
+	struct synack_endpoint local;
+	struct sn_tw *tw;
 
 	if (!so)
 		return -EBADF;
 	int err = connect_check(st, so, remote);
+	if (!err)
+		err = connect_tuple(st, so, remote, &local, &tw);
 	if (err)
 		return err;
-	struct synack_endpoint local = {st->cfg.addr, so->local.port};
-	if (!so->bound && (err = sn_port_ephemeral(st, remote, &local.port)) != 0)
-		return err;
-	if (sn_conn_lookup(st, &local, remote))
-		return -EADDRNOTAVAIL;
-	struct sn_tw *tw = sn_tw_lookup(st, local.addr, local.port, remote->addr, remote->port);
-	if (tw && !sn_tw_reusable(st, tw))
-		return -EADDRNOTAVAIL;
 	struct sn_tcb *tcb = tcb_alloc(st, so->sndbuf, so->rcvbuf);
 	if (!tcb)
 		return -ENOBUFS;
 	tcb->local = local;
 	tcb->remote = *remote;
 	sock_opts_to_tcb(so, tcb);
+	tcb->port_shared = !so->bound;
 	tcb->sock = so;
 	so->tcb = tcb;
-	sn_port_hold(st, local.port, tcb->reuseaddr);
+	sn_port_hold(st, local.port, sn_tcb_port_how(tcb));
 	sn_conn_insert(st, tcb);
 	uint32_t iss_min = tw ? tw_take_over(st, tcb, tw) : 0;
 	tcp_user_connect(st, tcb, tw ? &iss_min : NULL);

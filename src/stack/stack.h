@@ -92,10 +92,11 @@ struct synack_stack {
 	struct sn_tcb **hash;             /* 4-tuple buckets */
 	struct sn_tcb *last_conn;         /* the last connection sn_conn_lookup found, or NULL */
 	uint32_t hash_mask;
-	uint16_t *port_users;             /* [65536] holders of each local port */
-	uint16_t *port_noreuse;           /* [65536] of them, those without SO_REUSEADDR */
+	uint32_t *port_users;             /* [65536] holders of each local port */
+	uint32_t *port_noreuse;           /* [65536] of them, those without SO_REUSEADDR */
 	uint16_t *port_restricted;        /* [65536] of them, restricted listeners and their
 	                                   * sockets (MUST-42): no bind conflict either way */
+	uint32_t *port_excl;              /* [65536] of them, those not shared by 4-tuple */
 	uint32_t port_hint;               /* RFC 6056 algorithm 3 counter */
 
 	struct sn_tw_table tw;
@@ -153,16 +154,30 @@ struct sn_tcb *sn_listener_lookup(struct synack_stack *st, uint32_t addr, uint16
 /* The listener on port with exactly this foreign restriction, or NULL. */
 struct sn_tcb *sn_listener_same(struct synack_stack *st, uint16_t port,
 				const struct synack_endpoint *foreign);
-/* A socket, connection or TIME-WAIT entry takes or gives up a local port;
- * reuse: it has SO_REUSEADDR (Linux's sk_reuse, kept by TIME-WAIT). */
-void sn_port_hold(struct synack_stack *st, uint16_t port, int reuse);
-void sn_port_release(struct synack_stack *st, uint16_t port, int reuse);
+/* How a holder holds its port (sn_port_hold): */
+#define SN_PORT_REUSE 1u  /* it has SO_REUSEADDR (Linux's sk_reuse, kept by TIME-WAIT) */
+#define SN_PORT_SHARED 2u /* connect() picked the port: other 4-tuples may share it
+			   * (Linux: a bind bucket with fastreuse -1) */
+static inline unsigned sn_tcb_port_how(const struct sn_tcb *tcb)
+{
+	return (tcb->reuseaddr ? SN_PORT_REUSE : 0) | (tcb->port_shared ? SN_PORT_SHARED : 0);
+}
+/* A socket, connection or TIME-WAIT entry takes or gives up a local port. */
+void sn_port_hold(struct synack_stack *st, uint16_t port, unsigned how);
+void sn_port_release(struct synack_stack *st, uint16_t port, unsigned how);
 /* The same for a restricted listener or its socket (MUST-42). */
 void sn_port_hold_restricted(struct synack_stack *st, uint16_t port);
 void sn_port_release_restricted(struct synack_stack *st, uint16_t port);
-/* Pick a local port for a connection to remote (RFC 6056 algorithm 3).
- * 0 and *port, or -EADDRNOTAVAIL. */
+/* A local port nobody holds (bind() to port 0), in RFC 6056 algorithm 3's
+ * order for remote. 0 and *port, or -EADDRNOTAVAIL. */
 int sn_port_ephemeral(struct synack_stack *st, const struct synack_endpoint *remote, uint16_t *port);
+/* connect()'s autobind: the first port in RFC 6056 algorithm 3's order
+ * that no one holds exclusively and whose 4-tuple to remote is free, or
+ * held only by a TIME-WAIT entry sn_tw_reusable() allows (then *tw is that
+ * entry, for the caller to take over; else NULL). 0 and *port, or
+ * -EADDRNOTAVAIL when no port in ip_local_port_range works for remote. */
+int sn_port_connect(struct synack_stack *st, const struct synack_endpoint *remote, uint16_t *port,
+		    struct sn_tw **tw);
 /* Can a socket bind port? Linux's rule (inet_csk_bind_conflict): a free
  * port, or SO_REUSEADDR on the binder and on every holder and no listener
  * there; restricted listeners and their sockets (MUST-42) do not count.

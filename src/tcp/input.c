@@ -110,7 +110,7 @@ static struct sn_tcb *spawn_child(struct synack_stack *st, struct sn_tcb *lis, u
 	tcp_opts_negotiate(st, c, seg); /* the SYN,ACK answers only what the SYN offered */
 	tcp_cc_init(c);
 	sn_conn_insert(st, c);
-	sn_port_hold(st, c->local.port, c->reuseaddr);
+	sn_port_hold(st, c->local.port, sn_tcb_port_how(c));
 	sn_list_insert_tail(&lis->synq, &c->qlink);
 	lis->nsynq++;
 	return c;

@@ -51,7 +51,7 @@ void tcb_free(struct synack_stack *st, struct sn_tcb *tcb)
 	if (tcb->local.port && tcb->restricted)
 		sn_port_release_restricted(st, tcb->local.port);
 	else if (tcb->local.port)
-		sn_port_release(st, tcb->local.port, tcb->reuseaddr);
+		sn_port_release(st, tcb->local.port, sn_tcb_port_how(tcb));
 	if (tcb->orphan)
 		st->norphans--;
 	tcp_state_forget(st, tcb);
@@ -92,7 +92,7 @@ void tcp_enter_time_wait(struct synack_stack *st, struct sn_tcb *tcb, const char
 	tcp_set_state(st, tcb, SYNACK_TIME_WAIT, why);
 	st->ctr.tw_entered++;
 	if (!sn_tw_insert(st, &tcb->local, &tcb->remote, tcb->snd_max, tcb->rcv_nxt, wnd_field,
-			  tcb->reuseaddr, tcb->ts_ok ? &ts : NULL)) {
+			  sn_tcb_port_how(tcb), tcb->ts_ok ? &ts : NULL)) {
 		/* tcp_max_tw_buckets reached: the connection ends here, as in
 		 * Linux (tcp_time_wait: "TCP: time wait bucket table overflow") */
 		st->ctr.tw_killed++;

@@ -99,6 +99,7 @@ struct sn_tcb {
 	unsigned syn_acked : 1;      /* our SYN is acknowledged */
 	unsigned fin_acked : 1;      /* our FIN is acknowledged */
 	unsigned reuseaddr : 1;      /* its socket (or listener) had SO_REUSEADDR: port rules */
+	unsigned port_shared : 1;    /* connect() picked its port: shared by 4-tuple (demux.c) */
 	unsigned orphan : 1;         /* the user closed it; counted in stack->norphans */
 	uint32_t ooo_fin_seq;
 	uint32_t rcv_up;             /* first octet after the peer's urgent data (MUST-62) */

@@ -286,7 +286,7 @@ struct sn_tw *sn_tw_lookup(struct synack_stack *st, uint32_t laddr, uint16_t lpo
 
 struct sn_tw *sn_tw_insert(struct synack_stack *st, const struct synack_endpoint *local,
 			   const struct synack_endpoint *remote, uint32_t snd_nxt,
-			   uint32_t rcv_nxt, uint32_t rcv_wnd, int reuseaddr,
+			   uint32_t rcv_nxt, uint32_t rcv_wnd, unsigned port_how,
 			   const struct sn_tw_ts *ts)
 {
 	struct sn_tw_table *t = &st->tw;
@@ -305,7 +305,8 @@ struct sn_tw *sn_tw_insert(struct synack_stack *st, const struct synack_endpoint
 		.snd_nxt = snd_nxt,
 		.rcv_nxt = rcv_nxt,
 		.rcv_wnd = rcv_wnd > 65535 ? 65535 : (uint16_t)rcv_wnd,
-		.flags = SN_TW_F_USED | (reuseaddr ? SN_TW_F_REUSE : 0) | (ts ? SN_TW_F_TS : 0),
+		.flags = SN_TW_F_USED | (port_how & SN_PORT_REUSE ? SN_TW_F_REUSE : 0) |
+			 (port_how & SN_PORT_SHARED ? SN_TW_F_SHARED : 0) | (ts ? SN_TW_F_TS : 0),
 		.ts_recent = ts ? ts->ts_recent : 0,
 		.ts_recent_age = ts ? ts->ts_recent_age : 0,
 	};
@@ -315,7 +316,7 @@ struct sn_tw *sn_tw_insert(struct synack_stack *st, const struct synack_endpoint
 	tw->hnext = t->buckets[b];
 	t->buckets[b] = i;
 	t->count++;
-	sn_port_hold(st, tw->lport, reuseaddr);
+	sn_port_hold(st, tw->lport, port_how);
 	set_expiry(tw, st->now + 2ull * st->cfg.msl_us);
 	queue_insert(st, i, tw);
 	return tw;
@@ -326,7 +327,8 @@ static void tw_remove(struct synack_stack *st, struct sn_tw *tw, int rearm)
 {
 	queue_unlink(st, tw, rearm);
 	uint32_t i = hash_unlink(st, tw);
-	sn_port_release(st, tw->lport, (tw->flags & SN_TW_F_REUSE) != 0);
+	sn_port_release(st, tw->lport, (tw->flags & SN_TW_F_REUSE ? SN_PORT_REUSE : 0) |
+					       (tw->flags & SN_TW_F_SHARED ? SN_PORT_SHARED : 0));
 	st->tw.count--;
 	slab_put(&st->tw, i);
 }

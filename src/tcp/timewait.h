@@ -56,6 +56,7 @@ struct synack_stack;
 #define SN_TW_F_USED 0x01         /* entry is live (not on the free list) */
 #define SN_TW_F_TS 0x02           /* the connection used timestamps: ts_recent is valid */
 #define SN_TW_F_REUSE 0x04        /* its socket had SO_REUSEADDR (port sharing rules) */
+#define SN_TW_F_SHARED 0x08       /* connect() picked its port: shared by 4-tuple (demux.c) */
 #define SN_TW_Q_SHIFT 4           /* bits 4..5: which expiry FIFO holds the entry */
 
 /* One TIME-WAIT entry: 52 bytes, 4-byte aligned. */
@@ -110,11 +111,12 @@ static inline uint64_t sn_tw_expires(const struct sn_tw *tw)
 }
 struct sn_tw *sn_tw_lookup(struct synack_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
 			   uint16_t rport);
-/* Create an entry from a TCB's final numbers, expiring at now + 2*MSL.
+/* Create an entry from a TCB's final numbers, expiring at now + 2*MSL; it
+ * holds the local port as the TCB did (port_how: SN_PORT_* of stack.h).
  * NULL when the table is full (max_timewait) or out of memory. */
 struct sn_tw *sn_tw_insert(struct synack_stack *st, const struct synack_endpoint *local,
 			   const struct synack_endpoint *remote, uint32_t snd_nxt,
-			   uint32_t rcv_nxt, uint32_t rcv_wnd, int reuseaddr,
+			   uint32_t rcv_nxt, uint32_t rcv_wnd, unsigned port_how,
 			   const struct sn_tw_ts *ts);
 /* End the entry now (TIME-WAIT -> CLOSED), with why for the trace. */
 void sn_tw_kill(struct synack_stack *st, struct sn_tw *tw, const char *why);
