@@ -444,30 +444,73 @@ static int server_restart(struct world *w, int variant, struct scenario_result *
 
 /* ---------------------------------------------------------------- ephemeral-ports */
 
+/* Out of ports towards 10.0.0.2:80, the client connects to 10.0.0.2:8080:
+ * connect() shares a port across destinations, as Linux does. */
+static void other_server(struct world *w, struct scenario_result *r)
+{
+	struct synack_endpoint srv = {SERVER_ADDR, 8080}, l = {0, 0};
+	int lis = listen_on(w->s, 8080, 0), cs = synack_sock_open(w->c);
+
+	r->other_dst_err = synack_sock_connect(w->c, cs, &srv);
+	if (r->other_dst_err == -EINPROGRESS) {
+		r->other_dst_err = wait_accept(w, lis) >= 0 ? 0 : -ETIMEDOUT;
+		synack_sock_local(w->c, cs, &l);
+	}
+	char eb[80];
+	if (r->other_dst_err)
+		say(w, "connect() to 10.0.0.2:8080 instead: %s\n",
+		    err_str(r->other_dst_err, eb, sizeof(eb)));
+	else
+		say(w, "connect() to 10.0.0.2:8080 instead: port %u (shared: another 4-tuple)\n",
+		    l.port);
+	synack_sock_abort(w->c, cs);
+	synack_sock_close(w->s, lis);
+	run_for(w, 100 * MS);
+}
+
 /* A client that closes first keeps each port in TIME-WAIT for 2*MSL: a busy
- * client runs out of ephemeral ports (ip_local_port_range). */
+ * client runs out of ephemeral ports towards one server (ip_local_port_range),
+ * unless tcp_tw_reuse lets connect() take over a TIME-WAIT port (variant 2). */
 static int ephemeral_ports(struct world *w, int variant, struct scenario_result *r)
 {
 	int lis = listen_on(w->s, 80, 0);
+	char eb[80];
 
-	say(w, "The client's ip_local_port_range is 40000-40009; it opens a connection, "
-	       "makes a\nrequest and closes first, over and over (TIME-WAIT %s).\n",
-	    variant ? "kept" : "skipped: tcp_max_tw_buckets = 0");
+	say(w, "The client's ip_local_port_range is 40000-40009; it opens a connection to "
+	       "10.0.0.2:80,\nmakes a request and closes first, over and over (TIME-WAIT %s).\n",
+	    variant == 2 ? "kept, tcp_tw_reuse = 1"
+	    : variant    ? "kept, tcp_tw_reuse = 0"
+			 : "skipped: tcp_max_tw_buckets = 0");
 	for (int i = 0; i < 20; i++) {
+		struct synack_counters k0, k1;
+		struct synack_endpoint l = {0, 0};
+		synack_stack_counters(w->c, &k0);
+		uint64_t t = synack_sim_now(w->sim);
 		int cs = synack_sock_open(w->c), ss = establish(w, lis, cs);
+		synack_sock_local(w->c, cs, &l);
+		synack_stack_counters(w->c, &k1);
 		if (ss < 0) {
+			say(w, "%8.3f s  connect(): %s\n", (double)t / SEC,
+			    err_str(ss, eb, sizeof(eb)));
 			r->connect_err = ss;
 			synack_sock_close(w->c, cs);
 			break;
 		}
+		say(w, "%8.3f s  connect(): port %u%s\n", (double)t / SEC, l.port,
+		    k1.tw_recycled > k0.tw_recycled ? ", taken over from TIME-WAIT (tw_recycled)" : "");
 		if (exchange(w, cs, ss, "GET /", "ok"))
 			return -EIO;
 		close_first(w, w->c, cs, w->s, ss);
 		r->connects_ok++;
 	}
-	char eb[80];
-	say(w, "connections: %d, then connect(): %s\n", r->connects_ok,
-	    r->connect_err ? err_str(r->connect_err, eb, sizeof(eb)) : "no failure");
+	struct synack_counters cc;
+	synack_stack_counters(w->c, &cc);
+	r->recycled = cc.tw_recycled;
+	say(w, "connections: %d, then connect(): %s; tw_recycled %llu\n", r->connects_ok,
+	    r->connect_err ? err_str(r->connect_err, eb, sizeof(eb)) : "no failure",
+	    (unsigned long long)r->recycled);
+	if (r->connect_err)
+		other_server(w, r);
 	uint64_t t0 = synack_sim_now(w->sim);
 	while (r->connect_err && synack_sim_now(w->sim) - t0 < 10 * 60 * SEC) {
 		int cs = synack_sock_open(w->c), ss = establish(w, lis, cs);
@@ -480,11 +523,19 @@ static int ephemeral_ports(struct world *w, int variant, struct scenario_result 
 	}
 	if (r->connect_err)
 		say(w, "outcome: connect() worked again %.1f s later, when the first TIME-WAIT "
-		       "entries\n         expired (2*MSL = %.0f s). tcp_tw_reuse, which would "
-		       "take over a TIME-WAIT\n         port when timestamps prove it safe, is not "
-		       "implemented yet.\n",
+		       "entries\n         expired (2*MSL = %.0f s).\n",
 		    (double)r->ports_back_after_us / SEC,
 		    2.0 * synack_stack_config(w->c)->msl_us / SEC);
+	else if (variant == 2)
+		say(w, "outcome: connect() never failed: once every port was in TIME-WAIT, each new\n"
+		       "         connection took over the 4-tuple of an entry whose last timestamp\n"
+		       "         was at least tw_reuse_delay (%.0f s) old; its SYN's timestamp and ISN\n"
+		       "         lie beyond the old connection's, so PAWS and the sequence space keep\n"
+		       "         old duplicates out (RFC 7323 §5, RFC 6191).\n",
+		    (double)synack_stack_config(w->c)->tw_reuse_delay_us / SEC);
+	else
+		say(w, "outcome: connect() never failed, and nothing guards the next incarnation\n"
+		       "         of a 4-tuple against the old one's segments.\n");
 	r->ok = 1;
 	return 0;
 }
@@ -496,6 +547,7 @@ struct scenario {
 	const char *what;
 	const char *with, *without;
 	int (*run)(struct world *w, int variant, struct scenario_result *r);
+	const char *knob;  /* variant 2, played between the two, or NULL */
 };
 
 static const struct scenario scenarios[] = {
@@ -503,7 +555,7 @@ static const struct scenario scenarios[] = {
 	 "The side that closes first sends the last ACK. If it is lost, the other side\n"
 	 "retransmits its FIN, and something must be there to ACK it again (RFC 9293 §3.6,\n"
 	 "MUST-13; Stevens, TCP/IP Illustrated vol. 1, §18.6).",
-	 "with TIME-WAIT", "without TIME-WAIT (client tcp_max_tw_buckets = 0)", lost_last_ack},
+	 "with TIME-WAIT", "without TIME-WAIT (client tcp_max_tw_buckets = 0)", lost_last_ack, NULL},
 	{"old-duplicate",
 	 "A segment of an old connection, delayed in the network, must not be taken for data\n"
 	 "of a new incarnation of the same 4-tuple: TIME-WAIT keeps the 4-tuple out of use\n"
@@ -513,18 +565,20 @@ static const struct scenario scenarios[] = {
 	 "RFC 9293 §3.4.1 makes it unlikely, not impossible: it wraps every 4.8 hours), and\n"
 	 "no timestamps (tcp_timestamps = 0): with them, PAWS in the new incarnation would\n"
 	 "reject the old copy as well (RFC 7323 §5.8).",
-	 "with TIME-WAIT", "without TIME-WAIT (client tcp_max_tw_buckets = 0)", old_duplicate},
+	 "with TIME-WAIT", "without TIME-WAIT (client tcp_max_tw_buckets = 0)", old_duplicate, NULL},
 	{"server-restart",
 	 "A server that closes its connections first leaves TIME-WAIT entries on its\n"
 	 "well-known port; restarted, it cannot bind the port without SO_REUSEADDR\n"
 	 "(on Linux, set on the old and the new socket) until they expire.",
-	 "with SO_REUSEADDR", "without SO_REUSEADDR", server_restart},
+	 "with SO_REUSEADDR", "without SO_REUSEADDR", server_restart, NULL},
 	{"ephemeral-ports",
 	 "Every connection a client closes first holds its local port in TIME-WAIT for 2*MSL,\n"
-	 "so a client that opens connections faster than 28232 ports / 60 s runs out\n"
-	 "(EADDRNOTAVAIL). Here with a 10-port range.",
-	 "with TIME-WAIT (no tcp_tw_reuse)", "without TIME-WAIT (client tcp_max_tw_buckets = 0)",
-	 ephemeral_ports},
+	 "so a client that opens connections to one server faster than 28232 ports / 60 s\n"
+	 "runs out (EADDRNOTAVAIL; other servers can still be reached from the same ports).\n"
+	 "tcp_tw_reuse = 1 lets connect() take over a TIME-WAIT 4-tuple whose connection used\n"
+	 "timestamps, tw_reuse_delay (1 s) after its last one. Here with a 10-port range.",
+	 "with TIME-WAIT, tcp_tw_reuse = 0", "without TIME-WAIT (client tcp_max_tw_buckets = 0)",
+	 ephemeral_ports, "with TIME-WAIT, tcp_tw_reuse = 1"},
 };
 
 #define NSCEN (sizeof(scenarios) / sizeof(scenarios[0]))
@@ -546,7 +600,7 @@ int scenario_run(const char *name, int variant, FILE *narrate, struct scenario_r
 	for (size_t i = 0; i < NSCEN; i++)
 		if (!strcmp(scenarios[i].name, name))
 			sc = &scenarios[i];
-	if (!sc)
+	if (!sc || (variant == 2 && !sc->knob) || variant < 0 || variant > 2)
 		return -ENOENT;
 	memset(r, 0, sizeof(*r));
 	base_cfg(&ccfg, CLIENT_ADDR);
@@ -559,11 +613,14 @@ int scenario_run(const char *name, int variant, FILE *narrate, struct scenario_r
 		 * incarnation's PAWS would reject the old copy (§5.8) */
 		ccfg.tcp_timestamps = scfg.tcp_timestamps = 0;
 	}
-	if (sc->run == ephemeral_ports)
+	if (sc->run == ephemeral_ports) {
 		ccfg.port_lo = 40000, ccfg.port_hi = 40009;
+		ccfg.tcp_tw_reuse = variant == 2;
+	}
 	int err = world_init(&w, &ccfg, &scfg, narrate);
 	if (!err) {
-		say(&w, "-- %s: %s\n", sc->name, variant ? sc->with : sc->without);
+		say(&w, "-- %s: %s\n", sc->name,
+		    variant == 2 ? sc->knob : variant ? sc->with : sc->without);
 		err = sc->run(&w, variant, r);
 	}
 	world_free(&w);
@@ -572,22 +629,30 @@ int scenario_run(const char *name, int variant, FILE *narrate, struct scenario_r
 
 void scenario_help(FILE *out)
 {
-	fprintf(out, "usage: synack demo --scenario NAME|all\n\n"
-		     "Plays a scenario that shows why TIME-WAIT exists, twice: with TIME-WAIT (or the\n"
-		     "knob) and without, in the simulator (client 10.0.0.1, server 10.0.0.2, 10 ms\n"
-		     "link). TIME-WAIT is skipped by setting the closing host's tcp_max_tw_buckets to\n"
-		     "0. Scenarios:\n\n");
-	for (size_t i = 0; i < NSCEN; i++)
-		fprintf(out, "%s\n  %s / %s\n", scenarios[i].name, scenarios[i].with,
-			scenarios[i].without);
+	fprintf(out, "usage: synack demo --scenario NAME|all [--no-color]\n\n"
+		     "Plays a scenario that shows why TIME-WAIT exists: with TIME-WAIT (or the knob),\n"
+		     "with a knob that changes it where the scenario has one, and without, in the\n"
+		     "simulator (client 10.0.0.1, server 10.0.0.2, 10 ms link). TIME-WAIT is skipped\n"
+		     "by setting the closing host's tcp_max_tw_buckets to 0. Scenarios:\n\n");
+	for (size_t i = 0; i < NSCEN; i++) {
+		fprintf(out, "%s\n  %s / ", scenarios[i].name, scenarios[i].with);
+		if (scenarios[i].knob)
+			fprintf(out, "%s / ", scenarios[i].knob);
+		fprintf(out, "%s\n", scenarios[i].without);
+	}
 }
 
 static int play(const struct scenario *sc)
 {
 	struct scenario_result r;
 
+	static const int order[] = {1, 2, 0}; /* with, with the knob, without */
+
 	printf("== %s\n%s\n\n", sc->name, sc->what);
-	for (int variant = 1; variant >= 0; variant--) {
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		int variant = order[i];
+		if (variant == 2 && !sc->knob)
+			continue;
 		int err = scenario_run(sc->name, variant, stdout, &r);
 		if (err || !r.ok) {
 			fprintf(stderr, "synack demo: scenario %s did not run: %s\n", sc->name,
@@ -601,6 +666,9 @@ static int play(const struct scenario *sc)
 
 int scenario_main(int argc, char **argv)
 {
+	/* --no-color is accepted as `synack demo` takes it: scenarios print no colors */
+	if (argc == 4 && !strcmp(argv[3], "--no-color"))
+		argc = 3;
 	if (argc != 3 || strcmp(argv[1], "--scenario")) {
 		scenario_help(stderr);
 		return 2;

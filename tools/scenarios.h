@@ -32,10 +32,13 @@ struct scenario_result {
 	int connects_ok;           /* connections opened before the first failure */
 	int connect_err;           /* that failure (0 if none) */
 	uint64_t ports_back_after_us; /* when connect() worked again */
+	uint64_t recycled;         /* the client's tw_recycled (tcp_tw_reuse took over entries) */
+	int other_dst_err;         /* out of ports: connect() to another server port (0: worked) */
 };
 
 /* NAME is one of scenario_names(); variant 1 is "with TIME-WAIT" (or with
- * the knob), 0 "without". narrate: a stream for the story and the
+ * the knob), 0 "without", 2 a third variant some scenarios have
+ * (ephemeral-ports: with TIME-WAIT and tcp_tw_reuse = 1). narrate: a stream for the story and the
  * segments, or NULL. Returns 0, -ENOENT (no such scenario), or another
  * negative errno if the simulation could not be built. */
 int scenario_run(const char *name, int variant, FILE *narrate, struct scenario_result *r);

@@ -75,8 +75,10 @@ TEST(scenario_server_restart_without_so_reuseaddr)
 	CHECK(r.served);
 }
 
-/* ip_local_port_range of 10 ports: the 11th connection finds every port in
- * TIME-WAIT (EADDRNOTAVAIL) until the first entries expire. */
+/* ip_local_port_range of 10 ports, tcp_tw_reuse = 0: the 11th connection to
+ * the server finds every port in TIME-WAIT (EADDRNOTAVAIL) until the first
+ * entries expire, while another server port still connects from one of
+ * them (Linux shares a port across 4-tuples). */
 TEST(scenario_ephemeral_ports_exhausted_by_timewait)
 {
 	struct scenario_result r;
@@ -84,7 +86,21 @@ TEST(scenario_ephemeral_ports_exhausted_by_timewait)
 	CHECK(r.ok);
 	CHECK_EQ(r.connects_ok, 10);
 	CHECK_EQ(r.connect_err, -EADDRNOTAVAIL);
+	CHECK_EQ(r.recycled, 0);
+	CHECK_EQ(r.other_dst_err, 0);
 	CHECK(r.ports_back_after_us > 50 * SEC && r.ports_back_after_us <= 61 * SEC);
+}
+
+/* tcp_tw_reuse = 1: connections 11..20 each take over a TIME-WAIT port whose
+ * last timestamp is older than tw_reuse_delay, so connect() never fails. */
+TEST(scenario_ephemeral_ports_tcp_tw_reuse_recycles)
+{
+	struct scenario_result r;
+	CHECK_EQ(scenario_run("ephemeral-ports", 2, NULL, &r), 0);
+	CHECK(r.ok);
+	CHECK_EQ(r.connects_ok, 20);
+	CHECK_EQ(r.connect_err, 0);
+	CHECK_EQ(r.recycled, 10);
 }
 
 TEST(scenario_ephemeral_ports_without_timewait_never_run_out)
@@ -94,11 +110,13 @@ TEST(scenario_ephemeral_ports_without_timewait_never_run_out)
 	CHECK(r.ok);
 	CHECK_EQ(r.connects_ok, 20);
 	CHECK_EQ(r.connect_err, 0);
+	CHECK_EQ(r.recycled, 0);
 }
 
 TEST(scenario_unknown_name)
 {
 	struct scenario_result r;
 	CHECK_EQ(scenario_run("no-such", 1, NULL, &r), -ENOENT);
+	CHECK_EQ(scenario_run("lost-last-ack", 2, NULL, &r), -ENOENT); /* no third variant */
 	CHECK(scenario_names()[0] != NULL);
 }
