@@ -452,12 +452,49 @@ static void tw_rst(struct synack_stack *st, struct sn_tw *tw, const struct sn_tc
 	tw_end(st, tw, "rcv RST");
 }
 
-/* SEGMENT ARRIVES in TIME-WAIT (§3.10.7.4 with MUST-13). */
+/* RFC 7323 §5.5: TS.Recent older than 24 days is no longer valid (ms). */
+#define TW_PAWS_IDLE_MS (24u * 24 * 3600 * 1000)
+/* Linux's TCP_PAWS_MSL (60 s, in ms): how long PAWS holds RSTs back. */
+#define TW_PAWS_RST_MS (60u * 1000)
+
+/* RFC 7323 §5.3 R1 against an entry: the segment's TSval is older than
+ * TS.Recent, and TS.Recent was stored less than valid_ms ago. */
+static int tw_paws_old(const struct synack_stack *st, const struct sn_tw *tw,
+		       const struct sn_tcp_seg *seg, uint32_t valid_ms)
+{
+	if (!(tw->flags & SN_TW_F_TS) || !seg->opts.has_ts)
+		return 0;
+	if ((int32_t)(seg->opts.ts_val - tw->ts_recent) >= 0)
+		return 0;
+	return sn_tw_now_ms(st->now) - tw->ts_recent_age < valid_ms;
+}
+
+/* A segment PAWS found old: counted (paws_rejected, drop reason paws), and
+ * ACKed as §5.3 R1 says unless it is an RST (never answered). */
+static void tw_paws_drop(struct synack_stack *st, struct sn_tw *tw, const struct sn_tcp_seg *seg)
+{
+	st->ctr.paws_rejected++;
+	sn_count_drop(st, SYNACK_DROP_PAWS, seg, tw->raddr, tw->laddr);
+	if (!(seg->flags & SN_TCP_RST))
+		tw_ack(st, tw);
+}
+
+/* SEGMENT ARRIVES in TIME-WAIT (§3.10.7.4 with MUST-13). PAWS (RFC 7323
+ * §5.3) first, as Linux's tcp_timewait_state_process: a non-SYN segment
+ * with an older TSval is ACKed and dropped; it restarts nothing. An RST is
+ * exempt from PAWS in RFC 7323 §5.3, but in TIME-WAIT an old duplicate RST
+ * would end the entry early (RFC 1337 hazard H1), so, as Linux
+ * (tcp_paws_reject with rst), one with an older TSval is dropped unless
+ * TS.Recent is older than TCP_PAWS_MSL (the peer may have rebooted). SYNs
+ * are judged by sn_tw_syn_is_new(), which applies PAWS itself. */
 int sn_tw_input(struct synack_stack *st, struct sn_tw *tw, const struct sn_tcp_seg *seg,
 		int can_reopen, uint32_t *iss_min)
 {
 	if (seg->flags & SN_TCP_RST) {
-		tw_rst(st, tw, seg);
+		if (tw_paws_old(st, tw, seg, TW_PAWS_RST_MS))
+			tw_paws_drop(st, tw, seg);
+		else
+			tw_rst(st, tw, seg);
 		return 0;
 	}
 	if (can_reopen && (seg->flags & SN_TCP_SYN) && !(seg->flags & SN_TCP_ACK) &&
@@ -467,6 +504,10 @@ int sn_tw_input(struct synack_stack *st, struct sn_tw *tw, const struct sn_tcp_s
 		st->ctr.tw_syn_accepted++;
 		*iss_min = sn_tw_recycle(st, tw, "rcv SYN (new incarnation)");
 		return 1;
+	}
+	if (!(seg->flags & SN_TCP_SYN) && tw_paws_old(st, tw, seg, TW_PAWS_IDLE_MS)) {
+		tw_paws_drop(st, tw, seg);
+		return 0;
 	}
 	if ((seg->flags & SN_TCP_FIN) && seg->seq + seg->len + 1 == tw->rcv_nxt) {
 		/* the peer's FIN again: our last ACK was lost. Re-ACK, restart 2MSL */
