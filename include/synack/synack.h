@@ -228,6 +228,9 @@ struct synack_endpoint {
 #define SYNACK_EV_ERR 0x08   /* a pending error (SO_ERROR) */
 #define SYNACK_EV_HUP 0x10   /* both directions closed, or reset */
 #define SYNACK_EV_RDHUP 0x2000 /* the peer sent FIN */
+#define SYNACK_EV_STALL 0x4000 /* SHLD-9: a segment has gone R1 (retries1) times without an
+                                * ACK; the connection goes on until R2. Cleared when new
+                                * data (or our SYN) is acknowledged */
 
 enum synack_opt {
 	SYNACK_SO_REUSEADDR = 1, /* 0/1 */
@@ -367,6 +370,7 @@ struct synack_counters {
 	uint64_t icmp_soft_errors;        /* delivered to a connection, kept for SO_ERROR (MUST-56) */
 	uint64_t icmp_hard_errors;        /* connections aborted: protocol/port unreachable (SHLD-26) */
 	uint64_t pmtu_updates;            /* send MSS lowered by fragmentation-needed (RFC 1191) */
+	uint64_t ip_negative_advice;      /* R1 retransmissions reached: advice to IP (MUST-20) */
 	uint64_t illegal_transitions;     /* edges not in RFC 9293's diagram: a bug if non-zero */
 	uint64_t challenge_acks;          /* RFC 5961 challenge ACKs sent */
 	uint64_t challenge_acks_limited;  /* ... and not sent: over tcp_challenge_ack_limit */
@@ -429,6 +433,20 @@ struct synack_trace_event {
 
 typedef void (*synack_trace_fn)(void *ctx, const struct synack_trace_event *ev);
 void synack_stack_set_trace(synack_stack *st, synack_trace_fn fn, void *ctx);
+
+/* ---------------------------------------------------------------- advice */
+
+/* Negative advice to IP (RFC 9293 §3.8.3 (b), MUST-20; RFC 1122 3.3.1.4):
+ * a segment of the connection local-remote has been retransmitted R1
+ * (retries1) times without an ACK, so the path to remote is suspect. synack
+ * keeps no routes or neighbour entries (the driver owns the next hop): the
+ * stack counts the advice (SynackIpNegativeAdvice) and passes it to this
+ * callback, once per stall, where a driver would drop its cached route or
+ * neighbour entry for remote (Linux: dst_negative_advice). NULL: counted
+ * only. */
+typedef void (*synack_advice_fn)(void *ctx, const struct synack_endpoint *local,
+				 const struct synack_endpoint *remote);
+void synack_stack_set_advice(synack_stack *st, synack_advice_fn fn, void *ctx);
 
 /* ---------------------------------------------------------------- log */
 

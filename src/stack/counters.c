@@ -68,6 +68,7 @@ static const struct counter_name scalar[] = {
 	C("SynackIcmpSoftErrors", icmp_soft_errors),
 	C("SynackIcmpHardErrors", icmp_hard_errors),
 	C("SynackPmtuUpdates", pmtu_updates),
+	C("SynackIpNegativeAdvice", ip_negative_advice),
 };
 
 /* "TIME-WAIT" -> "TIMEWAIT": counter names are letters and digits. */

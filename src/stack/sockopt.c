@@ -239,6 +239,8 @@ static unsigned conn_events(const struct sn_sock *so, const struct sn_tcb *tcb)
 		ev |= SYNACK_EV_RDHUP;
 	if (tcp_urgent_pending(tcb))
 		ev |= SYNACK_EV_PRI;
+	if (tcb->r1_reached)
+		ev |= SYNACK_EV_STALL; /* SHLD-9 */
 	if (tcb->fin_rcvd && so->shut_wr)
 		ev |= SYNACK_EV_HUP;
 	if ((tcb->state == SYNACK_ESTABLISHED || tcb->state == SYNACK_CLOSE_WAIT) &&

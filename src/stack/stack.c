@@ -166,6 +166,20 @@ int synack_stack_reconfigure(synack_stack *st, const struct synack_config *cfg)
 	return 0;
 }
 
+void synack_stack_set_advice(synack_stack *st, synack_advice_fn fn, void *ctx)
+{
+	st->advice_fn = fn;
+	st->advice_ctx = ctx;
+}
+
+void sn_ip_negative_advice(struct synack_stack *st, const struct synack_endpoint *local,
+			   const struct synack_endpoint *remote)
+{
+	st->ctr.ip_negative_advice++;
+	if (st->advice_fn)
+		st->advice_fn(st->advice_ctx, local, remote);
+}
+
 void synack_stack_set_log(synack_stack *st, synack_log_fn fn, void *ctx)
 {
 	st->log_fn = fn;

@@ -74,6 +74,8 @@ struct synack_stack {
 	void *trace_ctx;
 	synack_log_fn log_fn;
 	void *log_ctx;
+	synack_advice_fn advice_fn;
+	void *advice_ctx;
 	struct {
 		uint64_t last;            /* stack time of the last message of this kind */
 		uint64_t suppressed;      /* since then */
@@ -117,6 +119,9 @@ void sn_count_drop(struct synack_stack *st, enum synack_drop why, const struct s
 		   uint32_t src, uint32_t dst);
 /* An operator message, rate-limited per kind (synack_stack_set_log). */
 void sn_log(struct synack_stack *st, enum synack_log_kind kind, const char *msg);
+/* MUST-20: the connection's path is suspect (synack_stack_set_advice). */
+void sn_ip_negative_advice(struct synack_stack *st, const struct synack_endpoint *local,
+			   const struct synack_endpoint *remote);
 
 /* ---- icmp.c: an ICMP message addressed to us (RFC 792, RFC 1122 3.2.2) */
 struct sn_ipv4;

@@ -318,6 +318,7 @@ static void syn_sent_input(struct synack_stack *st, struct sn_tcb *tcb, struct s
 			       st->cfg.rto_max_us);
 	tcb->timing = 0;
 	tcb->nretrans = 0;
+	tcb->r1_reached = 0;
 	tcb->backoff = 0;
 	syn_acked_after_loss(st, tcb);
 	tcp_timer_clear(st, tcb, SN_T_REXMT);
@@ -582,6 +583,7 @@ uint32_t tcp_ack_new_data(struct synack_stack *st, struct sn_tcb *tcb, const str
 		tcb->backoff = 0;
 	}
 	tcb->nretrans = 0;
+	tcb->r1_reached = 0;
 	tcb->first_rexmt_at = 0;
 	tcb->probes = 0;
 	tcp_timer_clear(st, tcb, SN_T_REXMT); /* RFC 6298 (5.3): restart on new data */

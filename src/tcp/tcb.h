@@ -112,6 +112,8 @@ struct sn_tcb {
 	uint8_t backoff;             /* RTO doublings since the last new ACK */
 	uint8_t probes;              /* unanswered zero-window or keepalive probes */
 	uint32_t nretrans;           /* consecutive RTO expiries (R1/R2) */
+	unsigned r1_reached : 1;     /* nretrans reached R1: advice given, user told (MUST-20,
+	                              * SHLD-9); cleared with nretrans */
 	uint32_t total_retrans;
 
 	/* RTT and RTO, RFC 6298 */

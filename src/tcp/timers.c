@@ -4,7 +4,9 @@
  * Each deadline is plain data (tcb->deadline[], absolute µs, 0 = off); one
  * wheel timer per TCB is armed for the earliest. When it fires, every due
  * deadline runs its handler:
- *   REXMT    retransmit SYN/data/FIN with exponential backoff; give up after
+ *   REXMT    retransmit SYN/data/FIN with exponential backoff; at R1
+ *            (retries1) retransmissions of one segment give IP negative
+ *            advice and flag the socket (MUST-20, SHLD-9); give up after
  *            R2 (syn_retries for a SYN, synack_retries for a passive open's
  *            SYN,ACK, retries2 for data) or the user
  *            timeout (RFC 9293 §3.8.3, MUST-20..23; RFC 6298 §5)
@@ -175,6 +177,12 @@ static int rexmt_fired(struct synack_stack *st, struct sn_tcb *tcb)
 			st->ctr.user_timeouts++;
 		tcp_close_tcb(st, tcb, -ETIMEDOUT, "retransmission timeout");
 		return 1;
+	}
+	if (tcb->nretrans >= st->cfg.retries1 && !tcb->r1_reached) {
+		/* MUST-20: R1 reached, negative advice to IP; SHLD-9: the
+		 * user sees SYNACK_EV_STALL until an ACK clears it */
+		tcb->r1_reached = 1;
+		sn_ip_negative_advice(st, &tcb->local, &tcb->remote);
 	}
 	tcp_cc_on_timeout(tcb);
 	if (tcb->backoff < 30)
