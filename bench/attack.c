@@ -17,9 +17,20 @@
  *          established within 3 s, the half-open high-water mark and the
  *          memory the server's connections hold.
  *
+ *  slowpeer A receiver that never reads, one that reads a byte a second,
+ *          and one that vanishes, each held for hours of virtual time.
+ *
+ *  ooo     A peer opens many connections and on each sends a window's
+ *          worth of data past a one-byte hole it never fills, so that the
+ *          server would hold all of it out of order. Printed: the bytes
+ *          held out of order and the heap in use, with ooo_mem_max at its
+ *          default and with no stack-wide bound, and what a legitimate
+ *          connection's own out-of-order segment meets meanwhile.
+ *
  * Figures, not pass/fail. --quick runs a tiny version (the ctest smoke).
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -409,9 +420,119 @@ static void run_slow_peers(const struct opts *o)
 	run_slow_peer("silent", hours);
 }
 
+/* ---------------------------------------------------------------- ooo */
+
+#define OOO_SEG 1460u
+#define OOO_PORT0 20000u
+
+struct ooo_run {
+	synack_stack *s;
+	uint64_t now;
+	uint32_t *iss;      /* our ISS per attacker connection, from its SYN,ACK */
+	uint32_t nconn;
+};
+
+static void ooo_capture(void *ctx, const uint8_t *pkt, size_t len)
+{
+	struct ooo_run *r = ctx;
+	struct sn_ipv4 ip;
+	struct sn_tcp_seg seg;
+
+	if (sn_ipv4_parse(pkt, len, &ip) || sn_tcp_parse(pkt + ip.hdr_len, ip.total_len - ip.hdr_len,
+							 ip.src, ip.dst, &seg))
+		return;
+	uint32_t i = (uint32_t)seg.dport - OOO_PORT0;
+	if (seg.flags == (SN_TCP_SYN | SN_TCP_ACK) && i < r->nconn)
+		r->iss[i] = seg.seq;
+}
+
+static void ooo_in(struct ooo_run *r, uint16_t sport, uint8_t flags, uint32_t seq, uint32_t ack,
+		   uint32_t len)
+{
+	static uint8_t pkt[1600];
+	static char data[OOO_SEG];
+	size_t n = forge(pkt, CLIENT, sport, SERVER, PORT, flags, seq, ack, data, len);
+
+	r->now += 10;
+	synack_stack_input(r->s, r->now, pkt, n);
+}
+
+static size_t heap_in_use(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+	return mi.uordblks + mi.hblkhd;
+}
+
+/* One run: nconn connections, each with `per_conn` bytes past a hole. */
+static void run_ooo_mode(uint32_t nconn, uint32_t max)
+{
+	struct synack_config cfg;
+	struct synack_endpoint any = {0, PORT};
+	struct ooo_run r = {.nconn = nconn + 1};
+	uint32_t per_conn = 42 * OOO_SEG; /* past the hole, within a 64 KiB window */
+
+	synack_config_default(&cfg);
+	cfg.addr = SERVER;
+	cfg.ooo_mem_max = max;
+	cfg.max_conns = nconn + 16;
+	r.iss = calloc(nconn + 1, sizeof(*r.iss));
+	size_t heap0 = heap_in_use();
+	if (!r.iss || synack_stack_create(&cfg, &r.s))
+		exit(1);
+	synack_stack_set_output(r.s, ooo_capture, &r);
+	int ls = synack_sock_open(r.s);
+	synack_sock_bind(r.s, ls, &any);
+	synack_sock_listen(r.s, ls, (int)nconn + 1);
+	for (uint32_t i = 0; i <= nconn; i++) { /* the last one is the legitimate peer */
+		uint16_t sport = (uint16_t)(OOO_PORT0 + i);
+		ooo_in(&r, sport, SN_TCP_SYN, 1000, 0, 0);
+		ooo_in(&r, sport, SN_TCP_ACK, 1001, r.iss[i] + 1, 0);
+		synack_sock_accept(r.s, ls, NULL);
+		if (i == nconn)
+			break;
+		for (uint32_t off = 0; off < per_conn; off += OOO_SEG)
+			ooo_in(&r, sport, SN_TCP_ACK, 1002 + off, r.iss[i] + 1, OOO_SEG);
+	}
+	struct synack_counters k;
+	synack_stack_counters(r.s, &k);
+	size_t heap = heap_in_use() - heap0;
+	/* the legitimate connection loses one segment: is the next one kept? */
+	uint64_t drops0 = k.drops[SYNACK_DROP_OOO_MEM];
+	ooo_in(&r, (uint16_t)(OOO_PORT0 + nconn), SN_TCP_ACK, 1001 + OOO_SEG, r.iss[nconn] + 1,
+	       OOO_SEG);
+	struct synack_counters k2;
+	synack_stack_counters(r.s, &k2);
+	int legit_kept = k2.drops[SYNACK_DROP_OOO_MEM] == drops0;
+	char lim[32];
+	snprintf(lim, sizeof(lim), max ? "%u MiB" : "none", max >> 20);
+	printf("  ooo_mem_max %-7s %u connections x %u bytes past a hole: %.1f MiB held out of order, "
+	       "heap %.1f MiB; %.1f MiB refused (ooo_mem drops %llu); a legitimate connection's "
+	       "out-of-order segment %s\n",
+	       lim, nconn, per_conn, k.ooo_bytes / 1048576.0, heap / 1048576.0,
+	       ((double)nconn * per_conn - (double)k.ooo_bytes) / 1048576.0,
+	       (unsigned long long)k.drops[SYNACK_DROP_OOO_MEM],
+	       legit_kept ? "is kept" : "is dropped (the sender resends it)");
+	printf("result ooo_held_%s %.1f MiB\n", max ? "bounded" : "unbounded",
+	       k.ooo_bytes / 1048576.0);
+	printf("result ooo_heap_%s %.1f MiB\n", max ? "bounded" : "unbounded", heap / 1048576.0);
+	synack_stack_destroy(r.s);
+	free(r.iss);
+}
+
+static void run_ooo(const struct opts *o)
+{
+	uint32_t n = o->quick ? 40 : 2000;
+	struct synack_config def;
+
+	synack_config_default(&def);
+	printf("out-of-order flood: every connection's data held past a hole that never fills\n");
+	run_ooo_mode(n, o->quick ? 1u << 20 : def.ooo_mem_max);
+	run_ooo_mode(n, 0);
+}
+
 static void usage(FILE *to)
 {
-	fprintf(to, "usage: attack [--quick] [--forged N] [--flood-pps N] [blind|synflood|slowpeer]...\n"
+	fprintf(to, "usage: attack [--quick] [--forged N] [--flood-pps N] [blind|synflood|slowpeer|ooo]...\n"
 		    "Attack scenarios in the simulator; prints figures (see the file's comment).\n"
 		    "  --quick        tiny sizes (smoke test)\n"
 		    "  --forged N     forged segments per mode in the blind scenario (default 20000000)\n"
@@ -421,7 +542,7 @@ static void usage(FILE *to)
 int main(int argc, char **argv)
 {
 	struct opts o = {.forged = 20000000, .flood_pps = 100000};
-	int want_blind = 0, want_flood = 0, want_slow = 0;
+	int want_blind = 0, want_flood = 0, want_slow = 0, want_ooo = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--quick")) {
@@ -436,6 +557,8 @@ int main(int argc, char **argv)
 			want_flood = 1;
 		} else if (!strcmp(argv[i], "slowpeer")) {
 			want_slow = 1;
+		} else if (!strcmp(argv[i], "ooo")) {
+			want_ooo = 1;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return 0;
@@ -448,13 +571,15 @@ int main(int argc, char **argv)
 		o.forged = 20000;
 		o.flood_pps = 20000;
 	}
-	if (!want_blind && !want_flood && !want_slow)
-		want_blind = want_flood = want_slow = 1;
+	if (!want_blind && !want_flood && !want_slow && !want_ooo)
+		want_blind = want_flood = want_slow = want_ooo = 1;
 	if (want_blind)
 		run_blind(&o);
 	if (want_flood)
 		run_synflood(&o);
 	if (want_slow)
 		run_slow_peers(&o);
+	if (want_ooo)
+		run_ooo(&o);
 	return 0;
 }
