@@ -33,7 +33,8 @@ static const char *const ipvs_names[SYNACK_NSTATES] = {
 
 void conntable_opts_default(struct conntable_opts *o)
 {
-	*o = (struct conntable_opts){CONNTABLE_SS, 0, -1, -1, 1, 1, 1};
+	*o = (struct conntable_opts){.layout = CONNTABLE_SS, .sport = -1, .dport = -1,
+				     .header = 1, .summary = 1, .rows = 1};
 }
 
 #define B(s) (1u << (s))
@@ -95,7 +96,8 @@ const char *conntable_ms_timer(uint64_t ms, char *buf, size_t len)
 struct walk {
 	FILE *out;
 	const struct conntable_opts *o;
-	uint64_t now, rows;
+	uint64_t now, rows, visits;
+	int stopped;          /* a bound ended the walk early */
 	uint64_t per_state[SYNACK_NSTATES];
 };
 
@@ -150,8 +152,13 @@ static int visit(void *ctx, const struct synack_conn_info *ci)
 {
 	struct walk *w = ctx;
 
+	w->visits++;
+	if (w->o->max_visits && w->visits > w->o->max_visits)
+		return w->stopped = 1;
 	if ((unsigned)ci->state >= SYNACK_NSTATES || !matches(w->o, ci))
 		return 0;
+	if (w->o->max_rows && w->o->rows && w->rows >= w->o->max_rows)
+		return w->stopped = 1;
 	w->per_state[ci->state]++;
 	if (!w->o->rows)
 		return 0;
@@ -161,6 +168,24 @@ static int visit(void *ctx, const struct synack_conn_info *ci)
 		row_ss(w, ci);
 	w->rows++;
 	return 0;
+}
+
+/* The walk stopped early: say so, and take the totals from the gauges
+ * where the filter allows (a state filter does, a port filter does not). */
+static void stopped(struct walk *w, synack_stack *st)
+{
+	struct synack_counters c;
+
+	fprintf(w->out, "(stopped after %llu rows, %llu entries walked: the bound of this "
+			"reader)\n",
+		(unsigned long long)w->rows, (unsigned long long)w->visits - 1);
+	if (w->o->sport >= 0 || w->o->dport >= 0) {
+		fprintf(w->out, "(totals: of the entries walked only)\n");
+		return;
+	}
+	synack_stack_counters(st, &c);
+	for (int s = 0; s < SYNACK_NSTATES; s++)
+		w->per_state[s] = !w->o->state_mask || (w->o->state_mask & B(s)) ? c.in_state[s] : 0;
 }
 
 static void summary(struct walk *w)
@@ -189,6 +214,8 @@ uint64_t conntable_print(FILE *out, synack_stack *st, const struct conntable_opt
 				"Local Address:Port", "Peer Address:Port");
 	}
 	synack_stack_foreach_conn(st, visit, &w);
+	if (w.stopped)
+		stopped(&w, st);
 	if (o->summary)
 		summary(&w);
 	return w.rows;

@@ -22,6 +22,8 @@ struct conntable_opts {
 	int header;           /* print the column header */
 	int summary;          /* print one line per state after the rows */
 	int rows;             /* print the rows (0: summary only) */
+	uint64_t max_rows;    /* stop after printing this many rows (0: no bound) */
+	uint64_t max_visits;  /* stop after walking this many entries (0: no bound) */
 };
 
 /* Defaults: ss layout, all states, no port filter, header, rows, summary. */
@@ -29,7 +31,10 @@ void conntable_opts_default(struct conntable_opts *o);
 /* Parse an ss state filter: "established", "time-wait", "syn-recv",
  * "listening", "all", "connected", ... (ss's names). Returns the mask or 0. */
 unsigned conntable_state_mask(const char *name);
-/* Print the table of st at its current time. Returns the rows printed. */
+/* Print the table of st at its current time. Returns the rows printed.
+ * When a bound (max_rows, max_visits) stops the walk, a line says so and
+ * the summary comes from the stack's per-state gauges (exact; with a port
+ * filter, only what was walked is known). */
 uint64_t conntable_print(FILE *out, synack_stack *st, const struct conntable_opts *o);
 /* ss's spelling of a duration in ms ("42sec", "1min12sec", "200ms"). */
 const char *conntable_ms_timer(uint64_t ms, char *buf, size_t len);

@@ -30,8 +30,10 @@ static const struct command commands[] = {
 	 demo_main, demo_help},
 	{"serve", "servers (HTTP, echo) on a synack stack attached to a TUN device", serve_main, serve_help},
 	{"connect", "a client (HTTP GET or a raw stream) on a synack stack on a TUN device", connect_main, connect_help},
-	{"ss", "the connection table of a (simulated) stack, like `ss -tan -o`", ss_main, ss_help},
-	{"stat", "the counters of a (simulated) stack, like `nstat -a`", stat_main, stat_help},
+	{"ss", "the connection table of a running serve (--ctl) or a simulated stack, like `ss -tan -o`",
+	 ss_main, ss_help},
+	{"stat", "the counters of a running serve (--ctl) or a simulated stack, like `nstat -a`",
+	 stat_main, stat_help},
 	{"script", "run packetdrill-syntax script tests against a stack on a virtual clock",
 	 script_main, script_help},
 };

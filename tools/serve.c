@@ -18,6 +18,12 @@
  * drives every connection as far as the buffers allow; nothing blocks.
  * --count N stops after N connections have finished; SIGINT/SIGTERM stop
  * at once. Exit status: 0, 1 on a runtime failure, 2 on bad usage.
+ *
+ * The control socket (tools/ctl.c; --ctl PATH, by default
+ * /run/synack/DEV.sock) lets `synack ss --ctl` and `synack stat --ctl` read
+ * the live stack from inside the same event loop, bounded and non-blocking.
+ * An explicit --ctl that cannot be set up is an error; the default one only
+ * a warning (another serve may hold it), and --no-ctl turns it off.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,6 +35,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ctl.h"
 #include "sha256.h"
 #include "netcmds.h"
 #include "tunhost.h"
@@ -68,6 +75,9 @@ struct server {
 	long done;
 	int stop;               /* set by the hook: leave the loop */
 	int lsock;
+	const char *ctl_path;   /* --ctl; NULL: the default */
+	int no_ctl;             /* --no-ctl */
+	struct ctl_server *ctl; /* NULL when off */
 	struct conn *conns;     /* [MAX_CONNS] */
 	uint8_t io[IOBUF];
 };
@@ -90,7 +100,11 @@ void serve_help(FILE *out)
 		"  --root DIR        directory GET serves files from (http)\n"
 		"  --hold-ms N       hold mode: close this long after accepting (default 1000)\n"
 		"  --linger0         SO_LINGER 0 on every connection: close sends RST\n"
-		"  --count N         exit after N connections have finished\n\n");
+		"  --count N         exit after N connections have finished\n"
+		"  --ctl PATH        control socket for `synack ss --ctl PATH` and `synack stat\n"
+		"                    --ctl PATH` (default " CTL_DIR "/DEV.sock; a default one\n"
+		"                    that is in use is only a warning)\n"
+		"  --no-ctl          no control socket\n\n");
 	tunhost_help(out);
 }
 
@@ -339,6 +353,7 @@ static void hook(void *ctx, synack_loop *l, uint64_t now)
 	struct server *sv = ctx;
 
 	accept_all(sv, now);
+	ctl_server_tick(sv->ctl, synack_loop_now());
 	for (int i = 0; i < MAX_CONNS; i++)
 		if (sv->conns[i].s >= 0)
 			drive(sv, &sv->conns[i], now);
@@ -348,12 +363,15 @@ static void hook(void *ctx, synack_loop *l, uint64_t now)
 }
 
 /* Rounds until the hook says stop. Hold mode has a deadline of its own (the
- * close), which the stack does not know: wake at least every HOLD_TICK_MS. */
+ * close), which the stack does not know: wake at least every HOLD_TICK_MS;
+ * so do idle control clients (CTL_IDLE_MS). */
 #define HOLD_TICK_MS 5
 static int run(struct server *sv)
 {
 	while (!sv->stop) {
-		int err = synack_loop_run_once(sv->h.loop, sv->mode == MODE_HOLD ? HOLD_TICK_MS : -1);
+		/* idle control clients are dropped by the hook: wake for it */
+		int wait = sv->mode == MODE_HOLD ? HOLD_TICK_MS : sv->ctl ? CTL_IDLE_MS / 5 : -1;
+		int err = synack_loop_run_once(sv->h.loop, wait);
 		if (err)
 			return err;
 	}
@@ -392,6 +410,10 @@ static int parse(struct server *sv, struct tunhost_opts *o, int argc, char **arg
 			sv->hold_ms = strtol(argv[++i], NULL, 10);
 		} else if (v && !strcmp(a, "--count")) {
 			sv->count = strtol(argv[++i], NULL, 10);
+		} else if (v && !strcmp(a, "--ctl")) {
+			sv->ctl_path = argv[++i];
+		} else if (!strcmp(a, "--no-ctl")) {
+			sv->no_ctl = 1;
 		} else {
 			fprintf(stderr, "synack serve: bad option '%s' (try --help)\n", a);
 			return 2;
@@ -405,6 +427,30 @@ static int parse(struct server *sv, struct tunhost_opts *o, int argc, char **arg
 	}
 	sv->port = (uint16_t)port;
 	return -1;
+}
+
+/* The control socket: 0, or 1 after a message (only an explicit --ctl). */
+static int ctl_open(struct server *sv, const char *addr, const char *dev, int quiet)
+{
+	char path[108], banner[128];
+
+	if (sv->no_ctl)
+		return 0;
+	if (sv->ctl_path)
+		snprintf(path, sizeof(path), "%s", sv->ctl_path);
+	else
+		ctl_default_path(path, sizeof(path), dev);
+	snprintf(banner, sizeof(banner), "synack serve %s on %s (pid %ld)", addr, dev,
+		 (long)getpid());
+	int err = ctl_server_open(&sv->ctl, path, sv->h.loop, banner);
+	if (err) {
+		fprintf(stderr, "synack serve: %scontrol socket %s: %s\n",
+			sv->ctl_path ? "" : "warning: no ", path, strerror(-err));
+		return sv->ctl_path ? 1 : 0;
+	}
+	if (!quiet)
+		fprintf(stderr, "synack serve: control socket %s\n", path);
+	return 0;
 }
 
 static int listen_on(struct server *sv)
@@ -442,8 +488,15 @@ int serve_main(int argc, char **argv)
 		int err = listen_on(sv);
 		struct synack_endpoint ep = {o.addr, sv->port};
 		synack_endpoint_str(&ep, addr, sizeof(addr));
+		char a[24];
+		struct synack_endpoint me = {o.addr, 0};
+		snprintf(a, sizeof(a), "%s", synack_endpoint_str(&me, addr, sizeof(addr)));
+		a[strcspn(a, ":")] = 0;
+		synack_endpoint_str(&ep, addr, sizeof(addr));
 		if (err) {
 			fprintf(stderr, "synack serve: listen on %s: %s\n", addr, strerror(-err));
+			rc = 1;
+		} else if (ctl_open(sv, a, o.dev, o.quiet)) {
 			rc = 1;
 		} else {
 			if (!o.quiet)
@@ -458,6 +511,7 @@ int serve_main(int argc, char **argv)
 			if (!o.quiet)
 				fprintf(stderr, "synack serve: %ld connections served\n", sv->done);
 		}
+		ctl_server_close(sv->ctl);
 		tunhost_close(&sv->h);
 	}
 	for (int i = 0; i < MAX_CONNS; i++)

@@ -67,7 +67,7 @@ int simload_parse_opt(int argc, char **argv, int *i, struct simload_opts *o)
 void simload_help(FILE *out)
 {
 	fprintf(out,
-		"simulated workload (until the CLI can attach to a stack running over TUN):\n"
+		"simulated workload (without --ctl):\n"
 		"  a server 10.0.0.2 on port 80 answers and closes first N connections from\n"
 		"  clients 10.0.1.x (one TIME-WAIT entry each), then M connections stay open\n"
 		"  with SO_KEEPALIVE (the first with an unread request); virtual time then runs\n"

@@ -2,14 +2,16 @@
  * ss.c: `synack ss` (the connection table, like `ss -tan -o`, or
  * `ipvsadm -L -c -n` with --ipvs) and `synack stat` (the counters, like
  * `nstat -a`). Both read a stack through the public API only
- * (synack_stack_foreach_conn, synack_counters_foreach). Until the CLI can
- * attach to a stack running over TUN, the stack they show is the server of
- * a simulated workload (tools/simload.c), run to a chosen virtual time.
+ * (synack_stack_foreach_conn, synack_counters_foreach): with --ctl PATH,
+ * the stack of a running `synack serve`, through its control socket
+ * (tools/ctl.c); otherwise the server of a simulated workload
+ * (tools/simload.c), run to a chosen virtual time.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "conntable.h"
+#include "ctl.h"
 #include "simload.h"
 #include "ss.h"
 #include "synack/synack.h"
@@ -32,7 +34,12 @@ void ss_help(FILE *out)
 		"  --ipvs         the `ipvsadm -L -c -n` layout: pro expire state source\n"
 		"                 virtual destination\n"
 		"  --summary      the summary lines only\n"
-		"  --no-header    no column header\n\n");
+		"  --no-header    no column header\n"
+		"  --ctl PATH     the live stack of a `synack serve` with that control socket\n"
+		"                 (its default: " CTL_DIR "/DEV.sock), instead of a simulated\n"
+		"                 one; at most %d rows and %d entries walked per call, the\n"
+		"                 summary then from the stack's per-state gauges\n\n",
+		CTL_ROWS_MAX, CTL_VISITS_MAX);
 	simload_help(out);
 }
 
@@ -77,6 +84,7 @@ int ss_main(int argc, char **argv)
 	struct simload_opts so;
 	struct conntable_opts t;
 	struct simload sl = {0};
+	const char *ctl = NULL;
 
 	simload_opts_default(&so);
 	conntable_opts_default(&t);
@@ -84,6 +92,10 @@ int ss_main(int argc, char **argv)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			ss_help(stdout);
 			return 0;
+		}
+		if (!strcmp(argv[i], "--ctl") && i + 1 < argc) {
+			ctl = argv[++i];
+			continue;
 		}
 		int r = simload_parse_opt(argc, argv, &i, &so);
 		if (r == 0)
@@ -93,6 +105,11 @@ int ss_main(int argc, char **argv)
 			ss_help(stderr);
 			return 2;
 		}
+	}
+	if (ctl) {
+		char req[CTL_REQ_MAX];
+		ctl_ss_request(req, sizeof(req), &t);
+		return ctl_request(ctl, req, stdout, "synack ss") ? 1 : 0;
 	}
 	if (simload_run(&so, &sl)) {
 		fprintf(stderr, "synack ss: the simulated workload did not complete\n");
@@ -115,11 +132,14 @@ void stat_help(FILE *out)
 		"SynackTwRstKilled), the per-state gauges (SynackState*), the transitions\n"
 		"(SynackTrans<FROM>_<TO>) and one counter per drop reason (SynackDrop_*).\n\n"
 		"  --zeros        print counters that are zero too (nstat -z)\n"
-		"  --name PREFIX  only counters whose name starts with PREFIX (repeatable)\n\n");
+		"  --name PREFIX  only counters whose name starts with PREFIX (repeatable)\n"
+		"  --ctl PATH     the live stack of a `synack serve` with that control socket\n"
+		"                 (its default: " CTL_DIR "/DEV.sock), instead of a simulated one\n\n");
 	simload_help(out);
 }
 
 struct stat_walk {
+	FILE *out;
 	int zeros;
 	char **prefix;
 	int nprefix;
@@ -133,7 +153,27 @@ static int stat_line(void *ctx, const char *name, uint64_t v)
 	for (int i = 0; i < w->nprefix && !ok; i++)
 		ok = !strncmp(name, w->prefix[i], strlen(w->prefix[i]));
 	if (ok && (v || w->zeros))
-		printf("%-36s %llu\n", name, (unsigned long long)v);
+		fprintf(w->out, "%-36s %llu\n", name, (unsigned long long)v);
+	return 0;
+}
+
+void stat_print(FILE *out, const struct synack_counters *c, int zeros, char **prefix, int nprefix)
+{
+	struct stat_walk w = {out, zeros, prefix, nprefix};
+	synack_counters_foreach(c, stat_line, &w);
+}
+
+/* The request line for --ctl: "stat ZEROS PREFIX...", prefixes without
+ * blanks. 0 or -1. */
+static int stat_request(char *buf, size_t len, int zeros, char **prefix, int n)
+{
+	size_t k = (size_t)snprintf(buf, len, "stat %d", zeros);
+
+	for (int i = 0; i < n; i++) {
+		if (strpbrk(prefix[i], " \t\n") || k + strlen(prefix[i]) + 2 > len)
+			return -1;
+		k += (size_t)snprintf(buf + k, len - k, " %s", prefix[i]);
+	}
 	return 0;
 }
 
@@ -141,8 +181,9 @@ int stat_main(int argc, char **argv)
 {
 	struct simload_opts so;
 	struct simload sl = {0};
-	struct stat_walk w = {0, NULL, 0};
+	struct stat_walk w = {stdout, 0, NULL, 0};
 	char *prefix[16];
+	const char *ctl = NULL;
 
 	simload_opts_default(&so);
 	w.prefix = prefix;
@@ -150,6 +191,10 @@ int stat_main(int argc, char **argv)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			stat_help(stdout);
 			return 0;
+		}
+		if (!strcmp(argv[i], "--ctl") && i + 1 < argc) {
+			ctl = argv[++i];
+			continue;
 		}
 		int r = simload_parse_opt(argc, argv, &i, &so);
 		if (r == 0 && !strcmp(argv[i], "--zeros"))
@@ -162,6 +207,14 @@ int stat_main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (ctl) {
+		char req[CTL_REQ_MAX];
+		if (stat_request(req, sizeof(req), w.zeros, prefix, w.nprefix)) {
+			fprintf(stderr, "synack stat: --name prefixes too long or with blanks\n");
+			return 2;
+		}
+		return ctl_request(ctl, req, stdout, "synack stat") ? 1 : 0;
+	}
 	if (simload_run(&so, &sl)) {
 		fprintf(stderr, "synack stat: the simulated workload did not complete\n");
 		simload_free(&sl);
@@ -171,7 +224,7 @@ int stat_main(int argc, char **argv)
 	synack_stack_counters(sl.server, &c);
 	printf("#synack server 10.0.0.2 (simulated), virtual time %.3f s\n",
 	       (double)synack_stack_now(sl.server) / 1e6);
-	synack_counters_foreach(&c, stat_line, &w);
+	stat_print(stdout, &c, w.zeros, prefix, w.nprefix);
 	simload_free(&sl);
 	return 0;
 }

@@ -121,3 +121,61 @@ TEST(conntable_rows_filters_summary_and_ipvs)
 	free(ipvs);
 	simload_free(&sl);
 }
+
+/* The bounds a reader of a live stack sets (tools/ctl.c): max_rows stops
+ * the rows, max_visits the walk; either way a line says so and the summary
+ * comes from the stack's per-state gauges, which stay exact (a state filter
+ * applies to them; a port filter cannot, so only walked entries count). */
+TEST(conntable_bounded_walk_summary_from_gauges)
+{
+	struct simload_opts so;
+	struct simload sl = {0};
+	struct conntable_opts o;
+	uint64_t rows;
+
+	simload_opts_default(&so);
+	so.conns = 7;
+	so.live = 2;
+	CHECK_EQ(simload_run(&so, &sl), 0);
+
+	conntable_opts_default(&o);
+	o.max_rows = 4;
+	char *t = print(sl.server, &o, &rows);
+	CHECK(t != NULL);
+	if (!t)
+		return;
+	CHECK_EQ(rows, 4);
+	CHECK(strstr(t, "(stopped after 4 rows, 4 entries walked: the bound of this reader)\n") != NULL);
+	CHECK(strstr(t, "Total: 10\n  LISTEN      1\n  ESTAB       2\n  TIME-WAIT   7\n") != NULL);
+	free(t);
+
+	conntable_opts_default(&o);
+	o.max_visits = 3;
+	o.state_mask = conntable_state_mask("time-wait");
+	t = print(sl.server, &o, &rows);
+	CHECK(t != NULL);
+	if (!t)
+		return;
+	CHECK(rows <= 3);
+	CHECK(strstr(t, "entries walked: the bound of this reader)\n") != NULL);
+	CHECK(strstr(t, "Total: 7\n  TIME-WAIT   7\n") != NULL);
+	free(t);
+
+	conntable_opts_default(&o);
+	o.max_rows = 1;
+	o.sport = 80;
+	t = print(sl.server, &o, &rows);
+	CHECK(t != NULL);
+	if (!t)
+		return;
+	CHECK_EQ(rows, 1);
+	CHECK(strstr(t, "(totals: of the entries walked only)\nTotal: 1\n") != NULL);
+	free(t);
+
+	/* unbounded (the default): no such line */
+	conntable_opts_default(&o);
+	t = print(sl.server, &o, &rows);
+	CHECK(t != NULL && strstr(t, "stopped after") == NULL);
+	free(t);
+	simload_free(&sl);
+}

@@ -1,0 +1,60 @@
+/*
+ * ctl.h: the control channel of a running `synack serve`: a unix stream
+ * socket on which `synack ss --ctl PATH` and `synack stat --ctl PATH` read
+ * the live stack's connection table and counters, printed as they print the
+ * simulated stack's (conntable.c, ss.c). Public API only.
+ *
+ * One request per connection, one line of at most CTL_REQ_MAX bytes:
+ *   "ss LAYOUT STATE_MASK SPORT DPORT HEADER ROWS SUMMARY\n"
+ *   "stat ZEROS [PREFIX ...]\n"
+ * and the answer is the text to print, then the server closes. An answer
+ * it cannot give starts with "error: ".
+ *
+ * The server side runs inside the stack's event loop and never stalls it:
+ * its sockets are non-blocking and polled by the loop (synack_loop_add_fd),
+ * at most CTL_MAX_CLIENTS are served at once (more are closed at accept),
+ * one that sends no request within CTL_IDLE_MS is dropped, and one answer
+ * walks at most CTL_VISITS_MAX table entries and prints at most
+ * CTL_ROWS_MAX rows (the summary then comes from the stack's per-state
+ * gauges, which are exact), so its cost and its buffer are bounded; the
+ * buffer drains as the client reads.
+ */
+#ifndef SYNACK_TOOLS_CTL_H
+#define SYNACK_TOOLS_CTL_H
+
+#include <stdio.h>
+
+#include "conntable.h"
+#include "synack/link.h"
+#include "synack/synack.h"
+
+#define CTL_DIR "/run/synack"    /* where the default socket lives */
+#define CTL_MAX_CLIENTS 4
+#define CTL_REQ_MAX 512
+#define CTL_IDLE_MS 5000
+#define CTL_ROWS_MAX 50000
+#define CTL_VISITS_MAX 2000000
+
+struct ctl_server;
+
+/* The default socket for a stack on TUN device dev: /run/synack/DEV.sock. */
+void ctl_default_path(char *buf, size_t len, const char *dev);
+/* Bind path (creating /run/synack if that is its directory), listen, and
+ * watch it from loop. banner: the first line of every stat answer. A socket
+ * file nobody answers on is replaced; one a live server answers on gives
+ * -EADDRINUSE. 0 or a negative errno. */
+int ctl_server_open(struct ctl_server **out, const char *path, synack_loop *loop,
+		    const char *banner);
+/* Drop clients idle for CTL_IDLE_MS; call once per loop round. */
+void ctl_server_tick(struct ctl_server *c, uint64_t now_us);
+/* Close every client and the socket, and remove the socket file. */
+void ctl_server_close(struct ctl_server *c);
+
+/* Client side: send one request line (without "\n") to the server at
+ * path and copy its answer to out. 0, 1 if the server answered "error: ",
+ * or a negative errno (after a message to stderr naming prog). */
+int ctl_request(const char *path, const char *req, FILE *out, const char *prog);
+/* The request line for conntable options o. */
+void ctl_ss_request(char *buf, size_t len, const struct conntable_opts *o);
+
+#endif
