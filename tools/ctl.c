@@ -217,8 +217,8 @@ static void on_accept(void *ctx, int fd, uint32_t revents)
 				c = &srv->cl[i];
 		if (!c || synack_loop_add_fd(srv->loop, cfd, EPOLLIN, client_io, c)) {
 			static const char busy[] = "error: busy (too many control clients)\n";
-			if (send(cfd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-				(void)0; /* it is going anyway */
+			ssize_t sent = send(cfd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+			(void)sent; /* best effort: the connection is closed either way */
 			close(cfd);
 			continue;
 		}
