@@ -14,6 +14,8 @@ struct sha256 {
 	uint64_t len;      /* bytes hashed so far */
 	uint8_t buf[64];
 	size_t nbuf;
+	int shani;         /* whole blocks through the x86 SHA extensions (set by
+	                    * sha256_init from CPUID; 0 forces the portable code) */
 };
 
 void sha256_init(struct sha256 *c);
