@@ -275,6 +275,12 @@ static void hook(void *ctx, synack_loop *l, uint64_t now)
 		raw_stdin(c);
 		raw_send(c);
 		raw_pause_stdin(c);
+		/* A regular file is not pollable: nothing would wake the loop to
+		 * read more of it once this chunk is in the socket, so ask for a
+		 * round without waiting. A chunk still waiting for room waits
+		 * for the ACKs that make room instead. */
+		if (!c->stdin_pollable && !c->stdin_eof && c->in_off >= c->nin)
+			synack_loop_wake(l);
 	}
 	receive(c);
 	if (finished(c) || tunhost_interrupted())

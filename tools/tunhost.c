@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "script.h"
 #include "tunhost.h"
@@ -172,6 +173,37 @@ int tunhost_option(struct tunhost_opts *o, int argc, char **argv, int *i, const 
 	return 1;
 }
 
+/*
+ * Attaching to the device turns its carrier on, but the kernel activates the
+ * device's queueing discipline only when its link-watch work runs, and that
+ * work is rate-limited to once a second: right after another link event (the
+ * `ip link set DEV up` that precedes us, in a fresh namespace) it can be a
+ * second late. Until then every datagram the kernel sends into the device is
+ * dropped by the "noop" qdisc: a SYN,ACK lost, a second of RTO. operstate
+ * turns "up" in the same step that activates the qdisc, so wait for it (at
+ * most LINK_UP_WAIT_MS; a device nobody brought up stays "down": say so).
+ */
+#define LINK_UP_WAIT_MS 3000
+static void wait_link_up(const struct tunhost *h)
+{
+	char path[64], state[32];
+	const struct timespec tick = {0, 5 * 1000000};
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/operstate", h->o.dev);
+	for (int waited = 0; waited <= LINK_UP_WAIT_MS; waited += 5) {
+		FILE *f = fopen(path, "r");
+		if (!f)
+			return; /* no sysfs for it: nothing to wait for */
+		int got = fgets(state, sizeof(state), f) != NULL;
+		fclose(f);
+		if (!got || strncmp(state, "down", 4) != 0)
+			return;
+		nanosleep(&tick, NULL);
+	}
+	fprintf(stderr, "%s: warning: %s is still down (bring it up: `ip link set %s up`)\n",
+		h->prog, h->o.dev, h->o.dev);
+}
+
 static int open_link(struct tunhost *h)
 {
 	char why[512];
@@ -182,6 +214,7 @@ static int open_link(struct tunhost *h)
 		fprintf(stderr, "%s: %s\n", h->prog, why);
 		return 1;
 	}
+	wait_link_up(h);
 	if (!h->o.impair_rx && !h->o.impair_tx)
 		return 0;
 	struct synack_link *il;

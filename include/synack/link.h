@@ -113,8 +113,13 @@ int synack_loop_del_fd(synack_loop *l, int fd);
  * but the deadline; 0: do not wait), then process. 0 or a negative errno
  * (a failed epoll_wait; EINTR is not an error). */
 int synack_loop_run_once(synack_loop *l, int max_wait_ms);
-/* Rounds until synack_loop_stop() (from a hook or callback) or an error. */
+/* Rounds until synack_loop_stop() (from a hook or callback) or an error.
+ * The first round does not wait, so the hook runs at once. */
 int synack_loop_run(synack_loop *l);
+/* The next round does not wait: the application has work no fd or deadline
+ * announces (data from a regular file, which epoll cannot watch). Call it
+ * from the hook, or before a round; it lasts one round. */
+void synack_loop_wake(synack_loop *l);
 void synack_loop_stop(synack_loop *l);
 /* Embedding: the loop's epoll descriptor (readable when a round has work)
  * and how long one may wait before the next round is due (-1: no deadline). */

@@ -15,7 +15,13 @@
  *   4. run the callbacks of the application fds that were ready, then the
  *      hook, where the application drives its sockets.
  * If the batch was full, the next round does not wait: the link still has
- * data, and the level-triggered fd would say so anyway.
+ * data, and the level-triggered fd would say so anyway. Nor does it wait
+ * after synack_loop_wake(): the application has work that no fd or deadline
+ * announces (a regular file epoll cannot watch, a request to send before
+ * any packet has arrived), and a loop that slept then would sleep until
+ * some unrelated datagram (an IPv6 router solicitation, seconds later)
+ * happened to wake it. synack_loop_run() wakes itself once at the start, so
+ * the hook has its first turn at once.
  *
  * Creating the loop polls the stack once at the current time, so the stack's
  * clock is the loop's before the application makes its first socket call.
@@ -47,6 +53,7 @@ struct synack_loop {
 	int epfd;
 	int stop;
 	int more;           /* the last round read a full batch: do not wait */
+	int woken;          /* synack_loop_wake() since the last wait: do not wait */
 	uint64_t now;       /* the current round's time */
 	synack_loop_hook_fn hook;
 	void *hook_ctx;
@@ -161,7 +168,7 @@ static uint64_t loop_deadline(const synack_loop *l)
 
 int synack_loop_timeout_ms(const synack_loop *l)
 {
-	if (l->more)
+	if (l->more || l->woken)
 		return 0;
 	uint64_t d = loop_deadline(l);
 	if (d == UINT64_MAX)
@@ -196,6 +203,7 @@ int synack_loop_run_once(synack_loop *l, int max_wait_ms)
 
 	if (max_wait_ms >= 0 && (timeout < 0 || max_wait_ms < timeout))
 		timeout = max_wait_ms;
+	l->woken = 0;
 	int n = epoll_wait(l->epfd, evs, SYNACK_LOOP_MAX_FDS + 1, timeout);
 	if (n < 0 && errno != EINTR)
 		return -errno;
@@ -216,9 +224,15 @@ int synack_loop_run_once(synack_loop *l, int max_wait_ms)
 	return 0;
 }
 
+void synack_loop_wake(synack_loop *l)
+{
+	l->woken = 1;
+}
+
 int synack_loop_run(synack_loop *l)
 {
 	l->stop = 0;
+	l->woken = 1; /* the hook's first turn comes before any wait */
 	while (!l->stop) {
 		int err = synack_loop_run_once(l, -1);
 		if (err)

@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -420,6 +421,67 @@ TEST(loop_create_sets_the_stack_clock)
 	uint64_t after = synack_loop_now();
 	CHECK(synack_stack_now(d.st[0]) >= before && synack_stack_now(d.st[0]) <= after);
 	CHECK(synack_stack_now(d.st[1]) >= before && synack_stack_now(d.st[1]) <= after);
+	duo_free(&d, 0);
+}
+
+/* An application with work no fd announces (a regular file to send, which
+ * epoll cannot watch) calls synack_loop_wake: the next round does not wait,
+ * even with no deadline at all, and only that round. */
+TEST(loop_wake_makes_only_the_next_round_not_wait)
+{
+	struct duo d;
+
+	CHECK_EQ(duo_init(&d, NULL), 0);
+	synack_loop_run_once(d.loop[0], 0);
+	CHECK_EQ(synack_loop_timeout_ms(d.loop[0]), -1);
+	synack_loop_wake(d.loop[0]);
+	CHECK_EQ(synack_loop_timeout_ms(d.loop[0]), 0);
+	int before = d.hooks[0];
+	uint64_t t0 = synack_loop_now();
+	CHECK_EQ(synack_loop_run_once(d.loop[0], 3000), 0);
+	CHECK(synack_loop_now() - t0 < 1500000); /* did not sleep out the 3 s */
+	CHECK_EQ(d.hooks[0], before + 1);
+	CHECK_EQ(synack_loop_timeout_ms(d.loop[0]), -1);
+	duo_free(&d, 0);
+}
+
+static void stop_hook(void *ctx, synack_loop *l, uint64_t now)
+{
+	(void)now;
+	(*(int *)ctx)++;
+	synack_loop_stop(l);
+}
+
+/* synack_loop_run gives the hook its first turn before any wait: with no
+ * deadline and no traffic, a first wait would last until some unrelated
+ * datagram arrived (a client's request would sit unsent). The socketpair
+ * is quiet, so a run that waited first would not return within the alarm;
+ * a SIGALRM interrupts the wait (EINTR), so the test still ends. */
+static volatile sig_atomic_t alarm_rang;
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarm_rang = 1;
+}
+
+TEST(loop_run_gives_the_hook_its_first_turn_at_once)
+{
+	struct duo d;
+	struct sigaction sa = {.sa_handler = on_alarm}, old;
+	int turns = 0;
+
+	CHECK_EQ(duo_init(&d, NULL), 0);
+	synack_loop_run_once(d.loop[0], 0);
+	CHECK_EQ(synack_loop_timeout_ms(d.loop[0]), -1);
+	synack_loop_set_hook(d.loop[0], stop_hook, &turns);
+	alarm_rang = 0;
+	sigaction(SIGALRM, &sa, &old);
+	alarm(2);
+	CHECK_EQ(synack_loop_run(d.loop[0]), 0);
+	alarm(0);
+	sigaction(SIGALRM, &old, NULL);
+	CHECK_EQ(turns, 1);
+	CHECK(!alarm_rang);
 	duo_free(&d, 0);
 }
 
