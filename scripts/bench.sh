@@ -10,7 +10,8 @@
 #   --log FILE       keep every benchmark's full output (default: a temp file)
 #
 # Also: `cmake --build DIR --target bench`. The kernel columns need root (the
-# kernel benchmark makes its own network namespace); without it they read "-".
+# kernel benchmarks make their own network namespaces; kernel_tun also a TUN
+# device in it); without it they read "-".
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -euo pipefail
 
@@ -25,7 +26,7 @@ while [ $# -gt 0 ]; do
 	--quick) QUICK=(--quick); shift ;;
 	--no-callgrind) CG=(); shift ;;
 	--log) LOG="$2"; shift 2 ;;
-	-h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
 	esac
 done
@@ -36,7 +37,7 @@ fi
 if [ ! -f "$BUILD/CMakeCache.txt" ]; then
 	cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 fi
-cmake --build "$BUILD" --target lifecycle bulk scale kernel >/dev/null
+cmake --build "$BUILD" --target lifecycle bulk scale kernel kernel_tun >/dev/null
 B="$BUILD/bench"
 [ -n "$LOG" ] || LOG="$(mktemp /tmp/synack-bench.XXXXXX)"
 : >"$LOG"
@@ -59,6 +60,7 @@ run bulk "$B/bulk" "${QUICK[@]}" "${CG[@]}"
 run bulk-mtu65535 "$B/bulk" --mtu 65535 "${QUICK[@]}"
 run scale "$B/scale" "${QUICK[@]}"
 run kernel "$B/kernel" "${QUICK[@]}"
+run kernel_tun "$B/kernel_tun" "${QUICK[@]}"
 
 # ---------------------------------------------------------------- the table
 awk '
@@ -98,6 +100,12 @@ END {
 	row("instructions: receive a data segment (+ACKs sent)", fmt("bulk.instr_rx_per_data_seg", "%.0f"), "", "", "")
 	row("instructions: receive a pure ACK", fmt("bulk.instr_per_ack", "%.0f"), "", "", "<= 400")
 	row("instructions: per data segment, all phases", fmt("bulk.instr_per_data_seg", "%.0f"), "", "", "<= 400")
+	row("TUN: bulk Linux -> synack, MB/s (Linux: over lo)", fmt("kernel_tun.bulk_to_synack.synack", "%.1f"),
+	    fmt("kernel_tun.bulk_to_synack.linux_lo", "%.1f"), fmt("kernel_tun.bulk_to_synack.ratio", "%.2fx"), "")
+	row("TUN: bulk synack -> Linux, MB/s (Linux: over lo)", fmt("kernel_tun.bulk_from_synack.synack", "%.1f"),
+	    fmt("kernel_tun.bulk_from_synack.linux_lo", "%.1f"), fmt("kernel_tun.bulk_from_synack.ratio", "%.2fx"), "")
+	row("TUN: connections/s, Linux client, 64 B each way", fmt("kernel_tun.conns.synack", "%.0f"),
+	    fmt("kernel_tun.conns.linux_lo", "%.0f"), fmt("kernel_tun.conns.ratio", "%.2fx"), "")
 	row("scale: TCB bytes", fmt("scale.tcb_bytes", "%.0f"), "", "", "")
 	row("scale: bytes/connection without buffers", fmt("scale.conn_bytes_without_buffers", "%.0f"), "", "", "<= 512")
 	row("scale: RSS bytes/connection at 1e6 (1 KiB buffers)", fmt("scale.1000000.rss_per_conn", "%.0f"), "", "", "<= 2147 (2 GiB)")

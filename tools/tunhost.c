@@ -11,8 +11,12 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "script.h"
 #include "tunhost.h"
@@ -175,33 +179,36 @@ int tunhost_option(struct tunhost_opts *o, int argc, char **argv, int *i, const 
 
 /*
  * Attaching to the device turns its carrier on, but the kernel activates the
- * device's queueing discipline only when its link-watch work runs, and that
- * work is rate-limited to once a second: right after another link event (the
- * `ip link set DEV up` that precedes us, in a fresh namespace) it can be a
- * second late. Until then every datagram the kernel sends into the device is
- * dropped by the "noop" qdisc: a SYN,ACK lost, a second of RTO. operstate
- * turns "up" in the same step that activates the qdisc, so wait for it (at
- * most LINK_UP_WAIT_MS; a device nobody brought up stays "down": say so).
+ * device's queueing discipline only when its link-watch work runs, which can
+ * be late (it is rate-limited, and deferred to a workqueue on a busy
+ * machine). Until then every datagram the kernel sends into the device is
+ * dropped by the "noop" qdisc: a SYN,ACK lost, a second of RTO (2 starts in
+ * 3 right after `ip link set DEV up`, before this wait). The kernel reports
+ * IFF_RUNNING in the same step, so wait for it, at most LINK_UP_WAIT_MS. A
+ * device nobody brought up (no IFF_UP) will not change: say so at once.
  */
 #define LINK_UP_WAIT_MS 3000
 static void wait_link_up(const struct tunhost *h)
 {
-	char path[64], state[32];
 	const struct timespec tick = {0, 5 * 1000000};
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
-	snprintf(path, sizeof(path), "/sys/class/net/%s/operstate", h->o.dev);
+	if (fd < 0)
+		return;
 	for (int waited = 0; waited <= LINK_UP_WAIT_MS; waited += 5) {
-		FILE *f = fopen(path, "r");
-		if (!f)
-			return; /* no sysfs for it: nothing to wait for */
-		int got = fgets(state, sizeof(state), f) != NULL;
-		fclose(f);
-		if (!got || strncmp(state, "down", 4) != 0)
-			return;
+		memset(&ifr, 0, sizeof(ifr));
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", h->o.dev);
+		if (ioctl(fd, SIOCGIFFLAGS, &ifr) != 0 || (ifr.ifr_flags & IFF_RUNNING))
+			break;
+		if (!(ifr.ifr_flags & IFF_UP)) {
+			fprintf(stderr, "%s: warning: %s is down (bring it up: `ip link set %s up`)\n",
+				h->prog, h->o.dev, h->o.dev);
+			break;
+		}
 		nanosleep(&tick, NULL);
 	}
-	fprintf(stderr, "%s: warning: %s is still down (bring it up: `ip link set %s up`)\n",
-		h->prog, h->o.dev, h->o.dev);
+	close(fd);
 }
 
 static int open_link(struct tunhost *h)
