@@ -70,6 +70,10 @@ struct fx_seg {
 	uint8_t ts;             /* a timestamps option <TSval=tsval,TSecr=tsecr> (RFC 7323 §3) */
 	uint32_t tsval, tsecr;
 	uint8_t sack_ok;        /* a SACK-permitted option (RFC 2018 §2) */
+	uint8_t nsack;          /* SACK blocks sack[0..nsack) (RFC 2018 §3) */
+	struct {
+		uint32_t left, right;
+	} sack[SN_TCP_SACK_MAX];
 };
 
 static void fx_capture(void *ctx, const uint8_t *pkt, size_t len)
@@ -140,6 +144,11 @@ static inline size_t fx_build(const struct fx *f, const struct fx_seg *s, uint8_
 	seg.opts.ts_val = s->tsval;
 	seg.opts.ts_ecr = s->tsecr;
 	seg.opts.sack_ok = s->sack_ok != 0;
+	seg.opts.nsack = s->nsack;
+	for (int i = 0; i < s->nsack && i < SN_TCP_SACK_MAX; i++) {
+		seg.opts.sack[i].left = s->sack[i].left;
+		seg.opts.sack[i].right = s->sack[i].right;
+	}
 	size_t hlen = SN_TCP_HDR_LEN + sn_tcp_opts_len(&seg.opts);
 	if (s->len)
 		memcpy(buf + SN_IPV4_HDR_LEN + hlen, s->data, s->len);

@@ -167,7 +167,9 @@ struct synack_config {
 	                                * ACK loops cannot spin (tcp_invalid_ratelimit; 0: off) */
 	uint8_t tcp_window_scaling; /* 1: offer/accept RFC 7323 window scaling (tcp_window_scaling) */
 	uint8_t tcp_timestamps;   /* 1: offer/accept RFC 7323 timestamps (tcp_timestamps) */
-	uint8_t tcp_sack;         /* 1: offer/accept SACK-permitted (tcp_sack; RFC 2018) */
+	uint8_t tcp_sack;         /* 1: offer/accept SACK-permitted, send and use SACK blocks
+	                           * (tcp_sack; RFC 2018, RFC 6675) */
+	uint8_t tcp_dsack;        /* 1: report duplicate segments as D-SACK (tcp_dsack; RFC 2883) */
 	uint8_t tcp_tw_reuse;     /* 1: connect may take over a TIME-WAIT 4-tuple that used
 	                           * timestamps (tcp_tw_reuse); 0 and 2 (Linux: loopback only;
 	                           * synack has no loopback traffic): never */
@@ -194,7 +196,7 @@ const struct synack_config *synack_stack_config(const synack_stack *st);
 /* Runtime knobs: msl_us, fin_timeout_us, delack_us, rto_*, retries, ports,
  * default buffers, user timeout, max_timewait, max_orphans, keepalive_*,
  * tcp_rfc1337, the TCP option knobs (tcp_window_scaling, tcp_timestamps,
- * tcp_sack: for connections opened afterwards), tcp_tw_reuse,
+ * tcp_sack, tcp_dsack: for connections opened afterwards), tcp_tw_reuse,
  * tw_reuse_delay_us and tcp_congestion_control (for sockets opened afterwards). addr, seed, mtu, max_sockets and max_conns are fixed at
  * creation (-EINVAL if changed). Applies to later events: a TIME-WAIT entry
  * keeps the expiry it was given. */
@@ -381,6 +383,13 @@ struct synack_counters {
 	uint64_t listen_overflows;        /* accept queue full (SYN dropped or ACK dropped/reset) */
 	uint64_t hp_hits;                 /* in-order data segments taken by header prediction */
 	uint64_t hp_acks;                 /* pure ACKs of new data taken by header prediction */
+	uint64_t sack_recoveries;         /* RFC 6675 loss recoveries entered */
+	uint64_t sack_discard;            /* SACK blocks ignored: outside (SND.UNA, SND.MAX], or
+	                                   * the scoreboard full */
+	uint64_t sack_reneging;           /* the cumulative ACK fell inside SACKed data: the
+	                                   * receiver reneged, the scoreboard was cleared */
+	uint64_t sack_nomem;              /* no scoreboard to be had: NewReno for that connection */
+	uint64_t dsack_sent, dsack_recv;  /* D-SACK blocks sent and received (RFC 2883) */
 	uint64_t drops[SYNACK_DROP_MAX];
 	uint64_t transitions[SYNACK_NSTATES][SYNACK_NSTATES]; /* [from][to] */
 	uint64_t in_state[SYNACK_NSTATES]; /* gauge: connections now in each state */

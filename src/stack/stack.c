@@ -57,6 +57,7 @@ void synack_config_default(struct synack_config *cfg)
 		.tcp_window_scaling = 1, /* as Linux */
 		.tcp_timestamps = 1,
 		.tcp_sack = 0, /* Linux: 1; off while we send no SACK blocks (docs/configuration.md) */
+		.tcp_dsack = 1,
 		.tcp_tw_reuse = 0, /* Linux: 2, loopback only, which is never here */
 		.tw_reuse_delay_us = 1 * SN_US_PER_SEC,
 		.tcp_congestion_control = SYNACK_CC_CUBIC, /* as Linux (docs/configuration.md) */
@@ -72,7 +73,7 @@ static int config_valid(const struct synack_config *c)
 	       c->keepalive_time_us > 0 && c->keepalive_intvl_us > 0 && c->keepalive_probes > 0 &&
 	       c->tcp_rfc1337 <= 1 &&
 	       c->tcp_window_scaling <= 1 && c->tcp_timestamps <= 1 && c->tcp_sack <= 1 &&
-	       c->tcp_tw_reuse <= 2 && tcp_cc_name(c->tcp_congestion_control);
+	       c->tcp_dsack <= 1 && c->tcp_tw_reuse <= 2 && tcp_cc_name(c->tcp_congestion_control);
 }
 
 static int socks_init(struct synack_stack *st)
@@ -103,6 +104,7 @@ int synack_stack_create(const struct synack_config *cfg, synack_stack **out)
 	sn_list_init(&st->conns);
 	sn_list_init(&st->listeners);
 	sn_pool_init(&st->tcb_pool, sizeof(struct sn_tcb), 256, cfg->max_conns);
+	sn_pool_init(&st->sack_pool, tcp_sack_sb_size(), 64, cfg->max_conns);
 	st->txcap = (uint32_t)cfg->mtu + SN_TXBUF_SLACK;
 	st->txbuf = malloc(st->txcap);
 	int err = st->txbuf ? socks_init(st) : -ENOMEM;
@@ -134,6 +136,7 @@ void synack_stack_destroy(synack_stack *st)
 	 * (found by fuzz_input: use after free in sn_wheel_cancel). */
 	sn_tw_destroy(st);
 	sn_pool_destroy(&st->tcb_pool);
+	sn_pool_destroy(&st->sack_pool);
 	sn_demux_free(st);
 	/* unread bytes a socket kept after its connection ended (sn_sock_tcb_gone) */
 	for (uint32_t i = 0; st->socks && i < st->cfg.max_sockets; i++)

@@ -87,6 +87,7 @@ struct synack_stack {
 	int free_sock;                    /* head of the free list, -1 if none */
 
 	struct sn_pool tcb_pool;
+	struct sn_pool sack_pool;         /* SACK scoreboards (sack.c), at most one per TCB */
 	uint32_t nconns;
 	uint32_t norphans;                /* TCBs the user closed that still run (tcp_max_orphans) */
 	struct sn_list conns;             /* every TCB */

@@ -25,8 +25,9 @@
  *    blocks, no SYN-only options;
  *  - SND.UNA <= SEG.ACK <= SND.MAX, acknowledging no FIN; a pure ACK must
  *    acknowledge new data (an ACK of nothing may be a duplicate ACK);
- *  - no recovery, duplicate-ACK count, urgent mode or out-of-order queue
- *    (SACK and ECN state, when added, belong in this list).
+ *  - no recovery, duplicate-ACK count, urgent mode or out-of-order queue,
+ *    no SACKed data in the scoreboard (sack.c prunes it and watches for
+ *    reneging on every ACK) (ECN state, when added, belongs in this list).
  */
 #include "stack/stack.h"
 #include "tcp/tcb.h"
@@ -51,6 +52,8 @@ static int predicted(const struct synack_stack *st, const struct sn_tcb *tcb,
 	if ((seg->flags & (uint8_t)~SN_TCP_PSH) != SN_TCP_ACK || seg->seq != tcb->rcv_nxt)
 		return 0;
 	if (tcb->in_recovery || tcb->dupacks || tcb->urg_send || tcb->nooo || tcb->ooo_fin)
+		return 0;
+	if (tcb->sb && tcp_sack_sacked_bytes(tcb))
 		return 0;
 	uint32_t acked = seg->ack - tcb->snd_una;
 	if (seq_lt(seg->ack, tcb->snd_una) || seq_gt(seg->ack, tcb->snd_max) ||

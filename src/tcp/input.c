@@ -358,12 +358,15 @@ static void trim_to_window(struct synack_stack *st, struct sn_tcb *tcb, struct s
 
 	if (seq_lt(seg->seq, tcb->rcv_nxt)) {
 		uint32_t skip = tcb->rcv_nxt - seg->seq;
-		if (seg->flags & SN_TCP_SYN) {
+		int syn = (seg->flags & SN_TCP_SYN) != 0;
+		if (syn) {
 			seg->flags &= (uint8_t)~SN_TCP_SYN;
 			skip--;
 		}
 		if (skip > seg->len)
 			skip = seg->len;
+		if (!syn) /* RFC 2883 §4.1.1: the old part is a duplicate */
+			tcp_reass_note_dup(tcb, seg->seq, seg->seq + skip);
 		seg->payload += skip;
 		seg->len -= skip;
 		seg->seq += skip;
@@ -445,6 +448,8 @@ static int check_sequence(struct synack_stack *st, struct sn_tcb *tcb, struct sn
 	drop(st, tcb, seg, (seg->flags & SN_TCP_RST) ? SYNACK_DROP_RST_SEQ : SYNACK_DROP_SEQ);
 	if (!(seg->flags & SN_TCP_RST) &&
 	    !oow_ack_limited(st, tcb, seg, &st->ctr.oow_acks_skipped_seq)) {
+		if (seg->len && seq_leq(seg->seq + seg->len, tcb->rcv_nxt))
+			tcp_reass_note_dup(tcb, seg->seq, seg->seq + seg->len); /* RFC 2883 §4.1.1 */
 		tcb->ack_now = 1; /* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> */
 		tcp_output(st, tcb);
 	}
@@ -610,11 +615,15 @@ static void process_ack_cc(struct synack_stack *st, struct sn_tcb *tcb, const st
 			   uint32_t wnd, uint32_t old_wnd)
 {
 	uint32_t ack = seg->ack;
+	int advanced = seq_lt(tcb->snd_una, ack);
+	/* cwnd grows by data acknowledged: the ACK of our SYN is not new
+	 * data (RFC 5681 (3.1): cwnd starts at IW) */
+	uint32_t acked = advanced ? tcp_ack_new_data(st, tcb, seg) : 0;
 
-	if (seq_lt(tcb->snd_una, ack)) {
-		/* cwnd grows by data acknowledged: the ACK of our SYN is
-		 * not new data (RFC 5681 (3.1): cwnd starts at IW) */
-		uint32_t acked = tcp_ack_new_data(st, tcb, seg);
+	/* with SACK blocks from the peer, RFC 6675 (sack.c) decides */
+	if (tcb->sack_ok && tcb->syn_acked && tcp_sack_ack(st, tcb, seg, acked, advanced))
+		return;
+	if (advanced) {
 		if (tcb->in_recovery) {
 			if (tcp_cc_recovery_ack(tcb, ack, acked))
 				retransmit_head(st, tcb);

@@ -29,9 +29,16 @@
  * SHOULD drop; paths that strip options exist, and nothing is lost but PAWS
  * for that segment).
  *
+ * SACK (RFC 2018 §4, RFC 2883): once SACK-permitted is negotiated, every
+ * ACK sent while out-of-order data is queued carries SACK blocks from
+ * reass.c, most recent first, and a duplicate segment is reported once as a
+ * D-SACK block in front of them (tcp_dsack). What we do with the blocks the
+ * peer sends is sack.c's business.
+ *
  * Invariant: the options of any segment we build fit in 40 bytes. The most a
  * SYN carries is MSS (4) + sackOK,TS (12) + NOP,WS (4) = 20; other segments
- * carry at most the 12 bytes of NOP,NOP,TS.
+ * carry at most NOP,NOP,TS (12) + NOP,NOP,SACK with 3 blocks (28) = 40, or
+ * 4 blocks (36) without timestamps; the wire layer trims blocks to fit.
  */
 #include "stack/stack.h"
 #include "tcp/tcb.h"
@@ -66,6 +73,7 @@ void tcp_opts_offer(struct synack_stack *st, struct sn_tcb *tcb)
 	tcb->rcv_wscale = tcb->ws_ok ? tcp_wscale_for(tcb->rcvbuf.cap) : 0;
 	tcb->snd_wscale = 0;
 	tcb->sack_ok = st->cfg.tcp_sack != 0;
+	tcb->dsack_ok = st->cfg.tcp_dsack != 0;
 	tcb->ts_ok = st->cfg.tcp_timestamps != 0;
 	tcb->ts_offset = tcp_ts_offset(st, &tcb->local, &tcb->remote);
 	tcb->ts_syn = tcp_ts_now(st, tcb);
@@ -90,8 +98,32 @@ void tcp_opts_negotiate(struct synack_stack *st, struct sn_tcb *tcb, const struc
 	}
 }
 
+/* RFC 2018 §4: while out-of-order data is queued, every ACK carries SACK
+ * blocks, as many as fit beside the other options (the wire layer drops
+ * the ones that do not: 3 with timestamps, 4 without); an RFC 2883
+ * duplicate goes first, once. */
+static void sack_fill(struct synack_stack *st, struct sn_tcb *tcb, struct sn_tcp_opts *o)
+{
+	struct sn_seq_range b[SN_TCP_SACK_MAX];
+	uint32_t n = 0;
+
+	if (tcb->dsack_pending) {
+		b[n++] = tcb->dsack;
+		tcb->dsack_pending = 0;
+		st->ctr.dsack_sent++;
+	}
+	n += tcp_reass_sack_blocks(tcb, b + n, SN_TCP_SACK_MAX - n);
+	for (uint32_t i = 0; i < n; i++) {
+		o->sack[i].left = b[i].start;
+		o->sack[i].right = b[i].end;
+	}
+	o->nsack = (uint8_t)n;
+}
+
 void tcp_opts_fill(struct synack_stack *st, struct sn_tcb *tcb, uint8_t flags, struct sn_tcp_opts *o)
 {
+	if (tcb->sack_ok && (flags & SN_TCP_ACK) && !(flags & (SN_TCP_SYN | SN_TCP_RST)))
+		sack_fill(st, tcb, o);
 	if (flags & SN_TCP_SYN) {
 		o->has_mss = 1; /* MUST-14 */
 		o->mss = tcb->rcv_mss;

@@ -322,7 +322,8 @@ void tcp_output(struct synack_stack *st, struct sn_tcb *tcb)
 	if (!tcb->syn_acked) {
 		output_syn(st, tcb);
 	} else {
-		int sent = output_data(st, tcb);
+		/* RFC 6675 recovery sends by pipe and NextSeg (sack.c) */
+		int sent = tcb->sack_recovery ? tcp_sack_output(st, tcb) : output_data(st, tcb);
 		sent += output_fin(st, tcb);
 		if (!sent && tcb->ack_now)
 			tcp_send_ack(st, tcb);

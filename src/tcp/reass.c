@@ -21,18 +21,56 @@
  * §8 lets a receiver renege, and the sender keeps them until they are
  * cumulatively acknowledged.
  *
- * Each range carries a stamp of the out-of-order arrival that last grew it,
- * so the ranges can be reported as SACK blocks in RFC 2018 §4's order (the
- * block with the latest segment first, then the most recently changed).
- * Generating SACK options from them is a later task (docs/configuration.md,
- * tcp_sack); tcp_reass_sack_blocks() is the interface it will use.
+ * Each range carries a recency rank (ooo_age: 0 for the range the latest
+ * out-of-order segment went into, then the next most recently changed), so
+ * the ranges go out as SACK blocks in RFC 2018 §4's order: the block holding
+ * the most recently received segment first, then the most recently reported
+ * others (options.c puts as many on every ACK as fit).
+ *
+ * Duplicates (RFC 2883, D-SACK): a segment wholly or partly at or below
+ * RCV.NXT, or one that repeats bytes already queued out of order, is
+ * remembered in tcb->dsack so the next ACK reports it as its first block,
+ * followed by the ordinary blocks (§4: the block holding the duplicate,
+ * if it lies above RCV.NXT, is then the most recent one).
  */
 #include <string.h>
 
 #include "stack/stack.h"
 #include "tcp/tcb.h"
 
-/* Insert [s, e) into the sorted range list, merging overlaps. */
+void tcp_reass_note_dup(struct sn_tcb *tcb, uint32_t start, uint32_t end)
+{
+	if (!tcb->sack_ok || !tcb->dsack_ok || !seq_lt(start, end))
+		return;
+	tcb->dsack = (struct sn_seq_range){start, end};
+	tcb->dsack_pending = 1;
+}
+
+/* Replace ranges [i, j) (j == i: none) by [s, e), the youngest range. The
+ * others keep their order of age behind it: ages stay 0..nooo-1. */
+static void ooo_replace(struct sn_tcb *tcb, int i, int j, uint32_t s, uint32_t e)
+{
+	struct sn_seq_range *r = tcb->ooo;
+	uint8_t *age = tcb->ooo_age;
+	int n = tcb->nooo;
+	uint8_t next[SN_OOO_MAX] = {0};
+
+	for (int k = 0; k < n; k++) {
+		next[k] = 1;
+		for (int m = 0; m < n; m++)
+			if ((m < i || m >= j) && age[m] < age[k])
+				next[k]++;
+	}
+	memcpy(age, next, (size_t)n);
+	memmove(&r[i + 1], &r[j], (size_t)(n - j) * sizeof(*r));
+	memmove(&age[i + 1], &age[j], (size_t)(n - j));
+	r[i] = (struct sn_seq_range){s, e};
+	age[i] = 0;
+	tcb->nooo = (uint8_t)(n - (j - i) + 1);
+}
+
+/* Insert [s, e) into the sorted range list, merging overlaps; the first
+ * part of it that was queued already is a duplicate (RFC 2883). */
 static int ooo_add(struct sn_tcb *tcb, uint32_t s, uint32_t e)
 {
 	struct sn_seq_range *r = tcb->ooo;
@@ -42,19 +80,29 @@ static int ooo_add(struct sn_tcb *tcb, uint32_t s, uint32_t e)
 		i++;
 	/* merge every range that overlaps or touches [s, e) */
 	int j = i;
+	uint32_t s0 = s, e0 = e;
+	int dup = 0;
 	while (j < n && seq_leq(r[j].start, e)) {
+		uint32_t ds = seq_max(s0, r[j].start), de = seq_min(e0, r[j].end);
+		if (!dup && seq_lt(ds, de)) { /* not when they only touch */
+			tcp_reass_note_dup(tcb, ds, de);
+			dup = 1;
+		}
 		s = seq_min(s, r[j].start);
 		e = seq_max(e, r[j].end);
 		j++;
 	}
 	if (j == i && n == SN_OOO_MAX)
 		return -1;
-	memmove(&r[i + 1], &r[j], (size_t)(n - j) * sizeof(*r));
-	memmove(&tcb->ooo_stamp[i + 1], &tcb->ooo_stamp[j], (size_t)(n - j) * sizeof(uint32_t));
-	r[i] = (struct sn_seq_range){s, e};
-	tcb->ooo_stamp[i] = ++tcb->ooo_clock;
-	tcb->nooo = (uint8_t)(n - (j - i) + 1);
+	ooo_replace(tcb, i, j, s, e);
 	return 0;
+}
+
+/* A range of age gone left the list: the older ones move up one rank. */
+static void ooo_age_close(struct sn_tcb *tcb, uint8_t gone)
+{
+	for (int k = 0; k < tcb->nooo; k++)
+		tcb->ooo_age[k] = (uint8_t)(tcb->ooo_age[k] - (tcb->ooo_age[k] > gone));
 }
 
 /* Commit every range that now starts at or before RCV.NXT. */
@@ -69,10 +117,11 @@ static uint32_t ooo_drain(struct sn_tcb *tcb)
 			tcb->rcv_nxt += n;
 			advanced += n;
 		}
+		uint8_t gone = tcb->ooo_age[0];
 		memmove(&tcb->ooo[0], &tcb->ooo[1], (size_t)(tcb->nooo - 1) * sizeof(tcb->ooo[0]));
-		memmove(&tcb->ooo_stamp[0], &tcb->ooo_stamp[1],
-			(size_t)(tcb->nooo - 1) * sizeof(tcb->ooo_stamp[0]));
+		memmove(&tcb->ooo_age[0], &tcb->ooo_age[1], (size_t)(tcb->nooo - 1));
 		tcb->nooo--;
+		ooo_age_close(tcb, gone);
 	}
 	return advanced;
 }
@@ -100,8 +149,10 @@ static uint32_t ooo_prune_above(struct sn_tcb *tcb, uint32_t seq, uint32_t want)
 		uint32_t cut = seq_min(r->end - floor, want - got);
 		r->end -= cut;
 		got += cut;
-		if (r->end == r->start)
+		if (r->end == r->start) {
 			tcb->nooo--;
+			ooo_age_close(tcb, tcb->ooo_age[tcb->nooo]);
+		}
 	}
 	if (got)
 		tcb->ooo_fin = 0; /* a FIN held past pruned data comes again */
@@ -155,20 +206,12 @@ int tcp_reass_store(struct synack_stack *st, struct sn_tcb *tcb, uint32_t seq,
 
 uint32_t tcp_reass_sack_blocks(const struct sn_tcb *tcb, struct sn_seq_range *out, uint32_t max)
 {
-	uint8_t used[SN_OOO_MAX] = {0};
 	uint32_t n = 0;
 
-	/* selection by stamp, newest first: at most SN_OOO_MAX ranges */
-	while (n < max && n < tcb->nooo) {
-		int best = -1;
+	/* ages are a permutation of 0..nooo-1: the block of age a goes a-th */
+	for (uint32_t age = 0; age < tcb->nooo && n < max; age++)
 		for (int i = 0; i < tcb->nooo; i++)
-			if (!used[i] && (best < 0 || (int32_t)(tcb->ooo_stamp[i] -
-							      tcb->ooo_stamp[best]) > 0))
-				best = i;
-		if (best < 0)
-			break;
-		used[best] = 1;
-		out[n++] = tcb->ooo[best];
-	}
+			if (tcb->ooo_age[i] == age)
+				out[n++] = tcb->ooo[i];
 	return n;
 }

@@ -25,6 +25,7 @@
 #ifndef SYNACK_TCP_TCB_H
 #define SYNACK_TCP_TCB_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "base/list.h"
@@ -37,6 +38,7 @@
 
 struct synack_stack;
 struct sn_sock;
+struct sn_sack_sb;
 
 #define SN_OOO_MAX 8 /* out-of-order ranges held per connection */
 
@@ -78,10 +80,12 @@ struct sn_tcb {
 	uint16_t rcv_mss;            /* what we advertised */
 
 	struct sn_ring sndbuf, rcvbuf;
+	struct sn_sack_sb *sb;       /* SACK scoreboard (sack.c); NULL until the peer sends a block */
 	struct sn_seq_range ooo[SN_OOO_MAX]; /* sorted, disjoint, all > rcv_nxt */
 	uint8_t nooo;
-	uint32_t ooo_stamp[SN_OOO_MAX]; /* when each ooo[] range last grew (ooo_clock) */
-	uint32_t ooo_clock;          /* counts out-of-order arrivals, for SACK block order */
+	uint8_t ooo_age[SN_OOO_MAX]; /* recency rank of each ooo[] range: 0 grew last
+	                              * (RFC 2018 §4 block order) */
+	struct sn_seq_range dsack;   /* a duplicate to report first (RFC 2883), if dsack_pending */
 
 	unsigned passive : 1;        /* came from a passive OPEN (MUST-11) */
 	unsigned listener : 1;       /* a listening TCB, on stack->listeners */
@@ -101,6 +105,8 @@ struct sn_tcb {
 	unsigned reuseaddr : 1;      /* its socket (or listener) had SO_REUSEADDR: port rules */
 	unsigned port_shared : 1;    /* connect() picked its port: shared by 4-tuple (demux.c) */
 	unsigned orphan : 1;         /* the user closed it; counted in stack->norphans */
+	unsigned dsack_pending : 1;  /* the next ACK reports dsack as its first SACK block */
+	unsigned sack_recovery : 1;  /* in_recovery is RFC 6675 loss recovery, not NewReno */
 	uint32_t ooo_fin_seq;
 	uint32_t rcv_up;             /* first octet after the peer's urgent data (MUST-62) */
 	uint32_t snd_up;             /* first octet after our urgent data */
@@ -130,7 +136,8 @@ struct sn_tcb {
 	 * where both sides sent the option (RFC 7323 §2.2, §3.2; RFC 2018). */
 	unsigned ws_ok : 1;          /* window scaling in both directions */
 	unsigned ts_ok : 1;          /* Snd.TS.OK: a TSopt on every segment */
-	unsigned sack_ok : 1;        /* SACK-permitted both ways (blocks: a later task) */
+	unsigned sack_ok : 1;        /* SACK-permitted both ways: we send and use SACK blocks */
+	unsigned dsack_ok : 1;       /* report duplicates as D-SACK blocks (tcp_dsack, RFC 2883) */
 	unsigned ts_recent_set : 1;  /* TS.Recent holds a value (SYN seen, or inherited) */
 	uint8_t snd_wscale;          /* Snd.Wind.Shift: SND.WND = SEG.WND << it */
 	uint8_t rcv_wscale;          /* Rcv.Wind.Shift: SEG.WND = RCV.WND >> it */
@@ -244,6 +251,25 @@ void tcp_rtt_sample_n(struct sn_tcb *tcb, uint32_t rtt_us, uint32_t n, uint32_t 
 
 /* ---- cc.c: congestion control, declared in cc.h */
 
+/* ---- sack.c: the SACK scoreboard and RFC 6675 loss recovery */
+size_t tcp_sack_sb_size(void);
+/* Return the connection's scoreboard to the stack's pool. */
+void tcp_sack_free(struct synack_stack *st, struct sn_tcb *tcb);
+/* An acceptable ACK on a SACK connection, after the cumulative ACK moved
+ * SND.UNA (advanced; acked: data bytes): update the scoreboard and run
+ * RFC 6675 §5. Returns 1 if that handled congestion control for this ACK,
+ * 0 if NewReno should (no scoreboard, or a NewReno recovery in progress). */
+int tcp_sack_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg,
+		 uint32_t acked, int advanced);
+/* Step (C) during RFC 6675 recovery: send while cwnd - pipe >= SMSS. */
+int tcp_sack_output(struct synack_stack *st, struct sn_tcb *tcb);
+/* The retransmission timer fired: leave SACK recovery, forget the blocks. */
+void tcp_sack_on_timeout(struct sn_tcb *tcb);
+/* RFC 6675 IsLost(seq) and SetPipe(), for tests and tcp_info. */
+int tcp_sack_is_lost(const struct sn_tcb *tcb, uint32_t seq);
+uint32_t tcp_sack_pipe(const struct sn_tcb *tcb);
+uint32_t tcp_sack_sacked_bytes(const struct sn_tcb *tcb);
+
 /* ---- options.c: window scaling, timestamps, SACK-permitted (RFC 7323, RFC 2018) */
 /* Rcv.Wind.Shift for a receive buffer of rcvbuf bytes: the smallest shift
  * whose largest window covers it, at most 14 (RFC 7323 §2.3). */
@@ -289,6 +315,9 @@ uint32_t tcp_reass_ooo_bytes(const struct sn_tcb *tcb);
  * the most recently received segment first, then the others from the most
  * recently changed. Writes up to max ranges; returns how many. */
 uint32_t tcp_reass_sack_blocks(const struct sn_tcb *tcb, struct sn_seq_range *out, uint32_t max);
+/* Bytes [start, end) arrived again: the next ACK reports them first as a
+ * D-SACK block (RFC 2883 §4) when SACK and tcp_dsack are on. */
+void tcp_reass_note_dup(struct sn_tcb *tcb, uint32_t start, uint32_t end);
 
 /* ---- challenge.c: RFC 5961 */
 /* Send a challenge ACK <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> unless this

@@ -185,6 +185,7 @@ static int rexmt_fired(struct synack_stack *st, struct sn_tcb *tcb)
 		sn_ip_negative_advice(st, &tcb->local, &tcb->remote);
 	}
 	tcp_cc_on_timeout(tcb);
+	tcp_sack_on_timeout(tcb);
 	if (tcb->backoff < 30)
 		tcb->backoff++;
 	tcb->timing = 0;            /* Karn: no sample from a retransmitted segment */

@@ -1,0 +1,428 @@
+/*
+ * sack.c: the sender's side of SACK. A scoreboard of what the peer reports
+ * holding above SND.UNA (RFC 2018 §3), and loss recovery from it (RFC 6675:
+ * IsLost, pipe, NextSeg, recovery entry and exit). NewReno (cc.c, RFC 6582)
+ * stays the recovery of connections that did not negotiate SACK, or whose
+ * peer never sent a block.
+ *
+ * The scoreboard is a short sorted list of disjoint, non-touching SACKed
+ * ranges, each inside (SND.UNA, SND.MAX]. It is allocated from the stack's
+ * bounded pool the first time a connection receives a SACK block, so a
+ * connection that never sees loss pays only a pointer in its TCB; it goes
+ * back with the TCB. A block that would need a range past SN_SB_MAX is
+ * ignored (less information, never wrong information).
+ *
+ * Trust: blocks are advisory (RFC 2018 §8). A block is used only when it
+ * lies inside (SND.UNA, SND.MAX] (RFC 2018 §8, RFC 6675 §1 caveats);
+ * otherwise it is ignored and counted (TcpExtTCPSACKDiscard). A D-SACK
+ * (RFC 2883 §4: the first block below the cumulative ACK, or inside the
+ * second) is counted and not recorded. SACKed data is never released: the
+ * send ring drops bytes only on the cumulative ACK. A scoreboard range that
+ * the cumulative ACK lands on or inside means the receiver dropped what it
+ * had reported (reneging): the scoreboard is cleared. A retransmission
+ * timeout clears it too (RFC 2018 §8: "the data sender SHOULD turn off all
+ * of the SACKed bits") and goes back to SND.UNA, so a forged or reneged
+ * block can delay a retransmission by one RTO but never skip one.
+ *
+ * RFC 6675 names: HighACK = SND.UNA, HighData = SND.MAX, RecoveryPoint =
+ * tcb->recover, DupThresh = 3. HighRxt and RescueRxt live in the scoreboard
+ * and are one past the octet they name (sequence ranges are half-open).
+ */
+#include <string.h>
+
+#include "stack/stack.h"
+#include "tcp/tcb.h"
+
+#define SN_SB_MAX 16  /* SACKed ranges remembered per connection */
+#define DUPTHRESH 3   /* RFC 6675 §2 DupThresh */
+
+struct sn_sack_sb {
+	struct sn_seq_range r[SN_SB_MAX]; /* sorted, disjoint, inside (SND.UNA, SND.MAX] */
+	uint32_t high_rxt;   /* HighRxt: end of the highest retransmission in this recovery */
+	uint32_t rescue_rxt; /* RescueRxt: RecoveryPoint of the last rescue retransmission */
+	uint8_t n;           /* ranges in use */
+	unsigned rescue_set : 1; /* rescue_rxt holds a value in this recovery */
+};
+
+size_t tcp_sack_sb_size(void)
+{
+	return sizeof(struct sn_sack_sb);
+}
+
+void tcp_sack_free(struct synack_stack *st, struct sn_tcb *tcb)
+{
+	if (tcb->sb)
+		sn_pool_put(&st->sack_pool, tcb->sb);
+	tcb->sb = NULL;
+}
+
+/* ---------------------------------------------------------- scoreboard */
+
+static uint32_t rlen(const struct sn_seq_range *r)
+{
+	return r->end - r->start;
+}
+
+static uint32_t sb_bytes(const struct sn_sack_sb *sb)
+{
+	uint32_t b = 0;
+
+	for (int i = 0; i < sb->n; i++)
+		b += rlen(&sb->r[i]);
+	return b;
+}
+
+static void sb_remove(struct sn_sack_sb *sb, int i, int count)
+{
+	memmove(&sb->r[i], &sb->r[i + count], (size_t)(sb->n - i - count) * sizeof(sb->r[0]));
+	sb->n = (uint8_t)(sb->n - count);
+}
+
+/* Insert [l, r), merging ranges it overlaps or touches; -1 if full. */
+static int sb_add(struct sn_sack_sb *sb, uint32_t l, uint32_t r)
+{
+	int i = 0;
+
+	while (i < sb->n && seq_lt(sb->r[i].end, l))
+		i++;
+	int j = i;
+	while (j < sb->n && seq_leq(sb->r[j].start, r)) {
+		l = seq_min(l, sb->r[j].start);
+		r = seq_max(r, sb->r[j].end);
+		j++;
+	}
+	if (j == i) {
+		if (sb->n == SN_SB_MAX)
+			return -1;
+		memmove(&sb->r[i + 1], &sb->r[i], (size_t)(sb->n - i) * sizeof(sb->r[0]));
+		sb->n++;
+	} else if (j > i + 1) {
+		sb_remove(sb, i + 1, j - i - 1);
+	}
+	sb->r[i] = (struct sn_seq_range){l, r};
+	return 0;
+}
+
+/* The cumulative ACK moved: forget what it covers. A range it lands on or
+ * inside was reported and then dropped by the receiver (RFC 2018 §8
+ * reneging): nothing in the scoreboard can be trusted any more. */
+static void sb_prune(struct synack_stack *st, struct sn_tcb *tcb)
+{
+	struct sn_sack_sb *sb = tcb->sb;
+	int k = 0;
+
+	while (k < sb->n && seq_leq(sb->r[k].end, tcb->snd_una))
+		k++;
+	sb_remove(sb, 0, k);
+	if (sb->n && seq_leq(sb->r[0].start, tcb->snd_una)) {
+		st->ctr.sack_reneging++;
+		sb->n = 0;
+	}
+}
+
+/* RFC 2883 §4: a first block below the cumulative ACK, or inside the
+ * second block, reports a duplicate, not new data. */
+static int is_dsack(const struct sn_tcp_seg *seg)
+{
+	const struct sn_tcp_opts *o = &seg->opts;
+
+	if (seq_lt(o->sack[0].left, seg->ack))
+		return 1;
+	return o->nsack > 1 && seq_leq(o->sack[1].left, o->sack[0].left) &&
+	       seq_leq(o->sack[0].right, o->sack[1].right);
+}
+
+/* Update() of RFC 6675 §4 with RFC 2018 §8 validation: returns the bytes
+ * newly SACKed by this segment. */
+static uint32_t sb_update(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg)
+{
+	struct sn_sack_sb *sb = tcb->sb;
+	uint32_t before = sb_bytes(sb);
+
+	for (int i = 0; i < seg->opts.nsack; i++) {
+		uint32_t l = seg->opts.sack[i].left, r = seg->opts.sack[i].right;
+		if (i == 0 && is_dsack(seg)) {
+			st->ctr.dsack_recv++;
+			continue;
+		}
+		if (!seq_lt(tcb->snd_una, l) || !seq_lt(l, r) || seq_gt(r, tcb->snd_max) ||
+		    sb_add(sb, l, r) < 0)
+			st->ctr.sack_discard++;
+	}
+	uint32_t after = sb_bytes(sb);
+	return after > before ? after - before : 0;
+}
+
+/* ---------------------------------------------------------- RFC 6675 §4 */
+
+/* The hole below range k (k == n: above every range), within
+ * [SND.UNA, SND.MAX). */
+static struct sn_seq_range hole(const struct sn_tcb *tcb, int k)
+{
+	const struct sn_sack_sb *sb = tcb->sb;
+	uint32_t s = k == 0 ? tcb->snd_una : sb->r[k - 1].end;
+	uint32_t e = k == sb->n ? tcb->snd_max : sb->r[k].start;
+
+	return (struct sn_seq_range){s, e};
+}
+
+/* IsLost() for every octet of the hole below range k: DupThresh ranges
+ * SACKed above it, or more than (DupThresh - 1) * SMSS bytes. One answer
+ * serves the whole hole, since every octet in it has the same ranges above. */
+static int hole_lost(const struct sn_tcb *tcb, int k)
+{
+	const struct sn_sack_sb *sb = tcb->sb;
+	uint32_t above = 0;
+
+	if (sb->n - k >= DUPTHRESH)
+		return 1;
+	for (int i = k; i < sb->n; i++)
+		above += rlen(&sb->r[i]);
+	return above > (DUPTHRESH - 1u) * tcb->snd_mss;
+}
+
+int tcp_sack_is_lost(const struct sn_tcb *tcb, uint32_t seq)
+{
+	if (!tcb->sb)
+		return 0;
+	for (int k = 0; k < tcb->sb->n; k++)
+		if (seq_lt(seq, tcb->sb->r[k].start))
+			return seq_geq(seq, hole(tcb, k).start) && hole_lost(tcb, k);
+	return 0;
+}
+
+/* SetPipe(): octets not SACKed and not lost are in the network, and so are
+ * octets retransmitted in this recovery (below HighRxt). */
+uint32_t tcp_sack_pipe(const struct sn_tcb *tcb)
+{
+	const struct sn_sack_sb *sb = tcb->sb;
+	uint32_t pipe = 0;
+
+	for (int k = 0; k <= sb->n; k++) {
+		struct sn_seq_range h = hole(tcb, k);
+		if (!seq_lt(h.start, h.end))
+			continue;
+		if (k == sb->n || !hole_lost(tcb, k))
+			pipe += rlen(&h);
+		if (tcb->sack_recovery && seq_lt(h.start, sb->high_rxt))
+			pipe += seq_min(h.end, sb->high_rxt) - h.start;
+	}
+	return pipe;
+}
+
+enum { NEXT_NONE, NEXT_LOST, NEXT_NEW, NEXT_UNSACKED, NEXT_RESCUE };
+
+/* NextSeg() rules (1) and (3): the lowest unSACKed octet above HighRxt and
+ * below the highest SACKed one, lost (rule 1) or not (rule 3). */
+static int next_hole(const struct sn_tcb *tcb, int need_lost, struct sn_seq_range *out)
+{
+	const struct sn_sack_sb *sb = tcb->sb;
+
+	for (int k = 0; k < sb->n; k++) {
+		struct sn_seq_range h = hole(tcb, k);
+		uint32_t s = seq_max(h.start, sb->high_rxt);
+		if (!seq_lt(s, h.end))
+			continue;
+		if (need_lost && !hole_lost(tcb, k))
+			return 0; /* holes higher up have less above them */
+		*out = (struct sn_seq_range){s, h.end};
+		return 1;
+	}
+	return 0;
+}
+
+/* Bytes of unsent data the peer's window lets us send now (rule 2). */
+static uint32_t new_data_room(const struct sn_tcb *tcb)
+{
+	uint32_t off = tcb->snd_max - tcb->snd_una;
+	uint32_t ring = sn_ring_len(&tcb->sndbuf);
+	uint32_t avail = ring > off ? ring - off : 0;
+	uint32_t wnd = tcb->snd_wnd > off ? tcb->snd_wnd - off : 0;
+	uint32_t len = avail < wnd ? avail : wnd;
+
+	if (len > tcb->snd_mss)
+		len = tcb->snd_mss;
+	return len < tcb->snd_mss && len < avail ? 0 : len; /* no runts into a small window */
+}
+
+/* NextSeg() of RFC 6675 §4; *seg is the range to send (rule 2: its start). */
+static int next_seg(struct sn_tcb *tcb, struct sn_seq_range *seg)
+{
+	struct sn_sack_sb *sb = tcb->sb;
+
+	if (next_hole(tcb, 1, seg))
+		return NEXT_LOST;
+	uint32_t room = new_data_room(tcb);
+	if (room) {
+		*seg = (struct sn_seq_range){tcb->snd_max, tcb->snd_max + room};
+		return NEXT_NEW;
+	}
+	if (next_hole(tcb, 0, seg))
+		return NEXT_UNSACKED;
+	/* rule (4): one rescue retransmission per recovery, of the highest
+	 * unSACKed octet, once HighACK passes RescueRxt */
+	if (sb->rescue_set && !seq_gt(tcb->snd_una, sb->rescue_rxt))
+		return NEXT_NONE;
+	for (int k = sb->n; k >= 0; k--) {
+		struct sn_seq_range h = hole(tcb, k);
+		if (seq_lt(h.start, h.end)) {
+			uint32_t len = rlen(&h) < tcb->snd_mss ? rlen(&h) : tcb->snd_mss;
+			*seg = (struct sn_seq_range){h.end - len, h.end};
+			sb->rescue_rxt = tcb->recover;
+			sb->rescue_set = 1;
+			return NEXT_RESCUE;
+		}
+	}
+	return NEXT_NONE;
+}
+
+/* Send [s, e) of already-sent sequence space again: the data, and our FIN
+ * if the range reaches it. Returns the sequence space sent. */
+static uint32_t resend(struct synack_stack *st, struct sn_tcb *tcb, uint32_t s, uint32_t e)
+{
+	uint32_t data_end = tcb->snd_una + sn_ring_len(&tcb->sndbuf);
+	uint32_t len = seq_lt(s, data_end) ? seq_min(e, data_end) - s : 0;
+	uint8_t flags = SN_TCP_ACK;
+
+	if (len > tcb->snd_mss)
+		len = tcb->snd_mss;
+	if (s + len == data_end && tcb->fin_queued && seq_gt(tcb->snd_max, data_end) &&
+	    seq_gt(e, data_end))
+		flags |= SN_TCP_FIN;
+	if (!len && !(flags & SN_TCP_FIN))
+		return 0;
+	tcb->timing = 0; /* Karn */
+	tcp_emit(st, tcb, s, flags, len, 1);
+	return len + ((flags & SN_TCP_FIN) ? 1u : 0u);
+}
+
+/* NextSeg rule (2): one segment of new data at HighData. */
+static uint32_t send_new(struct synack_stack *st, struct sn_tcb *tcb, uint32_t len)
+{
+	uint32_t off = tcb->snd_max - tcb->snd_una;
+	uint8_t flags = SN_TCP_ACK;
+
+	if (len == sn_ring_len(&tcb->sndbuf) - off) {
+		flags |= SN_TCP_PSH;
+		if (tcb->fin_queued)
+			flags |= SN_TCP_FIN;
+	}
+	tcp_emit(st, tcb, tcb->snd_max, flags, len, 0);
+	uint32_t used = len + ((flags & SN_TCP_FIN) ? 1u : 0u);
+	tcb->snd_max += used;
+	tcb->snd_nxt = tcb->snd_max;
+	return used;
+}
+
+/* Step (C) of RFC 6675 §5: while cwnd - pipe >= 1 SMSS, send what NextSeg
+ * names. Returns the segments sent. */
+int tcp_sack_output(struct synack_stack *st, struct sn_tcb *tcb)
+{
+	struct sn_sack_sb *sb = tcb->sb;
+	uint32_t pipe = tcp_sack_pipe(tcb);
+	int sent = 0;
+
+	while (tcb->cwnd >= pipe && tcb->cwnd - pipe >= tcb->snd_mss) {
+		struct sn_seq_range seg;
+		int rule = next_seg(tcb, &seg);
+		uint32_t used;
+		if (rule == NEXT_NONE)
+			break;
+		if (rule == NEXT_NEW) {
+			used = send_new(st, tcb, seg.end - seg.start);
+		} else {
+			used = resend(st, tcb, seg.start, seg.end);
+			if (rule != NEXT_RESCUE) /* (C.2) */
+				sb->high_rxt = seq_max(sb->high_rxt, seg.start + used);
+		}
+		if (!used)
+			break;
+		pipe += used; /* (C.4) */
+		sent++;
+	}
+	return sent;
+}
+
+/* ---------------------------------------------------------- RFC 6675 §5 */
+
+/* Step (4): fast retransmit and enter loss recovery. */
+static void enter_recovery(struct synack_stack *st, struct sn_tcb *tcb)
+{
+	struct sn_sack_sb *sb = tcb->sb;
+
+	tcb->recover = tcb->snd_max;                   /* (4.1) RecoveryPoint = HighData */
+	tcb->ssthresh = tcp_cc_congestion_event(tcb);  /* (4.2) */
+	tcb->cwnd = tcb->ssthresh;
+	tcb->in_recovery = 1;
+	tcb->sack_recovery = 1;
+	tcb->dupacks = 0;
+	st->ctr.fast_retrans++;
+	st->ctr.sack_recoveries++;
+	/* (4.3) the first segment presumed dropped: HighACK + 1 */
+	struct sn_seq_range h = hole(tcb, 0);
+	uint32_t used = resend(st, tcb, h.start, h.end);
+	sb->high_rxt = h.start + used;
+	sb->rescue_rxt = sb->high_rxt;
+	sb->rescue_set = 1;
+	/* (4.4), (4.5): pipe and step (C) run in tcp_output */
+}
+
+/* (A): a cumulative ACK at or past RecoveryPoint ends recovery; the
+ * scoreboard above it stays. cwnd stays at ssthresh, where (4.2) put it. */
+static void leave_recovery(struct sn_tcb *tcb)
+{
+	tcb->in_recovery = 0;
+	tcb->sack_recovery = 0;
+	tcb->dupacks = 0;
+}
+
+int tcp_sack_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg,
+		 uint32_t acked, int advanced)
+{
+	uint32_t newly = 0;
+
+	if (tcb->sb)
+		sb_prune(st, tcb);
+	if (seg->opts.nsack && !tcb->sb) {
+		tcb->sb = sn_pool_get(&st->sack_pool);
+		if (!tcb->sb)
+			st->ctr.sack_nomem++; /* NewReno for this connection */
+	}
+	if (!tcb->sb)
+		return 0;
+	if (seg->opts.nsack)
+		newly = sb_update(st, tcb, seg);
+	if (tcb->in_recovery && !tcb->sack_recovery)
+		return 0; /* a NewReno recovery begun before the first block runs on */
+	if (tcb->in_recovery) {
+		if (advanced && seq_geq(tcb->snd_una, tcb->recover))
+			leave_recovery(tcb);
+		return 1; /* (B): pipe and NextSeg run in tcp_output */
+	}
+	if (advanced) {
+		tcp_cc_on_ack(tcb, acked, st->now); /* resets DupAcks */
+	}
+	/* §2: an ACK that SACKs new data is a duplicate ACK, whatever else it
+	 * carries; §5 (1)-(2): DupThresh of them, or IsLost(HighACK + 1) */
+	if (newly && tcb->dupacks < UINT8_MAX)
+		tcb->dupacks++;
+	if (newly && seq_geq(tcb->snd_una, tcb->recover) &&
+	    (tcb->dupacks >= DUPTHRESH || tcp_sack_is_lost(tcb, tcb->snd_una)))
+		enter_recovery(st, tcb);
+	return 1;
+}
+
+void tcp_sack_on_timeout(struct sn_tcb *tcb)
+{
+	tcb->sack_recovery = 0;
+	if (tcb->sb) { /* RFC 2018 §8: SACKed bits off; RFC 6675 §5.1 */
+		tcb->sb->n = 0;
+		tcb->sb->rescue_set = 0;
+		tcb->sb->high_rxt = tcb->snd_una;
+	}
+}
+
+uint32_t tcp_sack_sacked_bytes(const struct sn_tcb *tcb)
+{
+	return tcb->sb ? sb_bytes(tcb->sb) : 0;
+}
