@@ -39,6 +39,8 @@ static int sack_conn(struct fx *f, struct synack_config *c, int ts)
 	if (!c) {
 		synack_config_default(&d);
 		d.tcp_sack = 1;
+		/* RFC 6675 (4.2) as written: ssthresh = FlightSize / 2 */
+		d.tcp_congestion_control = SYNACK_CC_RENO;
 		c = &d;
 	}
 	pat_init();
@@ -307,6 +309,27 @@ TEST(rfc6675_5_recovery_on_dupthresh_sacked_segments)
 	CHECK_EQ(tcp_sack_pipe(tcb), 7 * MSS);
 	CHECK_EQ(fx_pending(&f), 0);
 	CHECK_EQ(counters(&f).sack_recoveries, 1);
+	fx_free(&f);
+}
+
+/* The congestion control algorithm decides the reduction on entry (cc.h:
+ * tcp_cc_congestion_event): CUBIC's ssthresh is 0.7 FlightSize (RFC 9438
+ * §4.6), and pipe still governs what goes out. */
+TEST(rfc6675_4_2_reduction_from_the_connection_algorithm)
+{
+	struct fx f;
+	struct synack_config c;
+	synack_config_default(&c);
+	c.tcp_sack = 1;
+	c.tcp_congestion_control = SYNACK_CC_CUBIC;
+	int s = sack_conn(&f, &c, 0);
+	CHECK(s >= 0);
+	send_segs(&f, s, 10);
+	struct sn_tcb *tcb = tcb_of(&f, s);
+	peer_ack(&f, 0, 1, (const uint32_t[][2]){{1 * MSS, 4 * MSS}});
+	CHECK(tcb->sack_recovery);
+	CHECK_EQ(tcb->ssthresh, 7 * MSS);
+	CHECK_EQ(tcb->cwnd, 7 * MSS);
 	fx_free(&f);
 }
 
