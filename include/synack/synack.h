@@ -103,6 +103,9 @@ enum synack_drop {
 	                               * SND.UNA..SND.MAX (RFC 5927 §4.1) */
 	SYNACK_DROP_PAWS,             /* TSval older than TS.Recent (RFC 7323 §5.3 R1), or a
 	                               * SYN,ACK echoing a timestamp we never sent: answered */
+	SYNACK_DROP_IP_SRCROUTE,      /* an IP source route option (LSRR/SSRR) with
+	                               * accept_source_route off, one not yet completed (we do
+	                               * not forward), or a malformed one */
 	SYNACK_DROP_MAX
 };
 
@@ -177,6 +180,10 @@ struct synack_config {
 	                             * timestamp (tcp_tw_reuse_delay) */
 	uint8_t tcp_congestion_control; /* enum synack_cc for new sockets
 	                                 * (tcp_congestion_control) */
+	uint8_t accept_source_route; /* 1: accept datagrams carrying a completed IP source route
+	                              * (LSRR/SSRR) and answer by the reversed route (MUST-53);
+	                              * 0 (default, as Linux's accept_source_route and RFC 7126
+	                              * advise): drop them (ip_source_route) */
 };
 
 /* Fills cfg with the defaults (documented in docs/configuration.md). */
@@ -304,6 +311,26 @@ int synack_sock_set_congestion(synack_stack *st, int s, const char *name);
 const char *synack_sock_congestion(synack_stack *st, int s);
 /* The name of an enum synack_cc value, or NULL. */
 const char *synack_cc_name(int algo);
+/* An IP source route (RFC 791 §3.1 LSRR/SSRR; RFC 9293 §3.9.2.1): the
+ * gateways a connection's datagrams visit, in order, before the remote
+ * address. */
+#define SYNACK_ROUTE_MAX 9 /* 40 octets of IP options hold 9 addresses */
+struct synack_route {
+	uint8_t strict;   /* 1: Strict Source and Record Route; 0: Loose */
+	uint8_t n;        /* gateways in hops[]; 0: no source route */
+	uint32_t hops[SYNACK_ROUTE_MAX];
+};
+/* MUST-51, MUST-52: the application's source route for the socket's
+ * connection (before or after connect; not on a listener: -EINVAL). It
+ * takes precedence over any route received from the peer; n = 0 (or NULL)
+ * withdraws it. The IP options it takes are subtracted from the segment
+ * size (RFC 9293 §3.7.1). Replies come back source-routed, so the stack
+ * needs accept_source_route to hear them. 0, -EINVAL, -EBADF. */
+int synack_sock_set_route(synack_stack *st, int s, const struct synack_route *route);
+/* The route the socket's connection sends by now: the application's, the
+ * reverse of the peer's (MUST-53, SHLD-24), or n = 0. 0, -EBADF. */
+int synack_sock_route(synack_stack *st, int s, struct synack_route *route);
+
 /* Readiness bits (SYNACK_EV_*), 0 for a bad descriptor. */
 unsigned synack_sock_events(synack_stack *st, int s);
 

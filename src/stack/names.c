@@ -29,6 +29,7 @@ const char *synack_drop_name(enum synack_drop d)
 	static const char *const names[SYNACK_DROP_MAX] = {
 		[SYNACK_DROP_NONE] = "none",
 		[SYNACK_DROP_IP_TRUNCATED] = "ip_truncated",
+		[SYNACK_DROP_IP_SRCROUTE] = "ip_source_route",
 		[SYNACK_DROP_IP_VERSION] = "ip_version",
 		[SYNACK_DROP_IP_HDR_LEN] = "ip_hdr_len",
 		[SYNACK_DROP_IP_CHECKSUM] = "ip_checksum",

@@ -157,6 +157,45 @@ static void sock_opts_to_tcb(const struct sn_sock *so, struct sn_tcb *tcb)
 	tcb->ttl = so->ttl;
 	tcb->tos = so->tos;
 	tcp_cc_select(tcb, so->cc_algo);
+	tcb->route = so->route; /* MUST-51 (the MSS accounts for it at the SYN,ACK) */
+	tcb->route_user = so->route.n != 0;
+}
+
+int synack_sock_set_route(synack_stack *st, int s, const struct synack_route *route)
+{
+	struct sn_sock *so = sock_get(st, s);
+	struct synack_route r = {0};
+
+	if (!so)
+		return -EBADF;
+	if (route && route->n) {
+		if (route->n > SYNACK_ROUTE_MAX)
+			return -EINVAL;
+		r.strict = route->strict ? 1 : 0;
+		r.n = route->n;
+		for (unsigned i = 0; i < r.n; i++) {
+			uint32_t a = route->hops[i];
+			if (a == 0 || a == 0xffffffffu || (a >> 28) == 0xe)
+				return -EINVAL;
+			r.hops[i] = a;
+		}
+	}
+	if (so->listening)
+		return -EINVAL;
+	so->route = r;
+	if (so->tcb)
+		tcp_route_set(so->tcb, &r, 1); /* MUST-52: the application's wins */
+	return 0;
+}
+
+int synack_sock_route(synack_stack *st, int s, struct synack_route *route)
+{
+	struct sn_sock *so = sock_get(st, s);
+
+	if (!so || !route)
+		return -EBADF;
+	*route = so->tcb ? so->tcb->route : so->route;
+	return 0;
 }
 
 int synack_sock_listen(synack_stack *st, int s, int backlog)

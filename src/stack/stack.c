@@ -61,6 +61,7 @@ void synack_config_default(struct synack_config *cfg)
 		.tcp_tw_reuse = 0, /* Linux: 2, loopback only, which is never here */
 		.tw_reuse_delay_us = 1 * SN_US_PER_SEC,
 		.tcp_congestion_control = SYNACK_CC_CUBIC, /* as Linux (docs/configuration.md) */
+		.accept_source_route = 0, /* as Linux; RFC 7126 §4.3.3, §4.4.3 */
 	};
 }
 
@@ -73,7 +74,8 @@ static int config_valid(const struct synack_config *c)
 	       c->keepalive_time_us > 0 && c->keepalive_intvl_us > 0 && c->keepalive_probes > 0 &&
 	       c->tcp_rfc1337 <= 1 &&
 	       c->tcp_window_scaling <= 1 && c->tcp_timestamps <= 1 && c->tcp_sack <= 1 &&
-	       c->tcp_dsack <= 1 && c->tcp_tw_reuse <= 2 && tcp_cc_name(c->tcp_congestion_control);
+	       c->tcp_dsack <= 1 && c->tcp_tw_reuse <= 2 && tcp_cc_name(c->tcp_congestion_control) &&
+	       c->accept_source_route <= 1;
 }
 
 static int socks_init(struct synack_stack *st)
@@ -247,10 +249,32 @@ static int bad_source(const struct synack_stack *st, uint32_t src)
 	       src == st->cfg.addr;
 }
 
+/* A source-routed datagram (RFC 791 §3.1; RFC 9293 §3.9.2.1): dropped
+ * unless accept_source_route (Linux's default and RFC 7126's advice), or
+ * when its route is not done (we do not forward); else its return route,
+ * the recorded gateways reversed, goes in st->rx_route (MUST-53). 0 or a
+ * drop reason. */
+static int source_route(struct synack_stack *st, const uint8_t *pkt, const struct sn_ipv4 *ip)
+{
+	struct sn_ipv4_srr r;
+	int found = sn_ipv4_find_srr(pkt, ip->hdr_len, &r);
+
+	if (found == 0)
+		return 0;
+	if (found < 0 || !st->cfg.accept_source_route || !r.completed)
+		return SYNACK_DROP_IP_SRCROUTE;
+	st->rx_route = (struct synack_route){.strict = r.strict, .n = r.n};
+	for (unsigned i = 0; i < r.n; i++)
+		st->rx_route.hops[i] = r.addr[r.n - 1 - i];
+	st->rx_route_src = ip->src;
+	return 0;
+}
+
+static void segment_input(struct synack_stack *st, const uint8_t *pkt, const struct sn_ipv4 *ip);
+
 void synack_stack_input(synack_stack *st, uint64_t now, const uint8_t *pkt, size_t len)
 {
 	struct sn_ipv4 ip;
-	struct sn_tcp_seg seg;
 	int why;
 
 	if (now > st->now)
@@ -270,17 +294,33 @@ void synack_stack_input(synack_stack *st, uint64_t now, const uint8_t *pkt, size
 	why = SYNACK_DROP_IP_BAD_SRC;
 	if (bad_source(st, ip.src))
 		goto drop;
-	if (ip.proto == SN_IPPROTO_ICMP) { /* src/stack/icmp.c */
-		sn_icmp_input(st, &ip, pkt + ip.hdr_len, (size_t)(ip.total_len - ip.hdr_len));
+	if (ip.hdr_len > SN_IPV4_HDR_LEN && (why = source_route(st, pkt, &ip)) != 0)
+		goto drop;
+	segment_input(st, pkt, &ip);
+	st->rx_route.n = 0; /* the return route lives as long as its datagram */
+	return;
+drop:
+	sn_count_drop(st, (enum synack_drop)why, NULL, 0, 0);
+}
+
+/* The datagram's payload: ICMP or a TCP segment. */
+static void segment_input(struct synack_stack *st, const uint8_t *pkt, const struct sn_ipv4 *ip)
+{
+	struct sn_tcp_seg seg;
+	int why;
+
+	if (ip->proto == SN_IPPROTO_ICMP) { /* src/stack/icmp.c */
+		sn_icmp_input(st, ip, pkt + ip->hdr_len, (size_t)(ip->total_len - ip->hdr_len));
 		return;
 	}
-	if ((why = sn_tcp_parse(pkt + ip.hdr_len, ip.total_len - ip.hdr_len, ip.src, ip.dst, &seg)))
+	if ((why = sn_tcp_parse(pkt + ip->hdr_len, ip->total_len - ip->hdr_len, ip->src, ip->dst,
+				&seg)))
 		goto drop;
 	why = SYNACK_DROP_TCP_BAD_PORT;
 	if (seg.sport == 0 || seg.dport == 0)
 		goto drop;
 	st->ctr.segs_in++;
-	tcp_input(st, ip.src, ip.dst, &seg);
+	tcp_input(st, ip->src, ip->dst, &seg);
 	return;
 drop:
 	sn_count_drop(st, (enum synack_drop)why, NULL, 0, 0);

@@ -47,6 +47,7 @@ struct sn_sock {
 	uint32_t user_timeout_us;
 	struct synack_endpoint local;
 	struct synack_endpoint foreign; /* synack_sock_restrict: 0 fields unspecified */
+	struct synack_route route;   /* synack_sock_set_route (MUST-51), for connect */
 	struct sn_tcb *tcb;          /* NULL before connect/listen and after the end */
 	int error;                   /* pending SO_ERROR (negative errno) */
 	struct sn_ring rest;         /* unread data kept after the TCB ended cleanly */
@@ -109,6 +110,13 @@ struct synack_stack {
 	uint32_t challenge_left;
 
 	unsigned fastpath_off : 1;        /* header prediction off (only the differential test sets it) */
+
+	/* The return route of the datagram being processed: its completed
+	 * source route reversed (MUST-53), n = 0 if none; valid only inside
+	 * synack_stack_input. Stateless replies (RSTs, SYN cookies, TIME-WAIT
+	 * ACKs) follow it; a new connection keeps it. */
+	struct synack_route rx_route;
+	uint32_t rx_route_src;            /* the final destination of rx_route */
 
 	uint8_t *txbuf;                   /* the datagram being built: txcap bytes */
 	uint32_t txcap;                   /* mtu + room for IP options (SN_TXBUF_SLACK) */

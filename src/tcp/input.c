@@ -21,6 +21,7 @@
  * fastpath.c's shortcut instead; it does exactly what these steps would.
  */
 #include <errno.h>
+#include <string.h>
 
 #include "stack/stack.h"
 #include "tcp/tcb.h"
@@ -48,6 +49,7 @@ static void take_mss(struct synack_stack *st, struct sn_tcb *tcb, const struct s
 
 	if (mss > ours)
 		mss = ours;
+	mss -= tcp_route_optlen(&tcb->route); /* §3.7.1: IP options come off the MSS */
 	if (mss < 64)
 		mss = 64; /* a floor against absurd MSS values */
 	tcb->snd_mss = (uint16_t)mss;
@@ -92,6 +94,8 @@ static struct sn_tcb *spawn_child(struct synack_stack *st, struct sn_tcb *lis, u
 	c->reuseaddr = lis->reuseaddr;
 	c->ttl = lis->ttl;
 	c->tos = lis->tos;
+	if (st->rx_route.n && st->rx_route_src == src)
+		c->route = st->rx_route; /* MUST-53: answer by the reversed route */
 	c->cc.algo = lis->cc.algo;
 	tcp_state_clone_listen(st, c);
 	c->irs = seg->seq;
@@ -830,6 +834,21 @@ static void process_text_and_fin(struct synack_stack *st, struct sn_tcb *tcb, st
 
 /* ---------------------------------------------------------- dispatch */
 
+/* SHLD-24: an acceptable segment that came by a source route different
+ * from the one we answer by replaces it, unless the application chose the
+ * route (MUST-52). */
+static void adopt_route(struct synack_stack *st, struct sn_tcb *tcb)
+{
+	const struct synack_route *r = &st->rx_route;
+
+	if (!r->n || tcb->route_user || st->rx_route_src != tcb->remote.addr)
+		return;
+	if (tcb->route.n == r->n && tcb->route.strict == r->strict &&
+	    !memcmp(tcb->route.hops, r->hops, r->n * sizeof(r->hops[0])))
+		return;
+	tcp_route_set(tcb, r, 0);
+}
+
 static void conn_input(struct synack_stack *st, struct sn_tcb *tcb, struct sn_tcp_seg *seg)
 {
 	if (tcb->state == SYNACK_SYN_SENT) {
@@ -841,6 +860,7 @@ static void conn_input(struct synack_stack *st, struct sn_tcb *tcb, struct sn_tc
 	if (check_sequence(st, tcb, seg) || check_rst(st, tcb, seg) || check_syn(st, tcb, seg) ||
 	    check_ack(st, tcb, seg, wnd) || check_closed_reader(st, tcb, seg))
 		return;
+	adopt_route(st, tcb);
 	tcp_keepalive_reset(st, tcb);
 	check_urg(tcb, seg);
 	process_text_and_fin(st, tcb, seg);

@@ -66,12 +66,27 @@ static uint16_t rcv_wnd_field(struct sn_tcb *tcb, int syn)
 	return (uint16_t)field;
 }
 
+/* Put the IPv4 header in front of the TCP segment at txbuf + 20. With a
+ * source route (RFC 791 §3.1, MUST-51/53) the segment moves up to make room
+ * for the option, and the datagram goes to the first gateway; the TCP
+ * checksum already covers the final destination (RFC 9293 §3.1). */
 static void emit_datagram(struct synack_stack *st, uint32_t src, uint32_t dst, size_t tcp_len,
-			  uint8_t ttl, uint8_t tos)
+			  uint8_t ttl, uint8_t tos, const struct synack_route *route)
 {
+	uint8_t opt[40];
+	size_t olen = route && route->n ? sn_ipv4_build_srr(opt, route->strict, route->hops,
+							    route->n, dst) : 0;
+
+	if (olen && SN_IPV4_HDR_LEN + olen + tcp_len <= st->txcap) {
+		memmove(st->txbuf + SN_IPV4_HDR_LEN + olen, st->txbuf + SN_IPV4_HDR_LEN, tcp_len);
+		memcpy(st->txbuf + SN_IPV4_HDR_LEN, opt, olen);
+		dst = route->hops[0];
+	} else {
+		olen = 0;
+	}
 	struct sn_ipv4 ip = {
-		.hdr_len = SN_IPV4_HDR_LEN,
-		.total_len = (uint16_t)(SN_IPV4_HDR_LEN + tcp_len),
+		.hdr_len = (uint8_t)(SN_IPV4_HDR_LEN + olen),
+		.total_len = (uint16_t)(SN_IPV4_HDR_LEN + olen + tcp_len),
 		.id = 0,
 		.frag = SN_IPV4_DF,
 		.ttl = ttl,
@@ -121,7 +136,8 @@ void tcp_emit(struct synack_stack *st, struct sn_tcb *tcb, uint32_t seq, uint8_t
 	if (flags & SN_TCP_RST)
 		st->ctr.rst_out++;
 	sn_trace_seg(st, SYNACK_TRACE_SEG_OUT, &tcb->local, &tcb->remote, &seg, retransmit);
-	emit_datagram(st, tcb->local.addr, tcb->remote.addr, hlen + seg.len, tcb->ttl, tcb->tos);
+	emit_datagram(st, tcb->local.addr, tcb->remote.addr, hlen + seg.len, tcb->ttl, tcb->tos,
+		      &tcb->route);
 
 	if (flags & SN_TCP_ACK) {
 		tcb->last_ack_sent = seg.ack; /* RFC 7323 §4.3 (1) */
@@ -192,7 +208,9 @@ static void emit_bare(struct synack_stack *st, const struct synack_endpoint *loc
 	if (flags & SN_TCP_RST)
 		st->ctr.rst_out++;
 	sn_trace_seg(st, SYNACK_TRACE_SEG_OUT, local, remote, &seg, 0);
-	emit_datagram(st, local->addr, remote->addr, hlen, 64, 0);
+	/* a reply to a source-routed datagram goes back by its route (MUST-53) */
+	emit_datagram(st, local->addr, remote->addr, hlen, 64, 0,
+		      st->rx_route.n && st->rx_route_src == remote->addr ? &st->rx_route : NULL);
 }
 
 void tcp_emit_bare(struct synack_stack *st, const struct synack_endpoint *local,

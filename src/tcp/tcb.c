@@ -35,6 +35,16 @@ struct sn_tcb *tcb_alloc(struct synack_stack *st, uint32_t sndbuf, uint32_t rcvb
 	return tcb;
 }
 
+void tcp_route_set(struct sn_tcb *tcb, const struct synack_route *route, int user)
+{
+	uint32_t mss = (uint32_t)tcb->snd_mss + tcp_route_optlen(&tcb->route);
+
+	tcb->route = *route;
+	tcb->route_user = user && route->n;
+	mss -= tcp_route_optlen(route);
+	tcb->snd_mss = (uint16_t)(mss < 64 ? 64 : mss);
+}
+
 void tcb_free(struct synack_stack *st, struct sn_tcb *tcb)
 {
 	if (tcb->listener)

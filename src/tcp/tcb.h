@@ -113,6 +113,9 @@ struct sn_tcb {
 	unsigned urg_rcvd : 1;       /* rcv_up is valid */
 	unsigned urg_send : 1;       /* snd_up is valid: URG goes on segments before it */
 	uint8_t ttl, tos;            /* IP header fields for this connection (MUST-48, MUST-49) */
+	struct synack_route route;   /* IP source route for our datagrams (n = 0: none) */
+	unsigned route_user : 1;     /* route is the application's: the peer's never replaces
+	                              * it (MUST-52) */
 	uint8_t delack_segs;         /* in-order segments not yet ACKed (SHLD-19) */
 	uint8_t dupacks;
 	uint8_t backoff;             /* RTO doublings since the last new ACK */
@@ -174,6 +177,18 @@ void tcp_state_clone_listen(struct synack_stack *st, struct sn_tcb *child);
 void tcp_state_handoff(struct sn_tcb *tcb);
 int tcp_edge_allowed(enum synack_state from, enum synack_state to);
 int tcp_state_synchronized(enum synack_state s);
+
+/* IP option octets a source route takes (RFC 791: 3 + 4 per address,
+ * padded to a multiple of 4); the segment size shrinks by this much
+ * (RFC 9293 §3.7.1). */
+static inline uint32_t tcp_route_optlen(const struct synack_route *r)
+{
+	return r->n ? (3u + 4u * r->n + 3u) & ~3u : 0;
+}
+/* Install route as the connection's source route (user: the application's,
+ * MUST-51/52; else the peer's reversed, MUST-53/SHLD-24) and resize the
+ * send MSS for its options. */
+void tcp_route_set(struct sn_tcb *tcb, const struct synack_route *route, int user);
 
 /* ---- tcb.c: life and death */
 struct sn_tcb *tcb_alloc(struct synack_stack *st, uint32_t sndbuf, uint32_t rcvbuf);

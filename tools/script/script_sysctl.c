@@ -63,6 +63,7 @@ static const struct sc_knob knobs[] = {
 	{"net.ipv4.tcp_max_syn_backlog", K_FIELD, F(max_syn_backlog), 1, 1, 1u << 24, 0, NULL},
 	{"net.ipv4.tcp_synack_retries", K_FIELD, F(synack_retries), 1, 0, 255, 0, NULL},
 	{"net.ipv4.tcp_abort_on_overflow", K_FIELD, F(abort_on_overflow), 1, 0, 1, 0, NULL},
+	{"net.ipv4.conf.all.accept_source_route", K_FIELD, F(accept_source_route), 1, 0, 1, 0, NULL},
 	/* synack's own names: struct synack_config fields */
 	{"net.synack.seed", K_FIELD, F(seed), 1, 0, UINT64_MAX, 1, NULL},
 	{"net.synack.mtu", K_FIELD, F(mtu), 1, 68, 65535, 1, NULL},
@@ -99,6 +100,7 @@ static const struct sc_knob knobs[] = {
 	{"net.synack.tcp_tw_reuse", K_FIELD, F(tcp_tw_reuse), 1, 0, 2, 0, NULL},
 	{"net.synack.tw_reuse_delay_us", K_FIELD, F(tw_reuse_delay_us), 1, 0, UINT32_MAX, 0, NULL},
 	{"net.synack.ooo_mem_max", K_FIELD, F(ooo_mem_max), 1, 0, UINT32_MAX, 0, NULL},
+	{"net.synack.accept_source_route", K_FIELD, F(accept_source_route), 1, 0, 1, 0, NULL},
 	{"net.synack.tcp_congestion_control", K_CC, F(tcp_congestion_control), 1, 0, 255, 0, NULL},
 };
 #undef F
