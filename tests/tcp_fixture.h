@@ -74,6 +74,7 @@ struct fx_seg {
 	struct {
 		uint32_t left, right;
 	} sack[SN_TCP_SACK_MAX];
+	uint8_t ecn;            /* the IP header's ECN field (SN_IP_ECN_*, RFC 3168 §5) */
 };
 
 static void fx_capture(void *ctx, const uint8_t *pkt, size_t len)
@@ -156,6 +157,7 @@ static inline size_t fx_build(const struct fx *f, const struct fx_seg *s, uint8_
 	struct sn_ipv4 ip = {
 		.hdr_len = SN_IPV4_HDR_LEN,
 		.total_len = (uint16_t)(SN_IPV4_HDR_LEN + hlen + s->len),
+		.tos = s->ecn,
 		.ttl = 64,
 		.proto = SN_IPPROTO_TCP,
 		.src = FX_PEER,
@@ -172,7 +174,8 @@ static inline void fx_in(struct fx *f, const struct fx_seg *s)
 	fx_in_raw(f, buf, len);
 }
 
-/* The next datagram the stack sent, parsed; 0 if none is pending. */
+/* The next datagram the stack sent, parsed (seg->ecn: its IP ECN field);
+ * 0 if none is pending. */
 static inline int fx_out(struct fx *f, struct sn_tcp_seg *seg)
 {
 	struct sn_ipv4 ip;
@@ -183,6 +186,7 @@ static inline int fx_out(struct fx *f, struct sn_tcp_seg *seg)
 		return 0;
 	if (sn_tcp_parse(f->last.buf + ip.hdr_len, ip.total_len - ip.hdr_len, ip.src, ip.dst, seg))
 		return 0;
+	seg->ecn = ip.tos & SN_IP_ECN_MASK;
 	return 1;
 }
 

@@ -61,7 +61,7 @@ void tunhost_help(FILE *out)
 		"  --seed N          seed for ISNs, ports and the fault injector (default: random)\n"
 		"  --impair SPEC     impair both directions with synack's fault injector, e.g.\n"
 		"                    loss=1%%,dup=0.5%%,reorder=2%%,reorder_delay=5ms,delay=2ms,\n"
-		"                    jitter=1ms,corrupt=0.1%%\n"
+		"                    jitter=1ms,corrupt=0.1%%; ce=1%% marks ECT datagrams CE (ECN)\n"
 		"  --impair-rx SPEC  impair only what the device delivers to synack\n"
 		"  --impair-tx SPEC  impair only what synack sends into the device\n"
 		"  --sysctl NAME=VAL set a stack knob, e.g. net.ipv4.tcp_syncookies=2 or\n"
@@ -305,15 +305,14 @@ static void print_stats(const struct tunhost *h)
 	fprintf(stderr, "\nlink: rx %llu tx %llu tx_dropped %llu queue_drops %llu\n",
 		(unsigned long long)ls.rx_packets, (unsigned long long)ls.tx_packets,
 		(unsigned long long)ls.tx_dropped, (unsigned long long)ls.queue_drops);
-	if (synack_impair_link_stats(h->link, &rx, &tx) == 0)
-		fprintf(stderr,
-			"impair rx: seen %llu lost %llu dup %llu reordered %llu corrupted %llu\n"
-			"impair tx: seen %llu lost %llu dup %llu reordered %llu corrupted %llu\n",
-			(unsigned long long)rx.seen, (unsigned long long)rx.lost,
-			(unsigned long long)rx.duplicated, (unsigned long long)rx.reordered,
-			(unsigned long long)rx.corrupted, (unsigned long long)tx.seen,
-			(unsigned long long)tx.lost, (unsigned long long)tx.duplicated,
-			(unsigned long long)tx.reordered, (unsigned long long)tx.corrupted);
+	if (synack_impair_link_stats(h->link, &rx, &tx) != 0)
+		return;
+	const struct synack_impair_stats *dir[2] = {&rx, &tx};
+	for (int i = 0; i < 2; i++)
+		fprintf(stderr, "impair %s: seen %llu lost %llu dup %llu reordered %llu corrupted %llu ce %llu\n",
+			i ? "tx" : "rx", (unsigned long long)dir[i]->seen, (unsigned long long)dir[i]->lost,
+			(unsigned long long)dir[i]->duplicated, (unsigned long long)dir[i]->reordered,
+			(unsigned long long)dir[i]->corrupted, (unsigned long long)dir[i]->ce_marked);
 }
 
 void tunhost_close(struct tunhost *h)

@@ -28,16 +28,20 @@ struct synack_impair_params {
 	uint32_t reorder_ppm;   /* hold this datagram back by reorder_us more */
 	uint32_t reorder_us;
 	uint32_t corrupt_ppm;   /* flip 1..3 random bits of the datagram */
+	uint32_t ce_ppm;        /* ECN: mark an ECT datagram Congestion Experienced
+	                         * (RFC 3168 §5); Not-ECT datagrams pass unmarked */
 };
 
 /* One copy of a datagram the impairment lets through. */
 struct synack_impair_copy {
 	uint64_t deliver_at;    /* absolute µs */
 	int corrupt;            /* 1: flip bits before delivery (synack_impair_corrupt) */
+	int ce;                 /* 1: mark CE before delivery (synack_impair_mark_ce) */
 };
 
 struct synack_impair_stats {
 	uint64_t seen, lost, duplicated, reordered, corrupted;
+	uint64_t ce_marked;     /* ECT datagrams marked CE */
 };
 
 struct synack_impair {
@@ -46,7 +50,7 @@ struct synack_impair {
 	struct synack_impair_stats stats;
 };
 
-/* "loss=1%,dup=0.5%,reorder=2%,delay=10ms,jitter=2ms,corrupt=0.1%" ->
+/* "loss=1%,dup=0.5%,reorder=2%,delay=10ms,jitter=2ms,corrupt=0.1%,ce=1%" ->
  * params (fields not named stay 0). Units: us, ms, s; % or ppm. 0 or -EINVAL. */
 int synack_impair_parse(const char *spec, struct synack_impair_params *p);
 void synack_impair_init(struct synack_impair *im, const struct synack_impair_params *p, uint64_t seed);
@@ -55,6 +59,10 @@ void synack_impair_init(struct synack_impair *im, const struct synack_impair_par
 int synack_impair_decide(struct synack_impair *im, uint64_t now, struct synack_impair_copy out[2]);
 /* Flip 1..3 random bits of pkt[0..len) (deterministic from the RNG). */
 void synack_impair_corrupt(struct synack_impair *im, uint8_t *pkt, size_t len);
+/* Set the ECN field of an ECT(0)/ECT(1) IPv4 datagram to CE and fix its
+ * header checksum, as a congested router's AQM would (RFC 3168 §5); a
+ * Not-ECT or non-IPv4 datagram is left alone. Returns 1 if it marked. */
+int synack_impair_mark_ce(struct synack_impair *im, uint8_t *pkt, size_t len);
 
 /* ---------------------------------------------------------------- link decorator */
 

@@ -184,6 +184,8 @@ struct synack_config {
 	                              * (LSRR/SSRR) and answer by the reversed route (MUST-53);
 	                              * 0 (default, as Linux's accept_source_route and RFC 7126
 	                              * advise): drop them (ip_source_route) */
+	uint8_t tcp_ecn;          /* ECN, RFC 3168 (tcp_ecn): 0 off, 1 request on outgoing
+	                           * connections and accept on incoming, 2 accept only */
 };
 
 /* Fills cfg with the defaults (documented in docs/configuration.md). */
@@ -355,6 +357,7 @@ struct synack_tcp_info {
 #define SYNACK_TCPI_OPT_TIMESTAMPS 1
 #define SYNACK_TCPI_OPT_SACK 2
 #define SYNACK_TCPI_OPT_WSCALE 4
+#define SYNACK_TCPI_OPT_ECN 8          /* RFC 3168 negotiated */
 int synack_sock_info(synack_stack *st, int s, struct synack_tcp_info *info);
 int synack_sock_local(synack_stack *st, int s, struct synack_endpoint *ep);
 int synack_sock_peer(synack_stack *st, int s, struct synack_endpoint *ep);
@@ -417,6 +420,8 @@ struct synack_counters {
 	                                   * receiver reneged, the scoreboard was cleared */
 	uint64_t sack_nomem;              /* no scoreboard to be had: NewReno for that connection */
 	uint64_t dsack_sent, dsack_recv;  /* D-SACK blocks sent and received (RFC 2883) */
+	uint64_t ecn_ce_rcvd;             /* segments that arrived CE-marked on an ECN connection */
+	uint64_t ecn_reductions;          /* cwnd reductions for an ECN-Echo (RFC 3168 §6.1.2) */
 	uint64_t drops[SYNACK_DROP_MAX];
 	uint64_t transitions[SYNACK_NSTATES][SYNACK_NSTATES]; /* [from][to] */
 	uint64_t in_state[SYNACK_NSTATES]; /* gauge: connections now in each state */

@@ -140,6 +140,7 @@ static const struct impair_key impair_keys[] = {
 	{"reorder", 0, offsetof(struct synack_impair_params, reorder_ppm)},
 	{"reorder_delay", 1, offsetof(struct synack_impair_params, reorder_us)},
 	{"corrupt", 0, offsetof(struct synack_impair_params, corrupt_ppm)},
+	{"ce", 0, offsetof(struct synack_impair_params, ce_ppm)},
 };
 
 /* One "key=value" item, [s, end). */
@@ -161,7 +162,7 @@ static int parse_item(const char *s, const char *end, struct synack_impair_param
 
 /*
  * Comma-separated key=value items; keys: delay, jitter, reorder_delay (times:
- * us, ms, s) and loss, dup, reorder, corrupt (probabilities: % or ppm). An
+ * us, ms, s) and loss, dup, reorder, corrupt, ce (probabilities: % or ppm). An
  * empty spec means no impairment. *p is written only on success.
  */
 int synack_impair_parse(const char *spec, struct synack_impair_params *p)
@@ -212,6 +213,7 @@ static struct synack_impair_copy impair_copy(struct synack_impair *im, uint64_t 
 		c.corrupt = 1;
 		im->stats.corrupted++;
 	}
+	c.ce = rng_chance(rng_of(im), p->ce_ppm); /* last: no draw, same streams, when 0 */
 	return c;
 }
 
@@ -230,6 +232,24 @@ int synack_impair_decide(struct synack_impair *im, uint64_t now, struct synack_i
 	for (int i = 0; i < n; i++)
 		out[i] = impair_copy(im, now);
 	return n;
+}
+
+int synack_impair_mark_ce(struct synack_impair *im, uint8_t *pkt, size_t len)
+{
+	if (len < 20 || (pkt[0] >> 4) != 4 || (pkt[1] & 3) == 0 || (pkt[1] & 3) == 3)
+		return 0;
+	/* RFC 1624 (3): HC' = ~(~HC + ~m + m') for the word holding the TOS */
+	uint32_t m = (uint32_t)pkt[0] << 8 | pkt[1];
+	uint32_t m2 = m | 3;
+	uint32_t hc = (uint32_t)pkt[10] << 8 | pkt[11];
+	uint32_t sum = (~hc & 0xffff) + (~m & 0xffff) + m2;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	pkt[1] = (uint8_t)m2;
+	pkt[10] = (uint8_t)(~sum >> 8);
+	pkt[11] = (uint8_t)~sum;
+	im->stats.ce_marked++;
+	return 1;
 }
 
 void synack_impair_corrupt(struct synack_impair *im, uint8_t *pkt, size_t len)

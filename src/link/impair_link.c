@@ -118,7 +118,7 @@ static void il_decide(struct impair_link *il, uint64_t now, int tx, const uint8_
 	struct synack_impair_copy c[2];
 	int n = 1;
 
-	c[0] = (struct synack_impair_copy){now, 0};
+	c[0] = (struct synack_impair_copy){now, 0, 0};
 	if (tx ? il->tx_on : il->rx_on)
 		n = synack_impair_decide(im, now, c);
 	for (int i = 0; i < n; i++) {
@@ -128,6 +128,8 @@ static void il_decide(struct impair_link *il, uint64_t now, int tx, const uint8_
 			continue;
 		}
 		memcpy(it.pkt, pkt, len);
+		if (c[i].ce)
+			synack_impair_mark_ce(im, it.pkt, len);
 		if (c[i].corrupt)
 			synack_impair_corrupt(im, it.pkt, len);
 		if (heap_push(il, &it) < 0) {

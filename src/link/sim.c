@@ -201,11 +201,11 @@ static void sim_lose(synack_sim *sim, const uint8_t *pkt, size_t len)
 	sim_tap(sim, SYNACK_SIM_LOST, pkt, len);
 }
 
-/* Queue one copy for delivery at `at`, corrupted by `im` if not NULL. */
+/* Queue one copy for delivery, CE-marked and/or corrupted by im as c says. */
 static void enqueue_copy(synack_sim *sim, struct sim_host *to, const uint8_t *pkt, size_t len,
-			 uint64_t at, struct synack_impair *corrupt_by)
+			 const struct synack_impair_copy *c, struct synack_impair *im)
 {
-	struct sim_event ev = {.at = at, .seq = sim->next_seq++, .to = to, .len = len};
+	struct sim_event ev = {.at = c->deliver_at, .seq = sim->next_seq++, .to = to, .len = len};
 
 	if (sim->nheap >= SIM_MAX_INFLIGHT || !(ev.pkt = malloc(len ? len : 1))) {
 		sim->overflow++;
@@ -213,8 +213,10 @@ static void enqueue_copy(synack_sim *sim, struct sim_host *to, const uint8_t *pk
 		return;
 	}
 	memcpy(ev.pkt, pkt, len);
-	if (corrupt_by)
-		synack_impair_corrupt(corrupt_by, ev.pkt, len);
+	if (c->ce)
+		synack_impair_mark_ce(im, ev.pkt, len);
+	if (c->corrupt)
+		synack_impair_corrupt(im, ev.pkt, len);
 	if (heap_push(sim, &ev)) {
 		free(ev.pkt);
 		sim->overflow++;
@@ -246,8 +248,7 @@ static void sim_output(void *ctx, const uint8_t *pkt, size_t len)
 	if (n == 0)
 		sim_lose(sim, pkt, len);
 	for (int i = 0; i < n; i++)
-		enqueue_copy(sim, to, pkt, len, copies[i].deliver_at,
-			     copies[i].corrupt ? &link->im : NULL);
+		enqueue_copy(sim, to, pkt, len, &copies[i], &link->im);
 }
 
 /* ---------------------------------------------------------------- lifecycle */

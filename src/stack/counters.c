@@ -68,6 +68,8 @@ static const struct counter_name scalar[] = {
 	C("SynackSackNoMem", sack_nomem),
 	C("SynackDSACKSent", dsack_sent),
 	C("TcpExtTCPDSACKRecv", dsack_recv),
+	C("IpExtInCEPkts", ecn_ce_rcvd),
+	C("SynackEcnReductions", ecn_reductions),
 	C("IcmpInMsgs", icmp_in),
 	C("IcmpOutMsgs", icmp_out),
 	C("IcmpOutEchoReps", icmp_echo_replies),

@@ -291,7 +291,8 @@ static void fill_info(struct synack_stack *st, const struct sn_tcb *t, struct sy
 		.urgent_pending = tcp_urgent_pending(t),
 		.options = (uint8_t)((t->ts_ok ? SYNACK_TCPI_OPT_TIMESTAMPS : 0) |
 				     (t->sack_ok ? SYNACK_TCPI_OPT_SACK : 0) |
-				     (t->ws_ok ? SYNACK_TCPI_OPT_WSCALE : 0)),
+				     (t->ws_ok ? SYNACK_TCPI_OPT_WSCALE : 0) |
+				     (t->ecn_ok ? SYNACK_TCPI_OPT_ECN : 0)),
 		.snd_wscale = t->snd_wscale,
 		.rcv_wscale = t->rcv_wscale,
 	};

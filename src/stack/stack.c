@@ -62,6 +62,7 @@ void synack_config_default(struct synack_config *cfg)
 		.tw_reuse_delay_us = 1 * SN_US_PER_SEC,
 		.tcp_congestion_control = SYNACK_CC_CUBIC, /* as Linux (docs/configuration.md) */
 		.accept_source_route = 0, /* as Linux; RFC 7126 §4.3.3, §4.4.3 */
+		.tcp_ecn = 0, /* Linux: 2 (accept only); off until asked (docs/configuration.md) */
 	};
 }
 
@@ -75,7 +76,7 @@ static int config_valid(const struct synack_config *c)
 	       c->tcp_rfc1337 <= 1 &&
 	       c->tcp_window_scaling <= 1 && c->tcp_timestamps <= 1 && c->tcp_sack <= 1 &&
 	       c->tcp_dsack <= 1 && c->tcp_tw_reuse <= 2 && tcp_cc_name(c->tcp_congestion_control) &&
-	       c->accept_source_route <= 1;
+	       c->accept_source_route <= 1 && c->tcp_ecn <= 2;
 }
 
 static int socks_init(struct synack_stack *st)
@@ -320,6 +321,7 @@ static void segment_input(struct synack_stack *st, const uint8_t *pkt, const str
 	if (seg.sport == 0 || seg.dport == 0)
 		goto drop;
 	st->ctr.segs_in++;
+	seg.ecn = ip->tos & SN_IP_ECN_MASK; /* RFC 3168 §5: TCP sees the IP ECN field */
 	tcp_input(st, ip->src, ip->dst, &seg);
 	return;
 drop:

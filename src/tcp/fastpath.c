@@ -17,7 +17,8 @@
  * simulations both ways and compares every datagram). So the preconditions
  * are strict, and everything else falls through to the full steps:
  *  - state ESTABLISHED, our SYN acknowledged;
- *  - flags ACK, optionally PSH: no SYN, FIN, RST, URG, ECE or CWR;
+ *  - flags ACK, optionally PSH: no SYN, FIN, RST, URG, ECE or CWR; no CE
+ *    mark in the IP header (RFC 3168: the ECN echo is set in ecn.c);
  *  - SEG.SEQ = RCV.NXT, and the text fits both the advertised window and
  *    the receive ring (so the first step would trim nothing);
  *  - options: none, or just the timestamps the connection negotiated, with
@@ -27,7 +28,8 @@
  *    acknowledge new data (an ACK of nothing may be a duplicate ACK);
  *  - no recovery, duplicate-ACK count, urgent mode or out-of-order queue,
  *    no SACKed data in the scoreboard (sack.c prunes it and watches for
- *    reneging on every ACK) (ECN state, when added, belongs in this list).
+ *    reneging on every ACK); ECN's echo and CWR state only change what
+ *    output sends, which the fast path shares.
  */
 #include "stack/stack.h"
 #include "tcp/tcb.h"
@@ -49,7 +51,8 @@ static int predicted(const struct synack_stack *st, const struct sn_tcb *tcb,
 {
 	if (st->fastpath_off || tcb->state != SYNACK_ESTABLISHED || !tcb->syn_acked)
 		return 0;
-	if ((seg->flags & (uint8_t)~SN_TCP_PSH) != SN_TCP_ACK || seg->seq != tcb->rcv_nxt)
+	if ((seg->flags & (uint8_t)~SN_TCP_PSH) != SN_TCP_ACK || seg->seq != tcb->rcv_nxt ||
+	    seg->ecn == SN_IP_ECN_CE)
 		return 0;
 	if (tcb->in_recovery || tcb->dupacks || tcb->urg_send || tcb->nooo || tcb->ooo_fin)
 		return 0;

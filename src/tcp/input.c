@@ -693,6 +693,7 @@ static int check_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct s
 	if (seq_leq(tcb->snd_una, seg->ack))
 		tcp_update_window(tcb, seg, wnd);
 	process_ack_cc(st, tcb, seg, wnd, old_wnd);
+	tcp_ecn_input(st, tcb, seg);
 	if (syn_unacked && tcb->syn_acked)
 		syn_acked_after_loss(st, tcb);
 	if (!tcb->fin_acked)

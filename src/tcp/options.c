@@ -77,6 +77,7 @@ void tcp_opts_offer(struct synack_stack *st, struct sn_tcb *tcb)
 	tcb->ts_ok = st->cfg.tcp_timestamps != 0;
 	tcb->ts_offset = tcp_ts_offset(st, &tcb->local, &tcb->remote);
 	tcb->ts_syn = tcp_ts_now(st, tcb);
+	tcp_ecn_offer(st, tcb); /* ECN setup rides on the same SYNs (RFC 3168 §6.1.1) */
 }
 
 void tcp_opts_negotiate(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg)
@@ -96,6 +97,7 @@ void tcp_opts_negotiate(struct synack_stack *st, struct sn_tcb *tcb, const struc
 		tcb->ts_recent_age = st->now;
 		tcb->ts_recent_set = 1;
 	}
+	tcp_ecn_negotiate(st, tcb, seg);
 }
 
 /* RFC 2018 §4: while out-of-order data is queued, every ACK carries SACK

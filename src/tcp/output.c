@@ -119,6 +119,9 @@ void tcp_emit(struct synack_stack *st, struct sn_tcb *tcb, uint32_t seq, uint8_t
 	}
 	if (!(flags & SN_TCP_RST))
 		seg.wnd = rcv_wnd_field(tcb, flags & SN_TCP_SYN);
+	/* RFC 3168: ECE/CWR and the IP ECN field; IP_TOS sets only the DSCP */
+	uint8_t tos = (uint8_t)((tcb->tos & ~SN_IP_ECN_MASK) |
+				tcp_ecn_out(tcb, &seg.flags, payload_len, retransmit));
 	uint8_t *tcp = st->txbuf + SN_IPV4_HDR_LEN;
 	size_t hlen = SN_TCP_HDR_LEN + sn_tcp_opts_len(&seg.opts);
 	if (payload_len) {
@@ -136,7 +139,7 @@ void tcp_emit(struct synack_stack *st, struct sn_tcb *tcb, uint32_t seq, uint8_t
 	if (flags & SN_TCP_RST)
 		st->ctr.rst_out++;
 	sn_trace_seg(st, SYNACK_TRACE_SEG_OUT, &tcb->local, &tcb->remote, &seg, retransmit);
-	emit_datagram(st, tcb->local.addr, tcb->remote.addr, hlen + seg.len, tcb->ttl, tcb->tos,
+	emit_datagram(st, tcb->local.addr, tcb->remote.addr, hlen + seg.len, tcb->ttl, tos,
 		      &tcb->route);
 
 	if (flags & SN_TCP_ACK) {

@@ -142,6 +142,10 @@ struct sn_tcb {
 	unsigned sack_ok : 1;        /* SACK-permitted both ways: we send and use SACK blocks */
 	unsigned dsack_ok : 1;       /* report duplicates as D-SACK blocks (tcp_dsack, RFC 2883) */
 	unsigned ts_recent_set : 1;  /* TS.Recent holds a value (SYN seen, or inherited) */
+	unsigned ecn_ok : 1;         /* ECN (RFC 3168) in use; in SYN-SENT: our SYN asks for it */
+	unsigned ecn_echo : 1;       /* receiver: set ECE on every ACK until a CWR arrives */
+	unsigned ecn_cwr : 1;        /* sender: set CWR on the next new data segment */
+	uint32_t ecn_recover;        /* sender: no new ECE reaction before SND.UNA passes this */
 	uint8_t snd_wscale;          /* Snd.Wind.Shift: SND.WND = SEG.WND << it */
 	uint8_t rcv_wscale;          /* Rcv.Wind.Shift: SEG.WND = RCV.WND >> it */
 	uint32_t ts_offset;          /* added to the ms clock for TSval (per 4-tuple) */
@@ -316,6 +320,16 @@ int tcp_ts_rtt_sample(struct synack_stack *st, struct sn_tcb *tcb, const struct 
  * PAWS check of the SYN,ACK; always 1 without a TSecr to check.) */
 int tcp_ts_synack_echo_ok(const struct synack_stack *st, const struct sn_tcb *tcb,
 			  const struct sn_tcp_seg *seg);
+
+/* ---- ecn.c: Explicit Congestion Notification, RFC 3168 */
+/* What our SYN or SYN,ACK asks for, from tcp_ecn (called with the options). */
+void tcp_ecn_offer(struct synack_stack *st, struct sn_tcb *tcb);
+/* The peer's SYN (ECE+CWR: an ECN-setup SYN) or SYN,ACK (ECE alone). */
+void tcp_ecn_negotiate(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg);
+/* An outgoing segment: adds ECE/CWR to *flags, returns the IP ECN field. */
+uint8_t tcp_ecn_out(struct sn_tcb *tcb, uint8_t *flags, uint32_t payload_len, int retransmit);
+/* An acceptable segment with an ACK: CE and CWR (receiver), ECE (sender). */
+void tcp_ecn_input(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg);
 
 /* ---- reass.c: receive queue with out-of-order data (SHLD-31) */
 /* Store payload [seq, seq+len) (already trimmed to the window). Returns the

@@ -20,13 +20,20 @@
 #define SN_IPPROTO_ICMP 1
 #define SN_IPPROTO_TCP 6
 
+/* The ECN field, the low two bits of the TOS octet (RFC 3168 §5). */
+#define SN_IP_ECN_MASK 0x03
+#define SN_IP_ECN_NOT_ECT 0x00
+#define SN_IP_ECN_ECT1 0x01
+#define SN_IP_ECN_ECT0 0x02
+#define SN_IP_ECN_CE 0x03
+
 #define SN_IPV4_DF 0x4000
 #define SN_IPV4_MF 0x2000
 #define SN_IPV4_OFFMASK 0x1fff
 
 struct sn_ipv4 {
 	uint8_t hdr_len;     /* bytes, 20..60 */
-	uint8_t tos;
+	uint8_t tos;         /* DSCP << 2 | ECN field (SN_IP_ECN_*), both ways as on the wire */
 	uint16_t total_len;  /* header + payload */
 	uint16_t id;
 	uint16_t frag;       /* flags and fragment offset, as on the wire */

@@ -56,6 +56,8 @@ struct sn_tcp_seg {
 	struct sn_tcp_opts opts;
 	const uint8_t *payload;    /* parse: points into the input buffer */
 	uint32_t len;              /* payload bytes (not counting SYN/FIN) */
+	uint8_t ecn;               /* input: the IP header's ECN field (SN_IP_ECN_*), set by the
+	                            * stack, not by sn_tcp_parse */
 };
 
 /* Parse a TCP segment of len bytes carried in IPv4 from src to dst (host

@@ -9,6 +9,7 @@
 
 #include "check.h"
 #include "synack/impair.h"
+#include "wire/csum.h"
 
 #define DRAWS 100000
 
@@ -285,4 +286,38 @@ TEST(same_seed_same_decisions)
 	CHECK(decision_digest(0) == decision_digest(0));
 	CHECK(decision_digest(1) != decision_digest(2));
 	CHECK(decision_digest(0) != decision_digest(1));
+}
+
+/* RFC 3168 §5: a CE mark turns ECT(0) and ECT(1) into CE with a valid
+ * header checksum; Not-ECT and CE datagrams are left alone. ce=N% draws
+ * a mark decision per copy at that rate. */
+TEST(rfc3168_ce_marks_ect_datagrams_only)
+{
+	struct synack_impair_params p;
+	struct synack_impair im;
+	struct synack_impair_copy c[2];
+
+	CHECK_EQ(synack_impair_parse("ce=2%", &p), 0);
+	CHECK_EQ(p.ce_ppm, 20000);
+	synack_impair_init(&im, &p, 5);
+	int marks = 0;
+	for (int i = 0; i < DRAWS; i++) {
+		CHECK_EQ(synack_impair_decide(&im, 0, c), 1);
+		marks += c[0].ce;
+	}
+	CHECK(marks > DRAWS * 2 / 100 * 8 / 10 && marks < DRAWS * 2 / 100 * 12 / 10);
+	for (uint8_t ecn = 0; ecn < 4; ecn++) {
+		uint8_t pkt[20] = {0x45, (uint8_t)(0xb8 | ecn), 0, 20, 0x12, 0x34, 0x40, 0, 64, 6, 0, 0,
+				   10, 0, 0, 1, 10, 0, 0, 2};
+		uint64_t before = im.stats.ce_marked;
+		uint16_t sum = sn_csum_fold(sn_csum_add(0, pkt, 20));
+		pkt[10] = (uint8_t)(sum >> 8);
+		pkt[11] = (uint8_t)sum;
+		int marked = synack_impair_mark_ce(&im, pkt, sizeof(pkt));
+		CHECK_EQ(marked, ecn == 1 || ecn == 2);
+		CHECK_EQ(im.stats.ce_marked - before, (uint64_t)marked);
+		CHECK_EQ(pkt[1] & 3, marked ? 3 : ecn);
+		CHECK_EQ(pkt[1] >> 2, 0xb8 >> 2); /* DSCP kept */
+		CHECK_EQ(sn_csum_fold(sn_csum_add(0, pkt, 20)), 0);
+	}
 }

@@ -224,8 +224,9 @@ TEST(script_errors_name_file_line_and_cause)
 	CHECK(parse_fails_with("0 < S 0:0(0) <mss 1460,frob 3>\n", "unknown TCP option 'frob'"));
 	CHECK(parse_fails_with("0 < S 0:0(0) win 70000\n", "win 70000 is out of range"));
 	CHECK(parse_fails_with("0 `sysctl -q net.ipv4.tcp_bogus=1`\n", "unknown sysctl 'net.ipv4.tcp_bogus'"));
-	CHECK(parse_fails_with("0 `sysctl -q net.ipv4.tcp_ecn=1`\n",
-			       "synack does not implement ECN (RFC 3168) yet"));
+	CHECK(parse_fails_with("0 `sysctl -q net.ipv4.tcp_ecn=3`\n", "value out of range (0..2)"));
+	CHECK(parse_fails_with("0 `sysctl -q net.ipv4.tcp_congestion_control=bbr`\n",
+			       "synack has no congestion control 'bbr' (reno, cubic)"));
 	CHECK(parse_fails_with("0 `sysctl -q net.ipv4.tcp_timestamps=2`\n", "value out of range (0..1)"));
 	CHECK(parse_fails_with("0 `sysctl net.ipv4.tcp_fin_timeout`\n", "reads a value"));
 	CHECK(parse_fails_with("0 `echo 1 > /proc/sys/x`\n", "only `sysctl name=value` commands"));

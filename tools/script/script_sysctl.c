@@ -10,10 +10,10 @@
  *     field's own unit;
  *   - net.ipv4.tcp_congestion_control by name ("reno", "cubic"), as Linux;
  *   - Linux knobs for features synack does not have, only at the value that
- *     describes what synack does (net.ipv4.tcp_ecn=0 is fine; =1 is an
- *     error saying why), so a script written for Linux either runs with
- *     its intended meaning or stops with a clear message, never tests
- *     something else quietly.
+ *     describes what synack does (K_FIXED: =1 would be an error saying why;
+ *     none at present: ECN and D-SACK were the last), so a script written
+ *     for Linux either runs with its intended meaning or stops with a clear
+ *     message, never tests something else quietly.
  * Knobs fixed at stack creation (table bounds, MTU, seed) must come before
  * the first socket call: the runner creates the stack then.
  */
@@ -58,7 +58,7 @@ static const struct sc_knob knobs[] = {
 	{"net.ipv4.tcp_tw_reuse_delay", K_FIELD, F(tw_reuse_delay_us), 1000, 1, 4294967, 0, NULL},
 	{"net.ipv4.tcp_congestion_control", K_CC, F(tcp_congestion_control), 1, 0, 255, 0, NULL},
 	{"net.ipv4.tcp_dsack", K_FIELD, F(tcp_dsack), 1, 0, 1, 0, NULL},
-	{"net.ipv4.tcp_ecn", K_FIXED, 0, 0, 1, 0, 0, 0, "synack does not implement ECN (RFC 3168) yet"},
+	{"net.ipv4.tcp_ecn", K_FIELD, F(tcp_ecn), 1, 0, 2, 0, NULL},
 	{"net.ipv4.tcp_syncookies", K_FIELD, F(syncookies), 1, 0, 2, 0, NULL},
 	{"net.ipv4.tcp_max_syn_backlog", K_FIELD, F(max_syn_backlog), 1, 1, 1u << 24, 0, NULL},
 	{"net.ipv4.tcp_synack_retries", K_FIELD, F(synack_retries), 1, 0, 255, 0, NULL},
@@ -101,6 +101,7 @@ static const struct sc_knob knobs[] = {
 	{"net.synack.tw_reuse_delay_us", K_FIELD, F(tw_reuse_delay_us), 1, 0, UINT32_MAX, 0, NULL},
 	{"net.synack.ooo_mem_max", K_FIELD, F(ooo_mem_max), 1, 0, UINT32_MAX, 0, NULL},
 	{"net.synack.accept_source_route", K_FIELD, F(accept_source_route), 1, 0, 1, 0, NULL},
+	{"net.synack.tcp_ecn", K_FIELD, F(tcp_ecn), 1, 0, 2, 0, NULL},
 	{"net.synack.tcp_congestion_control", K_CC, F(tcp_congestion_control), 1, 0, 255, 0, NULL},
 };
 #undef F
