@@ -33,6 +33,7 @@
  */
 #include "stack/stack.h"
 #include "tcp/tcb.h"
+#include "wire/ipv4.h"
 
 /* The options of a predicted segment: exactly what the connection sends. */
 static int opts_predicted(const struct sn_tcb *tcb, const struct sn_tcp_seg *seg)
