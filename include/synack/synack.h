@@ -254,7 +254,9 @@ enum synack_opt {
 	SYNACK_TCP_USER_TIMEOUT, /* ms; 0: stack default */
 	SYNACK_TCP_MAXSEG,       /* get: effective send MSS */
 	SYNACK_IP_TTL,           /* 1..255, default 64 (MUST-49) */
-	SYNACK_IP_TOS,           /* 0..255: DSCP and ECN bits of outgoing datagrams (MUST-48) */
+	SYNACK_IP_TOS,           /* 0..255: the DS field (DSCP) of outgoing datagrams (MUST-48);
+	                          * the two ECN bits are TCP's (RFC 3168) and are dropped, as
+	                          * Linux does on TCP sockets */
 	SYNACK_TCP_KEEPIDLE,     /* s, 1..32767: idle time before keepalive probes (MUST-26);
 	                          * get: the value in force (stack default until set) */
 	SYNACK_TCP_KEEPINTVL,    /* s, 1..32767: between keepalive probes */

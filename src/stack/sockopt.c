@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "stack/stack.h"
+#include "wire/ipv4.h"
 
 static struct sn_sock *sock_get(struct synack_stack *st, int s)
 {
@@ -23,7 +24,9 @@ static int set_buf(struct sn_sock *so, uint32_t *field, int value)
 	return 0;
 }
 
-/* IP_TTL (1..255, MUST-49) and IP_TOS (MUST-48) apply at once. */
+/* IP_TTL (1..255, MUST-49) and IP_TOS (MUST-48) apply at once. IP_TOS sets
+ * the DS field only: the ECN bits belong to TCP (RFC 3168 §5, ecn.c), so
+ * they are cleared, as Linux clears them for TCP sockets. */
 static int set_ip(struct sn_sock *so, enum synack_opt opt, int value)
 {
 	if (value < (opt == SYNACK_IP_TTL ? 1 : 0) || value > 255)
@@ -31,7 +34,7 @@ static int set_ip(struct sn_sock *so, enum synack_opt opt, int value)
 	if (opt == SYNACK_IP_TTL)
 		so->ttl = (uint8_t)value;
 	else
-		so->tos = (uint8_t)value;
+		so->tos = (uint8_t)(value & ~SN_IP_ECN_MASK);
 	if (so->tcb) {
 		so->tcb->ttl = so->ttl;
 		so->tcb->tos = so->tos;

@@ -41,8 +41,10 @@ TEST(may4_retransmission_keeps_ip_identity)
 }
 
 /* SHLD-22: the Diffserv field the application gives is passed to IP
- * unchanged, all eight bits (DSCP EF 0xb8 with both ECN bits set here), on
- * the SYN,ACK of an accepted connection as on its data. */
+ * unchanged (DSCP EF, 0xb8), on the SYN,ACK of an accepted connection as on
+ * its data. The two ECN bits set here (0xbb) are not the DS field: they are
+ * TCP's (RFC 3168 §5), dropped from IP_TOS as Linux drops them on TCP
+ * sockets, and Not-ECT on a connection without ECN. */
 TEST(shld22_diffserv_passed_unchanged_to_ip)
 {
 	struct fx f;
@@ -57,16 +59,16 @@ TEST(shld22_diffserv_passed_unchanged_to_ip)
 	fx_in(&f, &(struct fx_seg){.flags = SN_TCP_SYN, .seq = 1000, .wnd = 65535, .mss = 1460});
 	CHECK(fx_out(&f, &o));
 	CHECK_EQ(o.flags, SN_TCP_SYN | SN_TCP_ACK);
-	CHECK_EQ(last_ip(&f).tos, 0xbb);
+	CHECK_EQ(last_ip(&f).tos, 0xb8);
 	fx_in(&f, &(struct fx_seg){.flags = SN_TCP_ACK, .seq = 1001, .ack = o.seq + 1, .wnd = 65535});
 	int s = synack_sock_accept(f.st, l, NULL);
 	CHECK(s >= 0);
 	int v = 0;
 	CHECK_EQ(synack_sock_getopt(f.st, s, SYNACK_IP_TOS, &v), 0);
-	CHECK_EQ(v, 0xbb);
+	CHECK_EQ(v, 0xb8);
 	CHECK_EQ(synack_sock_send(f.st, s, "x", 1), 1);
 	CHECK(fx_out(&f, &o));
-	CHECK_EQ(last_ip(&f).tos, 0xbb);
+	CHECK_EQ(last_ip(&f).tos, 0xb8);
 	fx_free(&f);
 }
 
