@@ -19,12 +19,14 @@ set -euo pipefail
 #   curl                interop tests: the HTTP client against synack serve
 #   netcat-openbsd      interop tests: nc -l as synack connect's peer
 #   tcpdump             interop tests: the packet capture, decoded with -vv
+#   tshark              interop tests: Wireshark's dissectors check synack's own
+#                       capture (--pcap) for malformed packets and bad checksums
 #   iputils-ping        interop tests: ICMP echo to synack
 #   cppcheck, clang-tidy  static analysis (scripts/lint.sh)
 PACKAGES=(cmake ninja-build gcc libc6-dev clang libclang-rt-14-dev valgrind python3 make
-	iproute2 curl netcat-openbsd tcpdump iputils-ping cppcheck clang-tidy)
+	iproute2 curl netcat-openbsd tcpdump tshark iputils-ping cppcheck clang-tidy)
 # Commands those packages must provide (catches a half-removed package).
-COMMANDS=(cmake ninja gcc clang valgrind python3 make ip curl nc tcpdump ping cppcheck clang-tidy)
+COMMANDS=(cmake ninja gcc clang valgrind python3 make ip curl nc tcpdump tshark ping cppcheck clang-tidy)
 
 installed() {
 	# "ii" = wanted install, currently installed; dpkg -s alone also accepts

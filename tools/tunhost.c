@@ -67,6 +67,9 @@ void tunhost_help(FILE *out)
 		"  --sysctl NAME=VAL set a stack knob, e.g. net.ipv4.tcp_syncookies=2 or\n"
 		"                    net.ipv4.ip_local_port_range=\"40000 40999\" (repeatable;\n"
 		"                    `synack script --sysctls` lists the names)\n"
+		"  --pcap FILE       write every datagram on the device, both ways, to FILE (pcap,\n"
+		"                    raw IPv4; as the kernel sees them: after --impair-tx, before\n"
+		"                    --impair-rx); complete when the command exits\n"
 		"  --stats           print the stack's and the link's counters on exit\n"
 		"  -q, --quiet       no progress messages on stderr\n");
 }
@@ -143,7 +146,7 @@ int tunhost_option(struct tunhost_opts *o, int argc, char **argv, int *i, const 
 	if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
 		return o->quiet = 1;
 	if (strcmp(a, "--dev") && strcmp(a, "--addr") && strcmp(a, "--mtu") && strcmp(a, "--seed") &&
-	    strcmp(a, "--sysctl") && strncmp(a, "--impair", 8))
+	    strcmp(a, "--sysctl") && strcmp(a, "--pcap") && strncmp(a, "--impair", 8))
 		return 0;
 	if (!v) {
 		fprintf(stderr, "%s: %s needs a value\n", prog, a);
@@ -168,6 +171,8 @@ int tunhost_option(struct tunhost_opts *o, int argc, char **argv, int *i, const 
 		o->seed = strtoull(v, NULL, 0);
 	} else if (!strcmp(a, "--sysctl")) {
 		return sysctl_opt(o, v, prog);
+	} else if (!strcmp(a, "--pcap")) {
+		o->pcap = v;
 	} else if (!strcmp(a, "--impair") || !strcmp(a, "--impair-rx") || !strcmp(a, "--impair-tx")) {
 		return impair_opt(o, a, v, prog);
 	} else {
@@ -222,6 +227,15 @@ static int open_link(struct tunhost *h)
 		return 1;
 	}
 	wait_link_up(h);
+	if (h->o.pcap) {
+		struct synack_link *pl;
+		err = synack_pcap_link_create(h->link, h->o.pcap, 0, &pl);
+		if (err) {
+			fprintf(stderr, "%s: --pcap %s: %s\n", h->prog, h->o.pcap, strerror(-err));
+			return 1;
+		}
+		h->link = pl;
+	}
 	if (!h->o.impair_rx && !h->o.impair_tx)
 		return 0;
 	struct synack_link *il;

@@ -16,6 +16,7 @@
 
 #include "synack/impair.h"
 #include "synack/link.h"
+#include "synack/pcap.h"
 #include "synack/synack.h"
 #include "synack/tun.h"
 
@@ -28,6 +29,7 @@ struct tunhost_opts {
 	uint64_t seed;             /* --seed; 0: from getrandom() */
 	int impair_rx, impair_tx;  /* an --impair* option was given for that direction */
 	struct synack_impair_params rx, tx;
+	const char *pcap;          /* --pcap FILE: capture the device's datagrams; NULL: none */
 	int stats;                 /* --stats: counters to stderr at exit */
 	int quiet;                 /* -q: no progress lines on stderr */
 	int nsysctl;               /* --sysctl NAME=VALUE, applied in order */
@@ -40,7 +42,8 @@ struct tunhost_opts {
 struct tunhost {
 	struct tunhost_opts o;
 	synack_stack *st;
-	struct synack_link *link;  /* the TUN link, or the decorator around it */
+	struct synack_link *link;  /* the TUN link, or the decorators around it
+	                            * (capture tap inside, fault injector outside) */
 	synack_loop *loop;
 	const char *prog;          /* "synack serve" */
 };
