@@ -38,8 +38,8 @@ start_serve "$WORK/linger.log" --hold --port 9 --hold-ms 300 --linger0
 py linger0 "$SYNACK_ADDR" 9
 stop_pid "$SERVE_PID"
 
-# both at once: 50 ms each way, both close 500 ms after the connection opens
-start_serve "$WORK/both.log" --hold --port 9 --hold-ms 500 --impair delay=50ms
+# both at once: 250 ms each way, both close 500 ms after the connection opens
+start_serve "$WORK/both.log" --hold --port 9 --hold-ms 500 --impair delay=250ms
 py simultaneous "$SYNACK_ADDR" 9
 stop_pid "$SERVE_PID"
 echo "PASS close"

@@ -105,11 +105,13 @@ def linger0(addr, port):
 def simultaneous(addr, port):
     s = connect(addr, port)
     t0 = time.time()
-    # 50 ms each way: connect returns at 100 ms, synack accepts at 150 ms
-    # and closes at 650 ms, its FIN landing here at 700 ms. Our FIN at 650 ms
-    # lands there at 700 ms: each side is in FIN-WAIT-1 when the other's FIN
-    # arrives, so both go through CLOSING (RFC 9293 Figure 13)
-    time.sleep(max(0.0, 0.55 - (time.time() - t0)))
+    # 250 ms each way: connect returns at 500 ms, synack accepts at 750 ms
+    # and closes at 1250 ms, its FIN landing here at 1500 ms. Our FIN at
+    # 1250 ms lands there at 1500 ms: each side is in FIN-WAIT-1 when the
+    # other's FIN arrives, so both go through CLOSING (RFC 9293 Figure 13).
+    # The FINs cross as long as the two closes are less than 250 ms apart,
+    # which a loaded machine (or an ASan build) keeps; 50 ms did not.
+    time.sleep(max(0.0, 0.75 - (time.time() - t0)))
     s.shutdown(socket.SHUT_WR)
     seen = set()
     end = time.time() + 3
