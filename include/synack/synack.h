@@ -335,6 +335,14 @@ int synack_sock_set_route(synack_stack *st, int s, const struct synack_route *ro
  * reverse of the peer's (MUST-53, SHLD-24), or n = 0. 0, -EBADF. */
 int synack_sock_route(synack_stack *st, int s, struct synack_route *route);
 
+/* SHLD-2: an RST may carry data, e.g. text on why it was sent (RFC 9293
+ * §3.5.3, RFC 1122 4.2.2.12). The payload of the RST that ended the
+ * socket's connection, its first SYNACK_RST_DATA_MAX bytes: copied to buf,
+ * returns the bytes copied (0: none, or no RST), -EBADF. Counted in
+ * SynackRstWithData. */
+#define SYNACK_RST_DATA_MAX 64
+ssize_t synack_sock_rst_data(synack_stack *st, int s, void *buf, size_t len);
+
 /* Readiness bits (SYNACK_EV_*), 0 for a bad descriptor. */
 unsigned synack_sock_events(synack_stack *st, int s);
 
@@ -405,6 +413,7 @@ struct synack_counters {
 	uint64_t icmp_hard_errors;        /* connections aborted: protocol/port unreachable (SHLD-26) */
 	uint64_t pmtu_updates;            /* send MSS lowered by fragmentation-needed (RFC 1191) */
 	uint64_t ip_negative_advice;      /* R1 retransmissions reached: advice to IP (MUST-20) */
+	uint64_t rst_with_data;           /* accepted RSTs that carried data (SHLD-2) */
 	uint64_t illegal_transitions;     /* edges not in RFC 9293's diagram: a bug if non-zero */
 	uint64_t challenge_acks;          /* RFC 5961 challenge ACKs sent */
 	uint64_t challenge_acks_limited;  /* ... and not sent: over tcp_challenge_ack_limit */

@@ -77,6 +77,7 @@ static const struct counter_name scalar[] = {
 	C("SynackIcmpHardErrors", icmp_hard_errors),
 	C("SynackPmtuUpdates", pmtu_updates),
 	C("SynackIpNegativeAdvice", ip_negative_advice),
+	C("SynackRstWithData", rst_with_data),
 };
 
 /* "TIME-WAIT" -> "TIMEWAIT": counter names are letters and digits. */

@@ -188,6 +188,18 @@ int synack_sock_set_route(synack_stack *st, int s, const struct synack_route *ro
 	return 0;
 }
 
+ssize_t synack_sock_rst_data(synack_stack *st, int s, void *buf, size_t len)
+{
+	struct sn_sock *so = sock_get(st, s);
+
+	if (!so)
+		return -EBADF;
+	size_t n = so->rst_len < len ? so->rst_len : len;
+	if (n)
+		memcpy(buf, so->rst_data, n);
+	return (ssize_t)n;
+}
+
 int synack_sock_route(synack_stack *st, int s, struct synack_route *route)
 {
 	struct sn_sock *so = sock_get(st, s);

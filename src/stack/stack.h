@@ -48,6 +48,8 @@ struct sn_sock {
 	struct synack_endpoint local;
 	struct synack_endpoint foreign; /* synack_sock_restrict: 0 fields unspecified */
 	struct synack_route route;   /* synack_sock_set_route (MUST-51), for connect */
+	uint8_t rst_len;             /* SHLD-2: payload of the RST that ended the connection */
+	uint8_t rst_data[SYNACK_RST_DATA_MAX];
 	struct sn_tcb *tcb;          /* NULL before connect/listen and after the end */
 	int error;                   /* pending SO_ERROR (negative errno) */
 	struct sn_ring rest;         /* unread data kept after the TCB ended cleanly */

@@ -275,15 +275,31 @@ static int syn_sent_ack_ok(struct synack_stack *st, struct sn_tcb *tcb, const st
 static void syn_sent_input(struct synack_stack *st, struct sn_tcb *tcb, struct sn_tcp_seg *seg);
 static void process_text_and_fin(struct synack_stack *st, struct sn_tcb *tcb, struct sn_tcp_seg *seg);
 
+/* SHLD-2: an acceptable RST may carry data (diagnostic text): count it and
+ * keep its first bytes for the user (synack_sock_rst_data). */
+static void rst_keep_data(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg)
+{
+	if (!seg->len)
+		return;
+	st->ctr.rst_with_data++;
+	if (!tcb->sock)
+		return;
+	uint32_t n = seg->len < SYNACK_RST_DATA_MAX ? seg->len : SYNACK_RST_DATA_MAX;
+	memcpy(tcb->sock->rst_data, seg->payload, n);
+	tcb->sock->rst_len = (uint8_t)n;
+}
+
 static void syn_sent_input(struct synack_stack *st, struct sn_tcb *tcb, struct sn_tcp_seg *seg)
 {
 	if (!syn_sent_ack_ok(st, tcb, seg))
 		return;
 	if (seg->flags & SN_TCP_RST) {
-		if (seg->flags & SN_TCP_ACK) /* acceptable ACK: the port is closed */
+		if (seg->flags & SN_TCP_ACK) { /* acceptable ACK: the port is closed */
+			rst_keep_data(st, tcb, seg);
 			tcp_close_tcb(st, tcb, -ECONNREFUSED, "rcv RST");
-		else
+		} else {
 			drop(st, tcb, seg, SYNACK_DROP_RST_SEQ);
+		}
 		return;
 	}
 	if (!(seg->flags & SN_TCP_SYN)) {
@@ -473,6 +489,7 @@ static int check_rst(struct synack_stack *st, struct sn_tcb *tcb, const struct s
 		return STEP_DONE;
 	}
 	st->ctr.rst_in++;
+	rst_keep_data(st, tcb, seg);
 	switch (tcb->state) {
 	case SYNACK_SYN_RECEIVED:
 		/* MUST-11: back to LISTEN if passive, else refused */
