@@ -27,6 +27,16 @@
  *          default and with no stack-wide bound, and what a legitimate
  *          connection's own out-of-order segment meets meanwhile.
  *
+ *  ackdiv  A receiver that ACKs each segment in ten pieces (ACK division),
+ *          beside an honest one, for six round trips of a bulk send: cwnd
+ *          with RFC 3465 byte counting (tcp_abc 2, the default) and with
+ *          growth per ACK (tcp_abc 0).
+ *
+ *  dupack  A receiver that answers a loss with a flood of duplicate ACKs
+ *          (1,000 at once) while 20 segments are outstanding: cwnd and the
+ *          new segments they clock out, with the dup-ACK bound
+ *          (tcp_dupack_bound 1, the default) and without.
+ *
  * Figures, not pass/fail. --quick runs a tiny version (the ctest smoke).
  */
 #include <errno.h>
@@ -530,9 +540,144 @@ static void run_ooo(const struct opts *o)
 	run_ooo_mode(n, 0);
 }
 
+/* ---------------------------------------------------------------- receivers */
+
+/* One stack sending to a receiver the bench plays with forged segments. */
+struct rcv_conn {
+	synack_stack *st;
+	int s;
+	uint16_t cport;
+	uint64_t now;
+	uint64_t out; /* datagrams the stack sent */
+	uint32_t iss; /* from its SYN,ACK */
+};
+
+static void rcv_output(void *ctx, const uint8_t *pkt, size_t len)
+{
+	struct rcv_conn *c = ctx;
+	struct sn_ipv4 ip;
+	struct sn_tcp_seg seg;
+
+	c->out++;
+	if (sn_ipv4_parse(pkt, len, &ip) == 0 &&
+	    sn_tcp_parse(pkt + ip.hdr_len, ip.total_len - ip.hdr_len, ip.src, ip.dst, &seg) == 0 &&
+	    (seg.flags & SN_TCP_SYN))
+		c->iss = seg.seq;
+}
+
+static void rcv_in(struct rcv_conn *c, uint8_t flags, uint32_t seq, uint32_t ack)
+{
+	uint8_t pkt[128];
+	size_t len = forge(pkt, CLIENT, c->cport, SERVER, PORT, flags, seq, ack, NULL, 0);
+	synack_stack_input(c->st, c->now, pkt, len);
+}
+
+static struct synack_tcp_info rcv_info(struct rcv_conn *c)
+{
+	struct synack_tcp_info ti;
+	synack_sock_info(c->st, c->s, &ti);
+	return ti;
+}
+
+/* ESTABLISHED with 4 MiB queued; the receiver's ISN is 1000. */
+static int rcv_open(struct rcv_conn *c, int abc, int bound)
+{
+	static uint8_t data[4 << 20];
+	struct synack_config cfg;
+	struct synack_endpoint any = {0, PORT};
+
+	memset(c, 0, sizeof(*c));
+	synack_config_default(&cfg);
+	cfg.addr = SERVER;
+	cfg.seed = 7;
+	cfg.tcp_abc = (uint8_t)abc;
+	cfg.tcp_dupack_bound = (uint8_t)bound;
+	cfg.tcp_congestion_control = SYNACK_CC_RENO;
+	cfg.sndbuf = sizeof(data);
+	if (synack_stack_create(&cfg, &c->st))
+		return -1;
+	synack_stack_set_output(c->st, rcv_output, c);
+	int l = synack_sock_open(c->st);
+	if (synack_sock_bind(c->st, l, &any) || synack_sock_listen(c->st, l, 4))
+		return -1;
+	c->cport = 40000;
+	rcv_in(c, SN_TCP_SYN, 1000, 0);
+	c->now = 100 * MS;
+	rcv_in(c, SN_TCP_ACK, 1001, c->iss + 1);
+	c->s = synack_sock_accept(c->st, l, NULL);
+	if (c->s < 0 || synack_sock_send(c->st, c->s, data, sizeof(data)) <= 0)
+		return -1;
+	return 0;
+}
+
+static void run_ackdiv(const struct opts *o)
+{
+	(void)o;
+	printf("ACK division: the receiver ACKs every segment in 10 pieces, 6 round trips of 100 ms\n");
+	for (int abc = 2; abc >= 0; abc -= 2) {
+		for (int parts = 1; parts <= 10; parts += 9) {
+			struct rcv_conn c;
+			if (rcv_open(&c, abc, 1)) {
+				printf("ackdiv: setup failed\n");
+				return;
+			}
+			for (int rtt = 0; rtt < 6; rtt++) {
+				struct synack_tcp_info ti = rcv_info(&c);
+				c.now += 100 * MS;
+				for (uint32_t seq = ti.snd_una; (int32_t)(seq - ti.snd_nxt) < 0;) {
+					uint32_t end = ti.snd_nxt - seq > 1460 ? seq + 1460 : ti.snd_nxt;
+					for (int p = 1; p <= parts; p++)
+						rcv_in(&c, SN_TCP_ACK, 1001, seq + (end - seq) * (uint32_t)p / (uint32_t)parts);
+					seq = end;
+				}
+			}
+			struct synack_tcp_info ti = rcv_info(&c);
+			struct synack_counters k;
+			synack_stack_counters(c.st, &k);
+			printf("  tcp_abc %d, %-22s cwnd %5u segments, %8u bytes sent, SynackAbcSmallAcks %llu\n", abc,
+			       parts == 1 ? "honest receiver:" : "10 ACKs per segment:", ti.cwnd / ti.snd_mss,
+			       ti.snd_nxt - ti.iss - 1, (unsigned long long)k.abc_small_acks);
+			printf("result ackdiv_cwnd_abc%d_parts%d %u segments\n", abc, parts, ti.cwnd / ti.snd_mss);
+			synack_stack_destroy(c.st);
+		}
+	}
+}
+
+static void run_dupack(const struct opts *o)
+{
+	uint32_t flood = o->quick ? 100 : 1000;
+	printf("dup-ACK spoofing: %u duplicate ACKs at once after a loss, 20 segments outstanding\n", flood);
+	for (int bound = 1; bound >= 0; bound--) {
+		struct rcv_conn c;
+		if (rcv_open(&c, 2, bound)) {
+			printf("dupack: setup failed\n");
+			return;
+		}
+		struct synack_tcp_info ti = rcv_info(&c);
+		while (ti.snd_nxt - ti.snd_una < 20 * 1460) { /* slow start to 20 in flight */
+			c.now += MS;
+			rcv_in(&c, SN_TCP_ACK, 1001, ti.snd_una + 1460);
+			ti = rcv_info(&c);
+		}
+		uint32_t top = ti.snd_nxt;
+		c.now += 100 * MS;
+		for (uint32_t i = 0; i < 3 + flood; i++)
+			rcv_in(&c, SN_TCP_ACK, 1001, ti.snd_una);
+		struct synack_tcp_info after = rcv_info(&c);
+		struct synack_counters k;
+		synack_stack_counters(c.st, &k);
+		printf("  tcp_dupack_bound %d: cwnd %5u segments (ssthresh %u), %5u new segments sent, "
+		       "SynackDupAcksIgnored %llu\n", bound, after.cwnd / after.snd_mss,
+		       after.ssthresh / after.snd_mss, (after.snd_nxt - top) / after.snd_mss,
+		       (unsigned long long)k.dupacks_ignored);
+		printf("result dupack_new_segments_bound%d %u segments\n", bound, (after.snd_nxt - top) / after.snd_mss);
+		synack_stack_destroy(c.st);
+	}
+}
+
 static void usage(FILE *to)
 {
-	fprintf(to, "usage: attack [--quick] [--forged N] [--flood-pps N] [blind|synflood|slowpeer|ooo]...\n"
+	fprintf(to, "usage: attack [--quick] [--forged N] [--flood-pps N] [blind|synflood|slowpeer|ooo|ackdiv|dupack]...\n"
 		    "Attack scenarios in the simulator; prints figures (see the file's comment).\n"
 		    "  --quick        tiny sizes (smoke test)\n"
 		    "  --forged N     forged segments per mode in the blind scenario (default 20000000)\n"
@@ -542,7 +687,8 @@ static void usage(FILE *to)
 int main(int argc, char **argv)
 {
 	struct opts o = {.forged = 20000000, .flood_pps = 100000};
-	int want_blind = 0, want_flood = 0, want_slow = 0, want_ooo = 0;
+	int want_blind = 0, want_flood = 0, want_slow = 0, want_ooo = 0, want_ackdiv = 0,
+	    want_dupack = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--quick")) {
@@ -559,6 +705,10 @@ int main(int argc, char **argv)
 			want_slow = 1;
 		} else if (!strcmp(argv[i], "ooo")) {
 			want_ooo = 1;
+		} else if (!strcmp(argv[i], "ackdiv")) {
+			want_ackdiv = 1;
+		} else if (!strcmp(argv[i], "dupack")) {
+			want_dupack = 1;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return 0;
@@ -571,8 +721,8 @@ int main(int argc, char **argv)
 		o.forged = 20000;
 		o.flood_pps = 20000;
 	}
-	if (!want_blind && !want_flood && !want_slow && !want_ooo)
-		want_blind = want_flood = want_slow = want_ooo = 1;
+	if (!want_blind && !want_flood && !want_slow && !want_ooo && !want_ackdiv && !want_dupack)
+		want_blind = want_flood = want_slow = want_ooo = want_ackdiv = want_dupack = 1;
 	if (want_blind)
 		run_blind(&o);
 	if (want_flood)
@@ -581,5 +731,9 @@ int main(int argc, char **argv)
 		run_slow_peers(&o);
 	if (want_ooo)
 		run_ooo(&o);
+	if (want_ackdiv)
+		run_ackdiv(&o);
+	if (want_dupack)
+		run_dupack(&o);
 	return 0;
 }

@@ -186,6 +186,11 @@ struct synack_config {
 	                              * advise): drop them (ip_source_route) */
 	uint8_t tcp_ecn;          /* ECN, RFC 3168 (tcp_ecn): 0 off, 1 request on outgoing
 	                           * connections and accept on incoming, 2 accept only */
+	uint8_t tcp_abc;          /* RFC 3465 byte counting (Linux's old tcp_abc): 2 (default)
+	                           * L = 2 SMSS, 1: L = 1 SMSS, 0: growth per ACK (no defence
+	                           * against ACK division; for comparison only) */
+	uint8_t tcp_dupack_bound; /* 1 (default): in fast recovery, duplicate ACKs beyond the
+	                           * segments outstanding inflate nothing; 0: each inflates cwnd */
 };
 
 /* Fills cfg with the defaults (documented in docs/configuration.md). */
@@ -433,6 +438,10 @@ struct synack_counters {
 	uint64_t dsack_sent, dsack_recv;  /* D-SACK blocks sent and received (RFC 2883) */
 	uint64_t ecn_ce_rcvd;             /* segments that arrived CE-marked on an ECN connection */
 	uint64_t ecn_reductions;          /* cwnd reductions for an ECN-Echo (RFC 3168 §6.1.2) */
+	uint64_t abc_small_acks;          /* ACKs of under one SMSS with more outstanding: byte
+	                                   * counting credited only what they cover (ACK division) */
+	uint64_t dupacks_ignored;         /* duplicate ACKs in recovery beyond the segments
+	                                   * outstanding: no inflation (dup-ACK spoofing) */
 	uint64_t drops[SYNACK_DROP_MAX];
 	uint64_t transitions[SYNACK_NSTATES][SYNACK_NSTATES]; /* [from][to] */
 	uint64_t in_state[SYNACK_NSTATES]; /* gauge: connections now in each state */

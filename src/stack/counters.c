@@ -70,6 +70,8 @@ static const struct counter_name scalar[] = {
 	C("TcpExtTCPDSACKRecv", dsack_recv),
 	C("IpExtInCEPkts", ecn_ce_rcvd),
 	C("SynackEcnReductions", ecn_reductions),
+	C("SynackAbcSmallAcks", abc_small_acks),
+	C("SynackDupAcksIgnored", dupacks_ignored),
 	C("IcmpInMsgs", icmp_in),
 	C("IcmpOutMsgs", icmp_out),
 	C("IcmpOutEchoReps", icmp_echo_replies),

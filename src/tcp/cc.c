@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "stack/stack.h"
 #include "tcp/tcb.h"
 
 struct sn_cc_ops {
@@ -277,9 +278,24 @@ void tcp_cc_init(struct sn_tcb *tcb)
 	cc_state_reset(tcb);
 }
 
-void tcp_cc_on_ack(struct sn_tcb *tcb, uint32_t acked, uint64_t now)
+/* Linux's old tcp_abc = 0: one SMSS per ACK in slow start, SMSS*SMSS/cwnd
+ * per ACK in avoidance, whatever the ACK covers (RFC 5681 (3.3)'s
+ * approximation). Kept only to show what byte counting defends against. */
+static void per_ack_growth(struct sn_tcb *tcb)
 {
 	uint32_t mss = tcb->snd_mss;
+	if (tcb->cwnd < tcb->ssthresh) {
+		tcb->cwnd += mss;
+		return;
+	}
+	uint32_t inc = (uint32_t)((uint64_t)mss * mss / (tcb->cwnd ? tcb->cwnd : 1));
+	tcb->cwnd += inc ? inc : 1;
+}
+
+void tcp_cc_on_ack(struct synack_stack *st, struct sn_tcb *tcb, uint32_t acked)
+{
+	uint32_t mss = tcb->snd_mss;
+	uint8_t abc = st->cfg.tcp_abc;
 
 	tcb->dupacks = 0;
 	/* Drag `recover` along just below SND.UNA so the comparison above
@@ -288,16 +304,24 @@ void tcp_cc_on_ack(struct sn_tcb *tcb, uint32_t acked, uint64_t now)
 		tcb->recover = tcb->snd_una - 1;
 	if (acked == 0)
 		return; /* only our SYN or FIN: no data, no growth */
+	if (abc == 0) {
+		per_ack_growth(tcb);
+		return;
+	}
+	/* Issue #7 (ACK division, Savage et al. 1999): an ACK of less than one
+	 * SMSS with more outstanding gets only the bytes it covers */
+	if (acked < mss && tcb->snd_una != tcb->snd_max)
+		st->ctr.abc_small_acks++;
 	if (tcb->cwnd < tcb->ssthresh) {
 		/* slow start, (3.2) with RFC 3465 byte counting: at most
-		 * L = 2 SMSS per ACK, 1 SMSS in the slow start after a
-		 * timeout (§2.3) */
-		uint32_t limit = tcb->cc.ss_after_rto ? mss : 2 * mss;
+		 * L = 2 SMSS per ACK (tcp_abc 2), 1 SMSS with tcp_abc 1 and
+		 * in the slow start after a timeout (§2.3) */
+		uint32_t limit = tcb->cc.ss_after_rto || abc == 1 ? mss : 2 * mss;
 		tcb->cwnd += acked < limit ? acked : limit;
 		return;
 	}
 	tcb->cc.ss_after_rto = 0;
-	ops(tcb)->cong_avoid(tcb, acked, now);
+	ops(tcb)->cong_avoid(tcb, acked, st->now);
 }
 
 uint32_t tcp_cc_congestion_event(struct sn_tcb *tcb)
@@ -321,10 +345,36 @@ void tcp_cc_on_timeout(struct sn_tcb *tcb)
 	ops(tcb)->on_timeout(tcb);
 }
 
-int tcp_cc_on_dupack(struct sn_tcb *tcb)
+/* The duplicate ACKs a receiver can send until SND.UNA moves again: one per
+ * segment outstanding now, beyond the hole (Linux's tcp_limit_reno_sacked
+ * bound, sacked_out <= packets_out - 1). Taken when recovery starts and at
+ * each partial ACK, not as new data goes out: segments sent in answer to
+ * duplicates would otherwise raise the bound one per duplicate. */
+static void mark_dupack_cap(struct sn_tcb *tcb)
+{
+	uint32_t mss = tcb->snd_mss;
+	uint32_t segs_out = (tcp_flight_size(tcb) + mss - 1) / mss;
+	tcb->cc.rec_cap = segs_out ? segs_out - 1 : 0;
+}
+
+/* (3.2) step 4: each further duplicate ACK says a segment left the network
+ * and inflates cwnd by one SMSS; past the cap (a flood of spoofed
+ * duplicates) it would clock out data the network never absorbed, so it
+ * inflates nothing (issue #7, dup-ACK spoofing). */
+static void recovery_dupack(struct synack_stack *st, struct sn_tcb *tcb)
+{
+	if (st->cfg.tcp_dupack_bound && tcb->cc.rec_dupacks >= tcb->cc.rec_cap) {
+		st->ctr.dupacks_ignored++;
+		return;
+	}
+	tcb->cc.rec_dupacks++;
+	tcb->cwnd += tcb->snd_mss;
+}
+
+int tcp_cc_on_dupack(struct synack_stack *st, struct sn_tcb *tcb)
 {
 	if (tcb->in_recovery) {
-		tcb->cwnd += tcb->snd_mss; /* (3.2) step 4: inflate */
+		recovery_dupack(st, tcb);
 		return 0;
 	}
 	if (++tcb->dupacks != 3)
@@ -337,6 +387,8 @@ int tcp_cc_on_dupack(struct sn_tcb *tcb)
 	tcb->ssthresh = tcp_cc_congestion_event(tcb);
 	tcb->recover = tcb->snd_max;
 	tcb->cwnd = tcb->ssthresh + 3u * tcb->snd_mss;
+	tcb->cc.rec_dupacks = 3;
+	mark_dupack_cap(tcb);
 	tcb->in_recovery = 1;
 	return 1;
 }
@@ -351,9 +403,17 @@ int tcp_cc_recovery_ack(struct sn_tcb *tcb, uint32_t ack, uint32_t acked)
 		tcb->cwnd = tcb->ssthresh < a ? tcb->ssthresh : a;
 		tcb->in_recovery = 0;
 		tcb->dupacks = 0;
+		tcb->cc.rec_dupacks = 0;
 		return 0;
 	}
-	/* partial ACK: retransmit the next hole, deflate by what was acked */
+	/* partial ACK: the segments it covers, but the retransmitted hole,
+	 * were among those the duplicates counted (Linux's
+	 * tcp_remove_reno_sacks) */
+	uint32_t segs = (acked + tcb->snd_mss - 1) / tcb->snd_mss;
+	uint32_t gone = segs > 1 ? segs - 1 : 0;
+	tcb->cc.rec_dupacks -= gone < tcb->cc.rec_dupacks ? gone : tcb->cc.rec_dupacks;
+	mark_dupack_cap(tcb);
+	/* retransmit the next hole, deflate by what was acked */
 	tcb->cwnd = tcb->cwnd > acked ? tcb->cwnd - acked : 0;
 	if (acked >= tcb->snd_mss)
 		tcb->cwnd += tcb->snd_mss;

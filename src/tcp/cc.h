@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 struct sn_tcb;
+struct synack_stack;
 
 /* CUBIC's per-connection state (RFC 9438 §4.1 names). */
 struct sn_cubic {
@@ -39,6 +40,8 @@ struct sn_cc_state {
 	uint8_t algo;           /* enum synack_cc */
 	uint32_t bytes_acked;   /* RFC 3465 §2.1: bytes ACKed in avoidance since cwnd grew */
 	uint32_t rec_dupacks;   /* duplicate ACKs counted in this recovery (bounded) */
+	uint32_t rec_cap;       /* ... at most this many until SND.UNA moves (segments
+	                         * outstanding beyond the hole then) */
 	unsigned ss_after_rto : 1; /* slow start after a timeout: L = 1 SMSS (RFC 3465 §2.3) */
 	struct sn_cubic cubic;
 };
@@ -51,14 +54,17 @@ int tcp_cc_by_name(const char *name, unsigned long n);
 void tcp_cc_select(struct sn_tcb *tcb, unsigned algo);
 
 void tcp_cc_init(struct sn_tcb *tcb);
-/* New data ACKed outside recovery: slow start or congestion avoidance. */
-void tcp_cc_on_ack(struct sn_tcb *tcb, uint32_t acked, uint64_t now);
+/* New data ACKed outside recovery: slow start or congestion avoidance,
+ * counting bytes (tcp_abc), at st->now. */
+void tcp_cc_on_ack(struct synack_stack *st, struct sn_tcb *tcb, uint32_t acked);
 void tcp_cc_on_timeout(struct sn_tcb *tcb);
 /* A congestion event (loss detected by duplicate ACKs, or ECN): the
  * algorithm records it and returns the new ssthresh. */
 uint32_t tcp_cc_congestion_event(struct sn_tcb *tcb);
-/* Returns 1 when the caller should retransmit snd_una now. */
-int tcp_cc_on_dupack(struct sn_tcb *tcb);
+/* Returns 1 when the caller should retransmit snd_una now. In recovery a
+ * duplicate inflates cwnd only while fewer have come than segments are
+ * outstanding (tcp_dupack_bound). */
+int tcp_cc_on_dupack(struct synack_stack *st, struct sn_tcb *tcb);
 /* New ACK during recovery; returns 1 to retransmit snd_una (partial ACK). */
 int tcp_cc_recovery_ack(struct sn_tcb *tcb, uint32_t ack, uint32_t acked);
 uint32_t tcp_flight_size(const struct sn_tcb *tcb);

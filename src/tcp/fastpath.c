@@ -90,7 +90,7 @@ int tcp_fastpath(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tc
 	tcp_ts_recent_update(st, tcb, seg);                         /* first step, R3 */
 	tcp_update_window(tcb, seg, (uint32_t)seg->wnd << tcb->snd_wscale); /* fifth */
 	if (seg->ack != tcb->snd_una)
-		tcp_cc_on_ack(tcb, tcp_ack_new_data(st, tcb, seg), st->now);
+		tcp_cc_on_ack(st, tcb, tcp_ack_new_data(st, tcb, seg));
 	tcp_keepalive_reset(st, tcb);
 	if (seg->len) {                                             /* seventh */
 		st->ctr.hp_hits++;

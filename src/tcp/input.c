@@ -649,7 +649,7 @@ static void process_ack_cc(struct synack_stack *st, struct sn_tcb *tcb, const st
 			if (tcp_cc_recovery_ack(tcb, ack, acked))
 				retransmit_head(st, tcb);
 		} else {
-			tcp_cc_on_ack(tcb, acked, st->now);
+			tcp_cc_on_ack(st, tcb, acked);
 		}
 		return;
 	}
@@ -662,7 +662,7 @@ static void process_ack_cc(struct synack_stack *st, struct sn_tcb *tcb, const st
 	if (ack == tcb->snd_una && seg->len == 0 && !(seg->flags & (SN_TCP_SYN | SN_TCP_FIN)) &&
 	    wnd == old_wnd && wnd != 0 && tcb->snd_max != tcb->snd_una &&
 	    tcb->deadline[SN_T_REXMT]) {
-		if (tcp_cc_on_dupack(tcb)) {
+		if (tcp_cc_on_dupack(st, tcb)) {
 			st->ctr.fast_retrans++;
 			retransmit_head(st, tcb);
 		}

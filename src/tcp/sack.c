@@ -400,7 +400,7 @@ int tcp_sack_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tc
 		return 1; /* (B): pipe and NextSeg run in tcp_output */
 	}
 	if (advanced) {
-		tcp_cc_on_ack(tcb, acked, st->now); /* resets DupAcks */
+		tcp_cc_on_ack(st, tcb, acked); /* resets DupAcks */
 	}
 	/* §2: an ACK that SACKs new data is a duplicate ACK, whatever else it
 	 * carries; §5 (1)-(2): DupThresh of them, or IsLost(HighACK + 1) */

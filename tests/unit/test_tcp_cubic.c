@@ -8,6 +8,7 @@
  * fast retransmit that reduces ssthresh by beta_cubic = 0.7.
  */
 #include "check.h"
+#include "stack/stack.h"
 #include "tcp/tcb.h"
 #include "tcp_fixture.h"
 
@@ -24,6 +25,34 @@ static double w_cubic_ref(double w_max_segs, double k_s, double t_s)
 {
 	double d = t_s - k_s;
 	return 0.4 * d * d * d + w_max_segs;
+}
+
+/* The stack whose clock and knobs the bare TCBs below run under. */
+static synack_stack *bare_st;
+
+static synack_stack *bare_stack(void)
+{
+	struct synack_config c;
+	if (!bare_st) {
+		synack_config_default(&c);
+		c.addr = FX_US;
+		synack_stack_create(&c, &bare_st);
+	}
+	return bare_st;
+}
+
+__attribute__((destructor)) static void bare_stack_free(void)
+{
+	synack_stack_destroy(bare_st);
+	bare_st = NULL;
+}
+
+/* An ACK of acked new bytes at time now. */
+static void ack_at(struct sn_tcb *t, uint32_t acked, uint64_t now)
+{
+	synack_stack *st = bare_stack();
+	st->now = now; /* white-box: the cc tests pick their own times */
+	tcp_cc_on_ack(st, t, acked);
 }
 
 /* A bare established TCB running `algo` with n segments in flight. */
@@ -43,9 +72,9 @@ static void bare_tcb(struct sn_tcb *t, unsigned algo, uint32_t cwnd, uint32_t fl
 /* Three duplicate ACKs: a loss event through the shared NewReno code. */
 static int three_dupacks(struct sn_tcb *t)
 {
-	tcp_cc_on_dupack(t);
-	tcp_cc_on_dupack(t);
-	return tcp_cc_on_dupack(t);
+	tcp_cc_on_dupack(bare_stack(), t);
+	tcp_cc_on_dupack(bare_stack(), t);
+	return tcp_cc_on_dupack(bare_stack(), t);
 }
 
 /* The full ACK (RFC 6582) of everything sent before the loss ends
@@ -179,7 +208,7 @@ TEST(rfc9438_4_4_growth_towards_w_cubic_t_plus_rtt)
 	full_ack(&t);
 	t.rtt_valid = 1;
 	t.srtt_us = (uint32_t)rtt_us;
-	tcp_cc_on_ack(&t, MSS, t0); /* the epoch starts: t = 0 */
+	ack_at(&t, MSS, t0); /* the epoch starts: t = 0 */
 	CHECK_EQ(t.cc.cubic.k_ms, 4217);
 	CHECK_EQ(t.cc.cubic.cwnd_epoch, SEGS(70));
 	static const uint32_t at_ms[] = {1000, 3000, 4000, 4500, 6000, 7000};
@@ -194,7 +223,7 @@ TEST(rfc9438_4_4_growth_towards_w_cubic_t_plus_rtt)
 		double want = before + (target - before) * MSS / before;
 		t.cc.cubic.acc = 0;   /* compare one ACK's step on its own */
 		t.cc.cubic.w_est = 0; /* and stay out of the Reno-friendly region */
-		tcp_cc_on_ack(&t, MSS, t0 + at_ms[i] * FX_MS);
+		ack_at(&t, MSS, t0 + at_ms[i] * FX_MS);
 		CHECK(dabs((double)t.cwnd - want) <= 2.0);
 	}
 }
@@ -221,7 +250,7 @@ TEST(rfc9438_4_3_reno_friendly_region)
 		for (uint32_t a = 0; a < n; a++) {
 			double alpha = w_est >= SEGS(10) ? 1.0 : 0.9 / 1.7;
 			uint32_t cwnd_before = t.cwnd;
-			tcp_cc_on_ack(&t, MSS, now);
+			ack_at(&t, MSS, now);
 			w_est += alpha * MSS * MSS / cwnd_before;
 		}
 		now += 10 * FX_MS;
@@ -232,7 +261,7 @@ TEST(rfc9438_4_3_reno_friendly_region)
 	CHECK(t.cwnd > SEGS(9) && t.cwnd < SEGS(10));
 	CHECK_EQ(t.cc.cubic.alpha_one, 0);
 	for (int i = 0; i < 40; i++)
-		tcp_cc_on_ack(&t, MSS, now);
+		ack_at(&t, MSS, now);
 	CHECK_EQ(t.cc.cubic.alpha_one, 1);
 }
 
@@ -252,12 +281,12 @@ TEST(rfc9438_4_8_timeout)
 	t.snd_una = t.snd_max;
 	/* slow start after a timeout counts at most 1 SMSS per ACK (RFC 3465
 	 * §2.3) up to ssthresh */
-	tcp_cc_on_ack(&t, 3 * MSS, FX_SEC);
+	ack_at(&t, 3 * MSS, FX_SEC);
 	CHECK_EQ(t.cwnd, SEGS(2));
 	while (t.cwnd < t.ssthresh)
-		tcp_cc_on_ack(&t, MSS, FX_SEC);
+		ack_at(&t, MSS, FX_SEC);
 	uint32_t start = t.cwnd;
-	tcp_cc_on_ack(&t, MSS, 2 * FX_SEC);
+	ack_at(&t, MSS, 2 * FX_SEC);
 	CHECK_EQ(t.cc.cubic.k_ms, 0);
 	CHECK_EQ(t.cc.cubic.w_max, start);
 }
