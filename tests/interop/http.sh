@@ -19,9 +19,13 @@ in_ns curl -sS -m 120 -o "$WORK/got.bin" "http://$SYNACK_ADDR/big.bin"
 [ "$(sha "$WORK/got.bin")" = "$want" ] || fail "curl download: sha256 differs"
 echo "curl GET ${SIZE_MB} MB: sha256 $want matches"
 
-up=$(in_ns curl -sS -m 120 --data-binary @"$WORK/root/big.bin" "http://$SYNACK_ADDR/upload")
+up=$(in_ns curl -sS -v -m 120 --data-binary @"$WORK/root/big.bin" "http://$SYNACK_ADDR/upload" 2>"$WORK/curl-up.log")
 [ "$up" = "sha256 $want bytes $((SIZE_MB * 1000000))" ] || fail "curl upload: server said '$up'"
-echo "curl POST ${SIZE_MB} MB: server's sha256 matches"
+# curl sends "Expect: 100-continue" with a large body and waits a second
+# for the interim response before sending it (RFC 9110 §10.1.1)
+grep -q '^> Expect: 100-continue' "$WORK/curl-up.log" || fail "curl upload: no Expect header sent"
+grep -q '^< HTTP/1.1 100 Continue' "$WORK/curl-up.log" || fail "curl upload: no 100 Continue from synack serve"
+echo "curl POST ${SIZE_MB} MB: 100 Continue, server's sha256 matches"
 
 code=$(in_ns curl -sS -m 10 -o /dev/null -w '%{http_code}' "http://$SYNACK_ADDR/missing")
 [ "$code" = 404 ] || fail "GET /missing: $code"
