@@ -29,8 +29,13 @@
  *      slot's ports (slot 0: dport 80, the fuzzer's sport) and both
  *      checksums. Bit 3: SEG.SEQ is an offset from what the peer should send
  *      next (the last ACK we sent on that connection); bit 4: SEG.ACK is an
- *      offset from one past the last sequence number we sent. So the
- *      fuzzer reaches every step of SEGMENT ARRIVES, not only the checksum;
+ *      offset from one past the last sequence number we sent; bit 5: the
+ *      edges of SACK options are distances (mod 8 KiB) back from that same
+ *      point, so blocks land in, near and just outside (SND.UNA, SND.MAX]
+ *      and reach the scoreboard and RFC 6675 recovery, not just the
+ *      parser (the peer's SYNs offer SACK-permitted and tcp_sack is on).
+ *      So the fuzzer reaches every step of SEGMENT ARRIVES, not only the
+ *      checksum;
  *   2  advance virtual time by up to 4 bytes of µs (a 5th byte scales it),
  *      polling at every deadline on the way (at most MAX_POLLS, then once
  *      at the target, like a late driver);
@@ -305,6 +310,7 @@ static void peer_send(struct fz *f, int slot, uint8_t flags, uint32_t seq, uint3
 	if (flags & SN_TCP_SYN) {
 		seg.opts.has_mss = 1;
 		seg.opts.mss = 1460;
+		seg.opts.sack_ok = 1;
 	}
 	size_t hlen = SN_TCP_HDR_LEN + sn_tcp_opts_len(&seg.opts);
 	check(hlen + len + SN_IPV4_HDR_LEN <= sizeof(buf));
@@ -401,6 +407,7 @@ static void setup(struct fz *f)
 	cfg.sndbuf = 4096;    /* small buffers: full windows within one input */
 	cfg.rcvbuf = 4096;
 	cfg.ooo_mem_max = 6000; /* below 32 * rcvbuf: pruning is reachable */
+	cfg.tcp_sack = 1;     /* SACK blocks both ways: the scoreboard is fuzzed */
 	cfg.port_lo = 40000;  /* ephemeral ports collide with the peer's */
 	cfg.port_hi = 40015;
 	check(synack_stack_create(&cfg, &f->st) == 0);
@@ -447,6 +454,26 @@ static void fix_ip(uint8_t *b, size_t n, size_t ihl)
 	put16(b + 10, sn_csum_fold(sn_csum_add(0, b, ihl)));
 }
 
+/* Op 1 bit 5: every SACK option edge becomes base minus its low 13 bits. */
+static void rebase_sack(uint8_t *t, size_t doff, uint32_t base)
+{
+	size_t i = SN_TCP_HDR_LEN;
+
+	while (i < doff && t[i] != 0) {
+		if (t[i] == 1) { /* NOP */
+			i++;
+			continue;
+		}
+		if (i + 1 >= doff || t[i + 1] < 2 || i + t[i + 1] > doff)
+			return;
+		size_t end = i + t[i + 1];
+		if (t[i] == 5)
+			for (size_t k = i + 2; k + 4 <= end; k += 4)
+				put32(t + k, base - (get32(t + k) & 0x1fff));
+		i = end;
+	}
+}
+
 static void fix_tcp(struct fz *f, uint8_t *t, size_t tlen, uint8_t sel)
 {
 	const struct conn_model *c = &f->m[sel & 7];
@@ -464,6 +491,8 @@ static void fix_tcp(struct fz *f, uint8_t *t, size_t tlen, uint8_t sel)
 		put32(t + 4, c->peer_nxt + get32(t + 4));
 	if (sel & 0x10)
 		put32(t + 8, c->our_max + get32(t + 8));
+	if (sel & 0x20)
+		rebase_sack(t, (size_t)(t[12] >> 4) * 4, c->our_max);
 	put16(t + 16, 0);
 	uint64_t sum = sn_csum_pseudo4(PEER, US, SN_IPPROTO_TCP, (uint16_t)tlen);
 	put16(t + 16, sn_csum_fold(sn_csum_add(sum, t, tlen)));
