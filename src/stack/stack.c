@@ -56,7 +56,7 @@ void synack_config_default(struct synack_config *cfg)
 		.invalid_ratelimit_us = 500000, /* Linux: 500 ms */
 		.tcp_window_scaling = 1, /* as Linux */
 		.tcp_timestamps = 1,
-		.tcp_sack = 0, /* Linux: 1; off while we send no SACK blocks (docs/configuration.md) */
+		.tcp_sack = 1, /* as Linux */
 		.tcp_dsack = 1,
 		.tcp_tw_reuse = 0, /* Linux: 2, loopback only, which is never here */
 		.tw_reuse_delay_us = 1 * SN_US_PER_SEC,

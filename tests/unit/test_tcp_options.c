@@ -426,9 +426,9 @@ TEST(rfc9293_3_1_options_never_exceed_40_bytes)
 	fx_free(&f);
 }
 
-/* RFC 2018 §2 with tcp_sack on: SACK-permitted is offered on our SYN and
- * recorded when both SYNs carry it, one-sided it is not. Off (the default,
- * until SACK blocks are sent), a peer's offer is not taken up. */
+/* RFC 2018 §2 with tcp_sack on (the default, as Linux): SACK-permitted is
+ * offered on our SYN and recorded when both SYNs carry it, one-sided it is
+ * not. Off, a peer's offer is not taken up. */
 TEST(rfc2018_2_sack_permitted_recorded_when_both_sent)
 {
 	struct fx f;
@@ -446,7 +446,8 @@ TEST(rfc2018_2_sack_permitted_recorded_when_both_sent)
 	CHECK(s >= 0);
 	CHECK_EQ(info(&f, s).options, 0);
 	fx_free(&f);
-	s = active(&f, NULL, (struct fx_seg){.wnd = 65535, .sack_ok = 1}, &syn, &ack);
+	c.tcp_sack = 0;
+	s = active(&f, &c, (struct fx_seg){.wnd = 65535, .sack_ok = 1}, &syn, &ack);
 	CHECK(s >= 0);
 	CHECK(!syn.opts.sack_ok);
 	CHECK_EQ(info(&f, s).options, 0);
@@ -466,8 +467,9 @@ TEST(knobs_tcp_window_scaling_timestamps_sack_off)
 	synack_config_default(&c);
 	CHECK_EQ(c.tcp_window_scaling, 1);
 	CHECK_EQ(c.tcp_timestamps, 1);
-	CHECK_EQ(c.tcp_sack, 0); /* Linux: 1; docs/configuration.md says why */
-	c.tcp_window_scaling = c.tcp_timestamps = 0;
+	CHECK_EQ(c.tcp_sack, 1); /* as Linux */
+	CHECK_EQ(c.tcp_dsack, 1);
+	c.tcp_window_scaling = c.tcp_timestamps = c.tcp_sack = 0;
 	CHECK_EQ(fx_init(&f, &c), 0);
 	int s = synack_sock_open(f.st);
 	CHECK_EQ(synack_sock_connect(f.st, s, &r), -EINPROGRESS);
@@ -494,9 +496,10 @@ TEST(knobs_tcp_window_scaling_timestamps_sack_off)
 	fx_free(&f);
 }
 
-/* RFC 2018 §4, for the SACK blocks a later task will send: the out-of-order
- * ranges come out with the one holding the latest segment first, then the
- * most recently changed, and follow merges and a filled hole. */
+/* RFC 2018 §4, the order of the SACK blocks options.c sends: the
+ * out-of-order ranges come out with the one holding the latest segment
+ * first, then the most recently changed, and follow merges and a filled
+ * hole (test_tcp_sack.c checks the blocks on the wire). */
 TEST(rfc2018_4_ooo_ranges_as_sack_blocks_most_recent_first)
 {
 	struct fx f;
