@@ -268,6 +268,9 @@ enum synack_opt {
 	SYNACK_TCP_KEEPCNT,      /* 1..127: unanswered probes before -ETIMEDOUT */
 	SYNACK_TCP_CONGESTION,   /* enum synack_cc (by name: synack_sock_set_congestion);
 	                          * a live connection switches at once, keeping cwnd */
+	SYNACK_TCP_STALL_REPORT, /* 0/1, default 1: report R1 reached as SYNACK_EV_STALL
+	                          * (SHLD-9); 0 disables that report (SHLD-20); accept
+	                          * copies the listener's */
 };
 
 /* A new socket descriptor, or -EMFILE. */

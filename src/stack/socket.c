@@ -283,6 +283,7 @@ int synack_sock_accept(synack_stack *st, int s, struct synack_endpoint *peer)
 	cs->keepcnt = so->keepcnt;
 	cs->reuseaddr = so->reuseaddr;
 	cs->linger = so->linger;
+	cs->no_stall_report = so->no_stall_report;
 	cs->ttl = c->ttl;
 	cs->tos = c->tos;
 	cs->cc_algo = c->cc.algo;

@@ -165,6 +165,9 @@ int synack_sock_setopt(synack_stack *st, int s, enum synack_opt opt, int value)
 		return set_keep(st, so, opt, value);
 	case SYNACK_TCP_CONGESTION:
 		return set_cc(so, value);
+	case SYNACK_TCP_STALL_REPORT:
+		so->no_stall_report = value == 0;
+		return 0;
 	default:
 		return -ENOPROTOOPT;
 	}
@@ -225,6 +228,9 @@ int synack_sock_getopt(synack_stack *st, int s, enum synack_opt opt, int *value)
 	case SYNACK_TCP_CONGESTION:
 		*value = so->cc_algo;
 		return 0;
+	case SYNACK_TCP_STALL_REPORT:
+		*value = !so->no_stall_report;
+		return 0;
 	default:
 		return -ENOPROTOOPT;
 	}
@@ -242,8 +248,8 @@ static unsigned conn_events(const struct sn_sock *so, const struct sn_tcb *tcb)
 		ev |= SYNACK_EV_RDHUP;
 	if (tcp_urgent_pending(tcb))
 		ev |= SYNACK_EV_PRI;
-	if (tcb->r1_reached)
-		ev |= SYNACK_EV_STALL; /* SHLD-9 */
+	if (tcb->r1_reached && !so->no_stall_report)
+		ev |= SYNACK_EV_STALL; /* SHLD-9, unless disabled (SHLD-20) */
 	if (tcb->fin_rcvd && so->shut_wr)
 		ev |= SYNACK_EV_HUP;
 	if ((tcb->state == SYNACK_ESTABLISHED || tcb->state == SYNACK_CLOSE_WAIT) &&

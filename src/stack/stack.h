@@ -38,6 +38,7 @@ struct sn_sock {
 	unsigned bound_reuse : 1;    /* SO_REUSEADDR when it bound (what its port hold says) */
 	unsigned restricted : 1;     /* foreign is set: a specified passive OPEN (MUST-42) */
 	unsigned bound_restricted : 1; /* its port hold is a restricted one (port_restricted[]) */
+	unsigned no_stall_report : 1; /* SYNACK_TCP_STALL_REPORT 0 (SHLD-20) */
 	int linger;                  /* -1: off; else seconds */
 	uint16_t keepidle_s, keepintvl_s; /* TCP_KEEPIDLE/INTVL, 0: stack default */
 	uint8_t keepcnt;             /* TCP_KEEPCNT, 0: stack default */

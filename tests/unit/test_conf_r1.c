@@ -157,3 +157,36 @@ TEST(must20_shld9_syn_retransmissions_reach_r1)
 	CHECK_EQ(synack_sock_events(f.st, s) & SYNACK_EV_STALL, 0);
 	fx_free(&f);
 }
+
+/* SHLD-20: the application can turn the R1 report off
+ * (SYNACK_TCP_STALL_REPORT 0): the advice to IP still goes (MUST-20), the
+ * socket no longer shows SYNACK_EV_STALL; an accepted socket takes the
+ * listener's setting, and turning it back on shows the pending report. */
+TEST(shld20_application_disables_stall_report)
+{
+	struct fx f;
+	int v = -1;
+
+	CHECK_EQ(fx_init(&f, NULL), 0);
+	CHECK(fx_listen(&f) >= 0);
+	CHECK_EQ(synack_sock_getopt(f.st, f.lsock, SYNACK_TCP_STALL_REPORT, &v), 0);
+	CHECK_EQ(v, 1);
+	CHECK_EQ(synack_sock_setopt(f.st, f.lsock, SYNACK_TCP_STALL_REPORT, 0), 0);
+	struct sn_tcp_seg o;
+	fx_in(&f, &(struct fx_seg){.flags = SN_TCP_SYN, .seq = 1000, .wnd = 65535, .mss = 1460});
+	CHECK(fx_out(&f, &o));
+	fx_in(&f, &(struct fx_seg){.flags = SN_TCP_ACK, .seq = 1001, .ack = o.seq + 1, .wnd = 65535});
+	int s = synack_sock_accept(f.st, f.lsock, NULL);
+	CHECK(s >= 0);
+	CHECK_EQ(synack_sock_getopt(f.st, s, SYNACK_TCP_STALL_REPORT, &v), 0);
+	CHECK_EQ(v, 0);
+	CHECK_EQ(synack_sock_send(f.st, s, "data", 4), 4);
+	fx_flush(&f);
+	for (int i = 1; i <= 4; i++)
+		CHECK(next_retransmission(&f));
+	CHECK_EQ(advice_count(&f), 1);
+	CHECK_EQ(synack_sock_events(f.st, s) & SYNACK_EV_STALL, 0);
+	CHECK_EQ(synack_sock_setopt(f.st, s, SYNACK_TCP_STALL_REPORT, 1), 0);
+	CHECK(synack_sock_events(f.st, s) & SYNACK_EV_STALL);
+	fx_free(&f);
+}
