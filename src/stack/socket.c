@@ -239,6 +239,8 @@ int synack_sock_listen(synack_stack *st, int s, int backlog)
 		return -ENOBUFS;
 	tcb->local = so->local;
 	tcb->listener = 1;
+	sn_list_init(&tcb->synq); /* in the storage a connection uses for ooo[] */
+	sn_list_init(&tcb->acceptq);
 	tcb->backlog = (uint32_t)backlog;
 	tcb->foreign = so->foreign;
 	tcb->restricted = so->restricted;

@@ -21,8 +21,6 @@ struct sn_tcb *tcb_alloc(struct synack_stack *st, uint32_t sndbuf, uint32_t rcvb
 		return NULL;
 	}
 	sn_list_init(&tcb->qlink);
-	sn_list_init(&tcb->synq);
-	sn_list_init(&tcb->acceptq);
 	sn_timer_init(&tcb->timer, tcp_timer_fired);
 	sn_list_insert_tail(&st->conns, &tcb->all);
 	/* state: SYNACK_CLOSED (0) from the zeroed pool object; only state.c
