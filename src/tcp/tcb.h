@@ -114,6 +114,8 @@ struct sn_tcb {
 	unsigned orphan : 1;         /* the user closed it; counted in stack->norphans */
 	unsigned dsack_pending : 1;  /* the next ACK reports dsack as its first SACK block */
 	unsigned sack_recovery : 1;  /* in_recovery is RFC 6675 loss recovery, not NewReno */
+	unsigned r1_reached : 1;     /* nretrans reached R1: advice given, user told (MUST-20,
+	                              * SHLD-9); cleared with nretrans */
 	uint32_t ooo_fin_seq;
 	uint32_t rcv_up;             /* first octet after the peer's urgent data (MUST-62) */
 	uint32_t snd_up;             /* first octet after our urgent data */
@@ -128,8 +130,6 @@ struct sn_tcb {
 	uint8_t backoff;             /* RTO doublings since the last new ACK */
 	uint8_t probes;              /* unanswered zero-window or keepalive probes */
 	uint32_t nretrans;           /* consecutive RTO expiries (R1/R2) */
-	unsigned r1_reached : 1;     /* nretrans reached R1: advice given, user told (MUST-20,
-	                              * SHLD-9); cleared with nretrans */
 	uint32_t total_retrans;
 
 	/* RTT and RTO, RFC 6298 */
