@@ -7,7 +7,7 @@
  * simulations run with header prediction on and off (st->fastpath_off, set
  * only here) put exactly the same datagrams on the links at the same
  * virtual times, byte for byte, over clean and rough links, with and
- * without timestamps, in both directions and through every close order.
+ * without timestamps, window scaling and SACK, in both directions and through every close order.
  */
 #include "check.h"
 #include "stack/stack.h"
@@ -217,6 +217,7 @@ static void run(uint64_t seed, int fast, struct trace *t, uint64_t *hp)
 	cfg.msl_us = 2 * SEC;
 	cfg.tcp_timestamps = (seed >> 1) & 1;
 	cfg.tcp_window_scaling = (seed >> 2) & 1;
+	cfg.tcp_sack = (seed >> 3) & 1;
 	cfg.addr = C_ADDR;
 	CHECK_EQ(synack_sim_add_host(sim, &cfg, &d.st[0]), 0);
 	cfg.addr = S_ADDR;
