@@ -7,7 +7,7 @@
  * simulations run with header prediction on and off (st->fastpath_off, set
  * only here) put exactly the same datagrams on the links at the same
  * virtual times, byte for byte, over clean and rough links, with and
- * without timestamps, window scaling and SACK, in both directions and through every close order.
+ * without timestamps, window scaling, SACK and ECN, in both directions and through every close order.
  */
 #include "check.h"
 #include "stack/stack.h"
@@ -203,7 +203,8 @@ static void run(uint64_t seed, int fast, struct trace *t, uint64_t *hp)
 	uint64_t x = seed * 0x9e3779b97f4a7c15ull;
 	struct synack_impair_params rough = {.delay_us = 5000, .jitter_us = 2000, .loss_ppm = 20000,
 					     .dup_ppm = 10000, .reorder_ppm = 20000,
-					     .reorder_us = 20000, .corrupt_ppm = 5000};
+					     .reorder_us = 20000, .corrupt_ppm = 5000,
+					     .ce_ppm = 20000};
 	struct synack_impair_params clean = {.delay_us = 1000};
 	struct synack_config cfg;
 	struct drv d = {.sock = {-1, -1}};
@@ -218,6 +219,7 @@ static void run(uint64_t seed, int fast, struct trace *t, uint64_t *hp)
 	cfg.tcp_timestamps = (seed >> 1) & 1;
 	cfg.tcp_window_scaling = (seed >> 2) & 1;
 	cfg.tcp_sack = (seed >> 3) & 1;
+	cfg.tcp_ecn = (seed >> 4) & 1;
 	cfg.addr = C_ADDR;
 	CHECK_EQ(synack_sim_add_host(sim, &cfg, &d.st[0]), 0);
 	cfg.addr = S_ADDR;
