@@ -10,12 +10,16 @@
  * may share a port when they restrict the foreign socket (RFC 9293 §3.9.1
  * fully specified passive OPEN, MUST-42), and a SYN goes to the most
  * specific one that matches.
- * port_users[] counts the holders of each local port (bound sockets,
- * connections, TIME-WAIT entries), port_noreuse[] those of them without
- * SO_REUSEADDR, port_restricted[] the restricted listeners and their
- * sockets, which is all bind() needs for Linux's rule, and
- * port_excl[] those that keep the port to themselves: everything but
- * connections whose port connect() picked and their TIME-WAIT entries.
+ * struct sn_port_count counts the holders of each local port (bound
+ * sockets, connections, TIME-WAIT entries), those of them without
+ * SO_REUSEADDR, the restricted listeners and their sockets, which is all
+ * bind() needs for Linux's rule, and those that keep the port to
+ * themselves: everything but connections whose port connect() picked and
+ * their TIME-WAIT entries. The counts live in pages of 256 ports, allocated
+ * when a port in the page is first chosen (bind, connect, listen's
+ * autobind: sn_port_reserve) and kept until the stack goes, so a stack
+ * that uses a few ports holds a few KiB, not 1 MiB of counters; a port in
+ * a page never allocated has no holder.
  *
  * Ephemeral ports are tried in RFC 6056 algorithm 3's order: a keyed hash
  * of the destination picks where to start, and a counter moves the start
@@ -38,12 +42,7 @@ int sn_demux_init(struct synack_stack *st)
 	while (n < st->cfg.max_conns && n < (1u << 24))
 		n <<= 1;
 	st->hash = calloc(n, sizeof(*st->hash));
-	st->port_users = calloc(65536, sizeof(*st->port_users));
-	st->port_noreuse = calloc(65536, sizeof(*st->port_noreuse));
-	st->port_restricted = calloc(65536, sizeof(*st->port_restricted));
-	st->port_excl = calloc(65536, sizeof(*st->port_excl));
-	if (!st->hash || !st->port_users || !st->port_noreuse || !st->port_restricted ||
-	    !st->port_excl)
+	if (!st->hash)
 		return -ENOMEM;
 	st->hash_mask = n - 1;
 	return 0;
@@ -52,16 +51,37 @@ int sn_demux_init(struct synack_stack *st)
 void sn_demux_free(struct synack_stack *st)
 {
 	free(st->hash);
-	free(st->port_users);
-	free(st->port_noreuse);
-	free(st->port_restricted);
-	free(st->port_excl);
-	st->port_restricted = NULL;
-	st->port_excl = NULL;
 	st->hash = NULL;
-	st->port_users = NULL;
-	st->port_noreuse = NULL;
-	st->port_excl = NULL;
+	for (uint32_t i = 0; i < SN_PORT_PAGES; i++) {
+		free(st->port_page[i]);
+		st->port_page[i] = NULL;
+	}
+}
+
+static const struct sn_port_count no_holders;
+
+/* The counts of port p; a page never allocated holds no one. */
+static const struct sn_port_count *port_peek(const struct synack_stack *st, uint16_t p)
+{
+	const struct sn_port_count *pg = st->port_page[p >> SN_PORT_PAGE_BITS];
+
+	return pg ? &pg[p & ((1u << SN_PORT_PAGE_BITS) - 1)] : &no_holders;
+}
+
+/* The counts of port p to change, its page allocated if need be; NULL only
+ * if that allocation fails. */
+static struct sn_port_count *port_get(struct synack_stack *st, uint16_t p)
+{
+	struct sn_port_count **pg = &st->port_page[p >> SN_PORT_PAGE_BITS];
+
+	if (!*pg)
+		*pg = calloc(1u << SN_PORT_PAGE_BITS, sizeof(**pg));
+	return *pg ? &(*pg)[p & ((1u << SN_PORT_PAGE_BITS) - 1)] : NULL;
+}
+
+int sn_port_reserve(struct synack_stack *st, uint16_t port)
+{
+	return port_get(st, port) ? 0 : -ENOMEM;
 }
 
 static struct sn_tcb **bucket(struct synack_stack *st, const struct synack_endpoint *l,
@@ -162,47 +182,63 @@ struct sn_tcb *sn_listener_same(struct synack_stack *st, uint16_t port,
 
 void sn_port_hold(struct synack_stack *st, uint16_t port, unsigned how)
 {
-	/* 32-bit counts: millions of TIME-WAIT entries may share one port */
-	st->port_users[port]++;
+	/* the page exists: the port was reserved when it was chosen, or is
+	 * held already (pages are never freed before the stack) */
+	struct sn_port_count *c = port_get(st, port);
+
+	if (!c)
+		return;
+	c->users++;
 	if (!(how & SN_PORT_REUSE))
-		st->port_noreuse[port]++;
+		c->noreuse++;
 	if (!(how & SN_PORT_SHARED))
-		st->port_excl[port]++;
+		c->excl++;
 }
 
 void sn_port_release(struct synack_stack *st, uint16_t port, unsigned how)
 {
-	if (st->port_users[port] > 0)
-		st->port_users[port]--;
-	if (!(how & SN_PORT_REUSE) && st->port_noreuse[port] > 0)
-		st->port_noreuse[port]--;
-	if (!(how & SN_PORT_SHARED) && st->port_excl[port] > 0)
-		st->port_excl[port]--;
+	struct sn_port_count *c = st->port_page[port >> SN_PORT_PAGE_BITS]
+					  ? port_get(st, port) : NULL;
+
+	if (!c)
+		return;
+	if (c->users > 0)
+		c->users--;
+	if (!(how & SN_PORT_REUSE) && c->noreuse > 0)
+		c->noreuse--;
+	if (!(how & SN_PORT_SHARED) && c->excl > 0)
+		c->excl--;
 }
 
 void sn_port_hold_restricted(struct synack_stack *st, uint16_t port)
 {
+	struct sn_port_count *c;
+
 	sn_port_hold(st, port, SN_PORT_REUSE);
-	if (st->port_restricted[port] < UINT16_MAX)
-		st->port_restricted[port]++;
+	if ((c = port_get(st, port)) != NULL)
+		c->restricted++;
 }
 
 void sn_port_release_restricted(struct synack_stack *st, uint16_t port)
 {
+	struct sn_port_count *c = st->port_page[port >> SN_PORT_PAGE_BITS]
+					  ? port_get(st, port) : NULL;
+
 	sn_port_release(st, port, SN_PORT_REUSE);
-	if (st->port_restricted[port] > 0)
-		st->port_restricted[port]--;
+	if (c && c->restricted > 0)
+		c->restricted--;
 }
 
 int sn_port_bindable(struct synack_stack *st, uint16_t port, int reuseaddr)
 {
 	static const struct synack_endpoint any = {0, 0};
+	const struct sn_port_count *c = port_peek(st, port);
 
-	if (st->port_users[port] <= st->port_restricted[port])
+	if (c->users <= c->restricted)
 		return 0;
 	/* SO_REUSEADDR (Linux): both sides must allow it, and never over an
 	 * (unrestricted) listener. A TIME-WAIT entry keeps its socket's flag. */
-	if (reuseaddr && st->port_noreuse[port] == 0 && !sn_listener_same(st, port, &any))
+	if (reuseaddr && c->noreuse == 0 && !sn_listener_same(st, port, &any))
 		return 0;
 	return -EADDRINUSE;
 }
@@ -228,7 +264,9 @@ int sn_port_ephemeral(struct synack_stack *st, const struct synack_endpoint *rem
 
 	for (uint32_t i = 0; i < n; i++) {
 		uint16_t p = port_nth(st, start, i);
-		if (st->port_users[p] == 0) {
+		if (port_peek(st, p)->users == 0) {
+			if (sn_port_reserve(st, p))
+				return -ENOMEM;
 			st->port_hint += i + 1;
 			*port = p;
 			return 0;
@@ -242,10 +280,12 @@ int sn_port_ephemeral(struct synack_stack *st, const struct synack_endpoint *rem
 static int port_connectable(struct synack_stack *st, uint16_t p,
 			    const struct synack_endpoint *remote, struct sn_tw **tw)
 {
+	const struct sn_port_count *c = port_peek(st, p);
+
 	*tw = NULL;
-	if (st->port_users[p] == 0)
+	if (c->users == 0)
 		return 1;
-	if (st->port_excl[p] > 0) /* a listener, a bind(), a passive connection */
+	if (c->excl > 0) /* a listener, a bind(), a passive connection */
 		return 0;
 	struct synack_endpoint local = {st->cfg.addr, p};
 	if (sn_conn_lookup(st, &local, remote))
@@ -266,6 +306,8 @@ int sn_port_connect(struct synack_stack *st, const struct synack_endpoint *remot
 	for (uint32_t i = 0; i < n; i++) {
 		uint16_t p = port_nth(st, start, i);
 		if (port_connectable(st, p, remote, tw)) {
+			if (sn_port_reserve(st, p))
+				return -ENOMEM;
 			st->port_hint += i + 1;
 			*port = p;
 			return 0;

@@ -94,12 +94,15 @@ int synack_sock_bind(synack_stack *st, int s, const struct synack_endpoint *loca
 		/* no free ephemeral port: Linux's bind (and listen's autobind)
 		 * say -EADDRINUSE; only connect says -EADDRNOTAVAIL */
 		struct synack_endpoint any = {0, 0};
-		if (sn_port_ephemeral(st, &any, &port))
-			return -EADDRINUSE;
+		int err = sn_port_ephemeral(st, &any, &port);
+		if (err)
+			return err == -ENOMEM ? err : -EADDRINUSE;
 	} else {
 		/* a restricted socket shares the port (MUST-42); listen checks
 		 * that no listener has the same restriction */
 		int err = so->restricted ? 0 : sn_port_bindable(st, local->port, so->reuseaddr);
+		if (!err)
+			err = sn_port_reserve(st, local->port);
 		if (err)
 			return err;
 		port = local->port;

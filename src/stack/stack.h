@@ -37,7 +37,7 @@ struct sn_sock {
 	unsigned eof : 1;            /* the connection ended after the peer's FIN */
 	unsigned bound_reuse : 1;    /* SO_REUSEADDR when it bound (what its port hold says) */
 	unsigned restricted : 1;     /* foreign is set: a specified passive OPEN (MUST-42) */
-	unsigned bound_restricted : 1; /* its port hold is a restricted one (port_restricted[]) */
+	unsigned bound_restricted : 1; /* its port hold is a restricted one (sn_port_count) */
 	unsigned no_stall_report : 1; /* SYNACK_TCP_STALL_REPORT 0 (SHLD-20) */
 	int linger;                  /* -1: off; else seconds */
 	uint16_t keepidle_s, keepintvl_s; /* TCP_KEEPIDLE/INTVL, 0: stack default */
@@ -56,6 +56,17 @@ struct sn_sock {
 	struct sn_ring rest;         /* unread data kept after the TCB ended cleanly */
 	int next_free;               /* free-list link */
 };
+
+/* Who holds a local port (demux.c): every holder (bound sockets, connections,
+ * TIME-WAIT entries), and of them those without SO_REUSEADDR, those that keep
+ * the port to themselves (all but connections whose port connect() picked,
+ * and their TIME-WAIT entries), and the restricted listeners (MUST-42). 32-bit:
+ * millions of TIME-WAIT entries may share one port. */
+struct sn_port_count {
+	uint32_t users, noreuse, excl, restricted;
+};
+#define SN_PORT_PAGE_BITS 8
+#define SN_PORT_PAGES (65536 >> SN_PORT_PAGE_BITS)
 
 /* Datagrams we build fit in the MTU; the slack covers a maximal IP header
  * (60 bytes) and TCP header (60) on top of the 40 the MSS assumes. */
@@ -99,11 +110,8 @@ struct synack_stack {
 	struct sn_tcb **hash;             /* 4-tuple buckets */
 	struct sn_tcb *last_conn;         /* the last connection sn_conn_lookup found, or NULL */
 	uint32_t hash_mask;
-	uint32_t *port_users;             /* [65536] holders of each local port */
-	uint32_t *port_noreuse;           /* [65536] of them, those without SO_REUSEADDR */
-	uint16_t *port_restricted;        /* [65536] of them, restricted listeners and their
-	                                   * sockets (MUST-42): no bind conflict either way */
-	uint32_t *port_excl;              /* [65536] of them, those not shared by 4-tuple */
+	struct sn_port_count *port_page[SN_PORT_PAGES]; /* holders of each local port, by pages
+	                                  * of 256 ports allocated when one is first chosen */
 	uint32_t port_hint;               /* RFC 6056 algorithm 3 counter */
 
 	struct sn_tw_table tw;
@@ -179,20 +187,25 @@ static inline unsigned sn_tcb_port_how(const struct sn_tcb *tcb)
 {
 	return (tcb->reuseaddr ? SN_PORT_REUSE : 0) | (tcb->port_shared ? SN_PORT_SHARED : 0);
 }
-/* A socket, connection or TIME-WAIT entry takes or gives up a local port. */
+/* Make room to count the holders of port (its page of counters): before a
+ * port that nobody may hold yet is taken. 0 or -ENOMEM. */
+int sn_port_reserve(struct synack_stack *st, uint16_t port);
+/* A socket, connection or TIME-WAIT entry takes or gives up a local port
+ * (reserved when it was chosen, or already held). */
 void sn_port_hold(struct synack_stack *st, uint16_t port, unsigned how);
 void sn_port_release(struct synack_stack *st, uint16_t port, unsigned how);
 /* The same for a restricted listener or its socket (MUST-42). */
 void sn_port_hold_restricted(struct synack_stack *st, uint16_t port);
 void sn_port_release_restricted(struct synack_stack *st, uint16_t port);
 /* A local port nobody holds (bind() to port 0), in RFC 6056 algorithm 3's
- * order for remote. 0 and *port, or -EADDRNOTAVAIL. */
+ * order for remote. 0 and *port (reserved), -EADDRNOTAVAIL or -ENOMEM. */
 int sn_port_ephemeral(struct synack_stack *st, const struct synack_endpoint *remote, uint16_t *port);
 /* connect()'s autobind: the first port in RFC 6056 algorithm 3's order
  * that no one holds exclusively and whose 4-tuple to remote is free, or
  * held only by a TIME-WAIT entry sn_tw_reusable() allows (then *tw is that
  * entry, for the caller to take over; else NULL). 0 and *port, or
- * -EADDRNOTAVAIL when no port in ip_local_port_range works for remote. */
+ * -EADDRNOTAVAIL when no port in ip_local_port_range works for remote, or
+ * -ENOMEM. The port chosen is reserved. */
 int sn_port_connect(struct synack_stack *st, const struct synack_endpoint *remote, uint16_t *port,
 		    struct sn_tw **tw);
 /* Can a socket bind port? Linux's rule (inet_csk_bind_conflict): a free

@@ -11,6 +11,7 @@
  */
 #include "check.h"
 #include "tcp_close_fixture.h"
+#include "stack/stack.h" /* white-box: the port count pages */
 
 #define LO 50000
 #define N 8
@@ -267,5 +268,40 @@ TEST(rfc6056_passive_timewait_port_not_picked)
 	CHECK_EQ(fx_conn_state(&f), SYNACK_TIME_WAIT);
 	int t = synack_sock_open(f.st);
 	CHECK_EQ(synack_sock_connect(f.st, t, &DST_B), -EADDRNOTAVAIL);
+	fx_free(&f);
+}
+
+/* The holder counts live in pages of 256 ports allocated as ports are
+ * chosen: a stack that binds port 80 and connects once holds two pages, and
+ * counts in different pages stay apart (bind's rule sees each port alone). */
+static int pages_in_use(const struct synack_stack *st)
+{
+	int n = 0;
+	for (uint32_t i = 0; i < SN_PORT_PAGES; i++)
+		n += st->port_page[i] != NULL;
+	return n;
+}
+
+TEST(port_counts_paged_as_ports_are_chosen)
+{
+	struct fx f;
+	struct synack_config c = cfg_range(0);
+
+	CHECK_EQ(fx_init(&f, &c), 0);
+	CHECK_EQ(pages_in_use(f.st), 0);
+	CHECK(fx_listen(&f) >= 0); /* port 80 */
+	CHECK_EQ(pages_in_use(f.st), 1);
+	int s = synack_sock_open(f.st);
+	CHECK_EQ(synack_sock_connect(f.st, s, &DST_A), -EINPROGRESS);
+	CHECK_EQ(pages_in_use(f.st), 2); /* 50000..50007 share one page */
+	/* port 80 + 256 is in another page and free; 80 is not */
+	int b = synack_sock_open(f.st);
+	CHECK_EQ(synack_sock_bind(f.st, b, &(struct synack_endpoint){0, 80}), -EADDRINUSE);
+	CHECK_EQ(synack_sock_bind(f.st, b, &(struct synack_endpoint){0, 80 + 256}), 0);
+	CHECK_EQ(pages_in_use(f.st), 3);
+	/* released counts return to zero: port 80 binds once its listener goes */
+	CHECK_EQ(synack_sock_close(f.st, f.lsock), 0);
+	int b2 = synack_sock_open(f.st);
+	CHECK_EQ(synack_sock_bind(f.st, b2, &(struct synack_endpoint){0, 80}), 0);
 	fx_free(&f);
 }
