@@ -116,6 +116,8 @@ struct sn_tcb {
 	unsigned sack_recovery : 1;  /* in_recovery is RFC 6675 loss recovery, not NewReno */
 	unsigned r1_reached : 1;     /* nretrans reached R1: advice given, user told (MUST-20,
 	                              * SHLD-9); cleared with nretrans */
+	unsigned timers_running : 1; /* tcp_timer_fired is dispatching: handlers only
+	                              * record deadlines; it arms the wheel once, after */
 	uint32_t ooo_fin_seq;
 	uint32_t rcv_up;             /* first octet after the peer's urgent data (MUST-62) */
 	uint32_t snd_up;             /* first octet after our urgent data */

@@ -48,6 +48,8 @@ static void rearm(struct synack_stack *st, struct sn_tcb *tcb)
 void tcp_timer_set(struct synack_stack *st, struct sn_tcb *tcb, enum sn_tcb_timer which, uint64_t at)
 {
 	tcb->deadline[which] = at ? at : 1;
+	if (tcb->timers_running)
+		return; /* tcp_timer_fired arms the wheel when its handlers are done */
 	if (sn_timer_pending(&tcb->timer) && tcb->timer.expires <= tcb->deadline[which])
 		return; /* the armed timer comes first anyway (lazy re-arm) */
 	rearm(st, tcb);
@@ -302,19 +304,36 @@ static int run_due(struct synack_stack *st, struct sn_tcb *tcb, enum sn_tcb_time
 	}
 }
 
+/*
+ * Run every deadline that is due, then arm the wheel once for the earliest
+ * one left. Handlers only record deadlines while this runs (timers_running):
+ * arming from inside one (say REXMT's retransmission) would put the timer
+ * back at a deadline that a later handler of this same call is about to run
+ * (KEEP due at the same instant), leaving it due and firing for nothing at
+ * the next poll, so synack_stack_poll(t) would return t (found by
+ * fuzz_input). A handler may also make an earlier deadline due again; the
+ * scan repeats, a bounded number of times.
+ */
 void tcp_timer_fired(struct sn_timer *t, uint64_t now, void *ctx)
 {
 	struct synack_stack *st = ctx;
 	struct sn_tcb *tcb = sn_container_of(t, struct sn_tcb, timer);
+	int ran = 1;
 	(void)now;
 
-	for (int i = 0; i < SN_T_COUNT; i++) {
-		if (!tcb->deadline[i] || tcb->deadline[i] > st->now)
-			continue;
-		tcb->deadline[i] = 0;
-		if (run_due(st, tcb, (enum sn_tcb_timer)i))
-			return; /* the TCB is gone */
+	tcb->timers_running = 1;
+	for (int pass = 0; ran && pass <= SN_T_COUNT; pass++) {
+		ran = 0;
+		for (int i = 0; i < SN_T_COUNT; i++) {
+			if (!tcb->deadline[i] || tcb->deadline[i] > st->now)
+				continue;
+			tcb->deadline[i] = 0;
+			ran = 1;
+			if (run_due(st, tcb, (enum sn_tcb_timer)i))
+				return; /* the TCB is gone */
+		}
 	}
+	tcb->timers_running = 0;
 	rearm(st, tcb);
 }
 
