@@ -15,7 +15,7 @@
  * deadline, which the same call then ran, so the timer stayed due: the
  * poll returned its own time and the next poll fired it for nothing
  * (fuzz_input's finding, fuzz/corpus/input/regress-poll-*). RFC 6298 (5.4)
- * retransmission and RFC 9293 §3.8.4 keepalive (MUST-26) both still run. */
+ * retransmission and the RFC 9293 §3.8.4 keepalive probe both still run. */
 TEST(rexmt_and_keepalive_due_together_leave_no_timer_due)
 {
 	struct synack_config c;
