@@ -242,7 +242,7 @@ int synack_sock_listen(synack_stack *st, int s, int backlog)
 		return -ENOBUFS;
 	tcb->local = so->local;
 	tcb->listener = 1;
-	sn_list_init(&tcb->synq); /* in the storage a connection uses for ooo[] */
+	sn_list_init(&tcb->synq); /* in the storage a connection uses for ooo */
 	sn_list_init(&tcb->acceptq);
 	tcb->backlog = (uint32_t)backlog;
 	tcb->foreign = so->foreign;

@@ -111,6 +111,8 @@ int synack_stack_create(const struct synack_config *cfg, synack_stack **out)
 	sn_list_init(&st->listeners);
 	sn_pool_init(&st->tcb_pool, sizeof(struct sn_tcb), 256, cfg->max_conns);
 	sn_pool_init(&st->sack_pool, tcp_sack_sb_size(), 64, cfg->max_conns);
+	for (int t = 0; t < SN_OOO_TIERS; t++)
+		sn_pool_init(&st->ooo_pool[t], tcp_reass_block_size(t), t ? 4 : 64, cfg->max_conns);
 	st->txcap = (uint32_t)cfg->mtu + SN_TXBUF_SLACK;
 	st->txbuf = malloc(st->txcap);
 	int err = st->txbuf ? socks_init(st) : -ENOMEM;
@@ -143,6 +145,8 @@ void synack_stack_destroy(synack_stack *st)
 	sn_tw_destroy(st);
 	sn_pool_destroy(&st->tcb_pool);
 	sn_pool_destroy(&st->sack_pool);
+	for (int t = 0; t < SN_OOO_TIERS; t++)
+		sn_pool_destroy(&st->ooo_pool[t]);
 	sn_demux_free(st);
 	/* unread bytes a socket kept after its connection ended (sn_sock_tcb_gone) */
 	for (uint32_t i = 0; st->socks && i < st->cfg.max_sockets; i++)

@@ -55,7 +55,7 @@ static int predicted(const struct synack_stack *st, const struct sn_tcb *tcb,
 	if ((seg->flags & (uint8_t)~SN_TCP_PSH) != SN_TCP_ACK || seg->seq != tcb->rcv_nxt ||
 	    seg->ecn == SN_IP_ECN_CE)
 		return 0;
-	if (tcb->in_recovery || tcb->dupacks || tcb->urg_send || tcb->nooo || tcb->ooo_fin)
+	if (tcb->in_recovery || tcb->dupacks || tcb->urg_send || tcb->ooo || tcb->ooo_fin)
 		return 0;
 	if (tcb->sb && tcp_sack_sacked_bytes(tcb))
 		return 0;

@@ -781,7 +781,7 @@ static void process_text(struct synack_stack *st, struct sn_tcb *tcb, const stru
 {
 	if (seg->len == 0 || !accepts_text(tcb->state))
 		return;
-	uint8_t had_ooo = tcb->nooo;
+	int had_ooo = tcb->ooo != NULL;
 	int in_order = seg->seq == tcb->rcv_nxt;
 	int adv = tcp_reass_store(st, tcb, seg->seq, seg->payload, seg->len);
 

@@ -67,7 +67,7 @@ void tcb_free(struct synack_stack *st, struct sn_tcb *tcb)
 	sn_list_remove(&tcb->all);
 	sn_ring_free(&tcb->sndbuf);
 	sn_ring_free(&tcb->rcvbuf);
-	st->ctr.ooo_bytes -= tcp_reass_ooo_bytes(tcb);
+	tcp_reass_free(st, tcb);
 	tcp_sack_free(st, tcb);
 	st->nconns--;
 	sn_pool_put(&st->tcb_pool, tcb);

@@ -17,7 +17,8 @@
  * when queued by CLOSE, takes the sequence number just past the queued data.
  *
  * The receive ring's tail is rcv_nxt: bytes before it are readable by the
- * user; out-of-order data sits in the ring past the tail, described by ooo[].
+ * user; out-of-order data sits in the ring past the tail, described by the
+ * ranges of tcb->ooo (reass.c), a block held only while there are some.
  *
  * Timers are plain absolute deadlines (0: off); one wheel timer per TCB is
  * armed for the earliest of them (timers.c).
@@ -39,8 +40,13 @@
 struct synack_stack;
 struct sn_sock;
 struct sn_sack_sb;
+struct sn_ooo;
 
-#define SN_OOO_MAX 8 /* out-of-order ranges held per connection */
+/* Out-of-order ranges (reass.c): a connection's block starts with room for
+ * SN_OOO_TIER0 and grows eightfold per tier up to SN_OOO_RANGES_MAX. */
+#define SN_OOO_TIER0 16
+#define SN_OOO_RANGES_MAX 1024
+#define SN_OOO_TIERS 3
 
 struct sn_seq_range {
 	uint32_t start, end; /* [start, end) */
@@ -65,7 +71,7 @@ struct sn_tcb {
 	struct sn_sock *sock;        /* NULL when orphaned or not yet accepted */
 	struct sn_tcb *parent;       /* listener, until accepted */
 
-	/* listener only (its queues share storage with ooo[], below) */
+	/* listener only (its queues share storage with ooo, below) */
 	struct synack_endpoint foreign; /* SYNs only from here (0: any; MUST-42) */
 	unsigned restricted : 1;     /* foreign has a non-zero field: a restricted port hold */
 
@@ -80,18 +86,15 @@ struct sn_tcb {
 	struct sn_ring sndbuf, rcvbuf;
 	struct sn_sack_sb *sb;       /* SACK scoreboard (sack.c); NULL until the peer sends a block */
 	union {
-		/* a connection: out-of-order data, sorted, disjoint, all > rcv_nxt */
-		struct sn_seq_range ooo[SN_OOO_MAX];
+		/* a connection: its out-of-order ranges (reass.c), NULL if none */
+		struct sn_ooo *ooo;
 		/* a listener, which never receives data: its queues (initialised
-		 * by listen, socket.c); the union saves 44 bytes per connection */
+		 * by listen, socket.c); the union saves 8 bytes per connection */
 		struct {
 			struct sn_list synq, acceptq;
 			uint32_t nsynq, nacceptq, backlog;
 		};
 	};
-	uint8_t nooo;
-	uint8_t ooo_age[SN_OOO_MAX]; /* recency rank of each ooo[] range: 0 grew last
-	                              * (RFC 2018 §4 block order) */
 	struct sn_seq_range dsack;   /* a duplicate to report first (RFC 2883), if dsack_pending */
 
 	unsigned passive : 1;        /* came from a passive OPEN (MUST-11) */
@@ -343,12 +346,18 @@ void tcp_ecn_input(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_
 /* ---- reass.c: receive queue with out-of-order data (SHLD-31) */
 /* Store payload [seq, seq+len) (already trimmed to the window). Returns the
  * number of bytes by which rcv_nxt advanced, -1 if the segment could not be
- * queued (ooo ranges full, no buffer memory) or -2 if out-of-order data is at
- * the stack-wide ooo_mem_max even after pruning this connection's. */
+ * queued (SN_OOO_RANGES_MAX ranges held, no buffer memory) or -2 if
+ * out-of-order data is at the stack-wide ooo_mem_max even after pruning this
+ * connection's. */
 int tcp_reass_store(struct synack_stack *st, struct sn_tcb *tcb, uint32_t seq,
 		    const uint8_t *data, uint32_t len);
-/* Bytes held out of order by this connection. */
+/* Bytes held out of order by this connection, and in how many ranges. */
 uint32_t tcp_reass_ooo_bytes(const struct sn_tcb *tcb);
+uint32_t tcp_reass_ooo_ranges(const struct sn_tcb *tcb);
+/* The size of an out-of-order block of this tier (the stack's pools). */
+size_t tcp_reass_block_size(int tier);
+/* The TCB goes: its out-of-order data and block with it. */
+void tcp_reass_free(struct synack_stack *st, struct sn_tcb *tcb);
 /* The out-of-order ranges as SACK blocks (RFC 2018 §4): the range holding
  * the most recently received segment first, then the others from the most
  * recently changed. Writes up to max ranges; returns how many. */

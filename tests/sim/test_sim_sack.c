@@ -3,7 +3,7 @@
  * under the same seeded loss.
  *
  * One host sends 2 MiB to another over a 60 ms round trip with 1 MiB
- * buffers (window scaling on); the link loses 1% of datagrams each way.
+ * buffers (window scaling on); the link loses 3% of datagrams each way.
  * Each of 24 seeds runs twice, from the same simulator seed: with tcp_sack
  * on both hosts, and with it off on both (NewReno). Reno congestion control
  * in both runs, so only loss recovery differs. Every byte must arrive, in
@@ -12,11 +12,18 @@
  * falls back to the retransmission timer more often, whose go-back-N
  * resends data the receiver already holds; SACK repairs every hole it knows
  * of and resends only those. The test checks that the SACK runs retransmit
- * fewer bytes in total than the NewReno runs and prints the figures per
- * seed and in total (retransmitted bytes and segments, timeouts, completion
- * time in virtual time). The loss patterns diverge once the two runs send
+ * fewer bytes and take fewer timeouts in total than the NewReno runs, and
+ * prints the figures per seed and in total (retransmitted bytes and
+ * segments, timeouts, completion time in virtual time). The loss patterns diverge once the two runs send
  * differently, so single seeds may go either way; the seeds are fixed, so
  * a build always prints the same figures.
+ *
+ * The loss rate was 1% while the receiver kept at most 8 out-of-order
+ * ranges: NewReno's runs then lost data the receiver had to drop, and
+ * resent it. Since the receiver keeps up to SN_OOO_RANGES_MAX ranges, both
+ * runs resend about the same bytes at 1% (532,900 NewReno, 538,740 SACK
+ * over the 24 seeds); at 3% SACK's repair of several holes per round trip
+ * shows (1,678,448 against 1,737,124 bytes, 116 against 177 timeouts).
  */
 #include <errno.h>
 
@@ -30,7 +37,7 @@
 #define RTT_US 60000ull
 #define BUF (1024u * 1024)
 #define LEN (2u * 1024 * 1024)
-#define LOSS_PPM 10000
+#define LOSS_PPM 30000
 #define NSEEDS 24 /* seeds 1000..1023, as bench/sack_loss */
 
 struct run {
@@ -191,4 +198,5 @@ TEST(rfc6675_sack_fewer_retransmissions_than_newreno_same_seeded_loss)
 	       NSEEDS, (unsigned long long)bytes[1], (unsigned long long)rto[1], time_us[1] / 1e6,
 	       (unsigned long long)bytes[0], (unsigned long long)rto[0], time_us[0] / 1e6);
 	CHECK(bytes[1] < bytes[0]);
+	CHECK(rto[1] < rto[0]);
 }

@@ -503,7 +503,7 @@ TEST(knobs_tcp_window_scaling_timestamps_sack_off)
 TEST(rfc2018_4_ooo_ranges_as_sack_blocks_most_recent_first)
 {
 	struct fx f;
-	struct sn_seq_range b[SN_OOO_MAX];
+	struct sn_seq_range b[8];
 
 	pat_init();
 	CHECK_EQ(fx_init(&f, NULL), 0);
@@ -516,7 +516,7 @@ TEST(rfc2018_4_ooo_ranges_as_sack_blocks_most_recent_first)
 		fx_in(&f, &(struct fx_seg){.flags = SN_TCP_ACK, .seq = base + segs[i][0],
 					   .ack = f.our_iss + 1, .wnd = 65535, .data = pat,
 					   .len = segs[i][1]});
-	CHECK_EQ(tcp_reass_sack_blocks(tcb, b, SN_OOO_MAX), 3);
+	CHECK_EQ(tcp_reass_sack_blocks(tcb, b, 8), 3);
 	CHECK_EQ(b[0].start, base + 1000);
 	CHECK_EQ(b[1].start, base + 6000);
 	CHECK_EQ(b[2].start, base + 3000);
@@ -524,7 +524,7 @@ TEST(rfc2018_4_ooo_ranges_as_sack_blocks_most_recent_first)
 	/* [3500, 4500) grows [3000, 4000): that range is now the latest */
 	fx_in(&f, &(struct fx_seg){.flags = SN_TCP_ACK, .seq = base + 3500, .ack = f.our_iss + 1,
 				   .wnd = 65535, .data = pat, .len = 1000});
-	CHECK_EQ(tcp_reass_sack_blocks(tcb, b, SN_OOO_MAX), 3);
+	CHECK_EQ(tcp_reass_sack_blocks(tcb, b, 8), 3);
 	CHECK_EQ(b[0].start, base + 3000);
 	CHECK_EQ(b[0].end, base + 4500);
 	CHECK_EQ(b[1].start, base + 1000);
@@ -532,7 +532,7 @@ TEST(rfc2018_4_ooo_ranges_as_sack_blocks_most_recent_first)
 	/* the hole before 1000 fills: [1000, 2000) is delivered, two remain */
 	fx_in(&f, &(struct fx_seg){.flags = SN_TCP_ACK, .seq = base, .ack = f.our_iss + 1,
 				   .wnd = 65535, .data = pat, .len = 1000});
-	CHECK_EQ(tcp_reass_sack_blocks(tcb, b, SN_OOO_MAX), 2);
+	CHECK_EQ(tcp_reass_sack_blocks(tcb, b, 8), 2);
 	CHECK_EQ(b[0].start, base + 3000);
 	CHECK_EQ(b[1].start, base + 6000);
 	CHECK_EQ(info(&f, s).recv_queue, 2000);
