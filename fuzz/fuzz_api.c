@@ -53,6 +53,27 @@ static uint8_t stream_byte(uint32_t tag, uint64_t i)
 	return (uint8_t)(x >> 56);
 }
 
+/* The harness's own per-byte loops (filling what is sent, checking what is
+ * read) are kept out of the coverage instrumentation: traced, they cost a
+ * third of each run and tell the fuzzer nothing about the stack. */
+#define HARNESS_LOOP __attribute__((noinline, no_sanitize("coverage")))
+
+static HARNESS_LOOP void stream_fill(uint8_t *buf, size_t len, uint32_t tag, uint64_t off)
+{
+	for (size_t i = 0; i < len; i++)
+		buf[i] = stream_byte(tag, off + i);
+}
+
+/* 1 if buf[0..len) is not the stream `tag` from offset off. */
+static HARNESS_LOOP int stream_differs(const uint8_t *buf, size_t len, uint32_t tag, uint64_t off)
+{
+	int bad = 0;
+
+	for (size_t i = 0; i < len; i++)
+		bad |= buf[i] != stream_byte(tag, off + i);
+	return bad;
+}
+
 static uint32_t tag_of(uint32_t addr, uint16_t port)
 {
 	return addr * 65537u ^ port;
@@ -98,8 +119,7 @@ static void do_send(struct side *sd, int k, uint8_t arg, int urgent)
 	}
 	/* (the stream identity is the local address and port; reconnecting
 	 * from the same port resets it in do_op) */
-	for (size_t i = 0; i < len; i++)
-		buf[i] = stream_byte(tag, sd->sent[k] + i);
+	stream_fill(buf, len, tag, sd->sent[k]);
 	ssize_t r = urgent ? synack_sock_send_urgent(sd->st, sd->fd[k], buf, len)
 			   : synack_sock_send(sd->st, sd->fd[k], buf, len);
 	if (getenv("FUZZ_API_TRACE"))
@@ -125,9 +145,8 @@ static void do_recv(struct side *sd, int k, uint8_t arg)
 	if (getenv("FUZZ_API_TRACE"))
 		fprintf(stderr, "recv fd %d from port %u: %zd (had %llu)\n", sd->fd[k], peer.port, r,
 			(unsigned long long)sd->rcvd[k]);
-	for (ssize_t i = 0; i < r; i++)
-		if (buf[i] != stream_byte(tag, sd->rcvd[k] + (uint64_t)i))
-			abort(); /* a byte lost, duplicated, reordered or corrupted */
+	if (r > 0 && stream_differs(buf, (size_t)r, tag, sd->rcvd[k]))
+		abort(); /* a byte lost, duplicated, reordered or corrupted */
 	if (r > 0)
 		sd->rcvd[k] += (uint64_t)r;
 }
