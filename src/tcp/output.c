@@ -24,6 +24,8 @@
 
 #include "stack/stack.h"
 #include "tcp/tcb.h"
+#include "wire/bytes.h"
+#include "wire/csum.h"
 #include "wire/ipv4.h"
 
 uint32_t tcp_data_end(const struct sn_tcb *tcb)
@@ -99,9 +101,94 @@ static void emit_datagram(struct synack_stack *st, uint32_t src, uint32_t dst, s
 	sn_emit_datagram(st, st->txbuf, ip.total_len);
 }
 
+/* Counted before the segment is traced and handed to the driver. */
+static void emit_count(struct synack_stack *st, struct sn_tcb *tcb, uint8_t flags, int retransmit)
+{
+	st->ctr.segs_out++;
+	if (retransmit) {
+		st->ctr.retrans_segs++;
+		tcb->total_retrans++;
+	}
+	if (flags & SN_TCP_RST)
+		st->ctr.rst_out++;
+}
+
+/* After any segment of the connection went out: an ACK sent cancels the
+ * delayed ACK (RFC 7323 §4.3 (1) records what it acknowledged), and the
+ * first new data starts an RTT measurement (RFC 6298 §3, Karn: never on a
+ * retransmission). */
+static void emit_done(struct synack_stack *st, struct sn_tcb *tcb, uint32_t seq, uint8_t flags,
+		      uint32_t ack, uint32_t seqlen, int retransmit)
+{
+	if (flags & SN_TCP_ACK) {
+		tcb->last_ack_sent = ack; /* RFC 7323 §4.3 (1) */
+		tcb->ack_now = 0;
+		tcb->delack_segs = 0;
+		tcp_timer_clear(st, tcb, SN_T_DELACK);
+	}
+	if (!retransmit && seqlen && !tcb->timing) {
+		tcb->timing = 1;
+		tcb->rtt_seq = seq + seqlen;
+		tcb->rtt_start = st->now;
+	}
+}
+
+/* Header prediction's other half: the segment a synchronized connection
+ * sends nearly always (data or an ACK; no SYN or RST; options the
+ * timestamps alone or none; no SACK block, urgent pointer or source route;
+ * nobody tracing) is written straight into txbuf: IPv4 header, TCP header,
+ * NOP,NOP,TS. Byte for byte what sn_tcp_build and sn_ipv4_build write for
+ * it (tests/unit/test_fastpath.c compares every datagram with this off).
+ * Returns 0, having sent nothing, for any other segment. */
+static int emit_predicted(struct synack_stack *st, struct sn_tcb *tcb, uint32_t seq, uint8_t flags,
+			  uint32_t payload_len, int retransmit)
+{
+	if ((flags & (SN_TCP_SYN | SN_TCP_RST)) || !(flags & SN_TCP_ACK) || !tcb->syn_acked ||
+	    tcb->urg_send || tcb->route.n || st->trace_fn || st->fastpath_off ||
+	    (tcb->sack_ok && (tcb->nooo || tcb->dsack_pending)))
+		return 0;
+	uint8_t *ip = st->txbuf, *th = st->txbuf + SN_IPV4_HDR_LEN;
+	uint32_t ack = tcb->rcv_nxt;
+	uint32_t hlen = tcb->ts_ok ? SN_TCP_HDR_LEN + 12 : SN_TCP_HDR_LEN;
+	uint16_t wnd = rcv_wnd_field(tcb, 0);
+	uint8_t tos = (uint8_t)((tcb->tos & ~SN_IP_ECN_MASK) |
+				tcp_ecn_out(tcb, &flags, payload_len, retransmit));
+	uint32_t len = 0;
+
+	if (payload_len) /* our SYN is acknowledged: no SYN below the data */
+		len = sn_ring_peek(&tcb->sndbuf, seq - tcb->snd_una, th + hlen, payload_len);
+	put16(th, tcb->local.port);
+	put16(th + 2, tcb->remote.port);
+	put32(th + 4, seq);
+	put32(th + 8, ack);
+	put32(th + 12, (uint32_t)(hlen / 4 << 4) << 24 | (uint32_t)flags << 16 | wnd);
+	put32(th + 16, 0); /* checksum, urgent pointer */
+	if (tcb->ts_ok) { /* RFC 7323 Appendix A's layout, as sn_tcp_build */
+		put32(th + 20, 0x0101080au);
+		put32(th + 24, tcp_ts_now(st, tcb));
+		put32(th + 28, tcb->ts_recent);
+	}
+	uint32_t tcp_len = hlen + len, total = SN_IPV4_HDR_LEN + tcp_len;
+	put16(th + 16, sn_csum_fold(sn_csum_add(sn_csum_pseudo4(tcb->local.addr, tcb->remote.addr,
+							       SN_IPPROTO_TCP, (uint16_t)tcp_len),
+						th, tcp_len)));
+	put32(ip, 0x45000000u | (uint32_t)tos << 16 | total);
+	put32(ip + 4, SN_IPV4_DF); /* id 0, DF, offset 0 */
+	put32(ip + 8, (uint32_t)tcb->ttl << 24 | (uint32_t)SN_IPPROTO_TCP << 16);
+	put32(ip + 12, tcb->local.addr);
+	put32(ip + 16, tcb->remote.addr);
+	put16(ip + 10, sn_csum_fold(sn_csum_add(0, ip, SN_IPV4_HDR_LEN)));
+	emit_count(st, tcb, flags, retransmit);
+	sn_emit_datagram(st, ip, total);
+	emit_done(st, tcb, seq, flags, ack, len + ((flags & SN_TCP_FIN) ? 1u : 0u), retransmit);
+	return 1;
+}
+
 void tcp_emit(struct synack_stack *st, struct sn_tcb *tcb, uint32_t seq, uint8_t flags,
 	      uint32_t payload_len, int retransmit)
 {
+	if (emit_predicted(st, tcb, seq, flags, payload_len, retransmit))
+		return;
 	struct sn_tcp_seg seg = {
 		.sport = tcb->local.port,
 		.dport = tcb->remote.port,
@@ -130,30 +217,11 @@ void tcp_emit(struct synack_stack *st, struct sn_tcb *tcb, uint32_t seq, uint8_t
 	}
 	sn_tcp_build(tcp, &seg, tcb->local.addr, tcb->remote.addr);
 	seg.payload = tcp + hlen;
-
-	st->ctr.segs_out++;
-	if (retransmit) {
-		st->ctr.retrans_segs++;
-		tcb->total_retrans++;
-	}
-	if (flags & SN_TCP_RST)
-		st->ctr.rst_out++;
+	emit_count(st, tcb, flags, retransmit);
 	sn_trace_seg(st, SYNACK_TRACE_SEG_OUT, &tcb->local, &tcb->remote, &seg, retransmit);
 	emit_datagram(st, tcb->local.addr, tcb->remote.addr, hlen + seg.len, tcb->ttl, tos,
 		      &tcb->route);
-
-	if (flags & SN_TCP_ACK) {
-		tcb->last_ack_sent = seg.ack; /* RFC 7323 §4.3 (1) */
-		tcb->ack_now = 0;
-		tcb->delack_segs = 0;
-		tcp_timer_clear(st, tcb, SN_T_DELACK);
-	}
-	uint32_t seqlen = sn_tcp_seg_seqlen(&seg);
-	if (!retransmit && seqlen && !tcb->timing) {
-		tcb->timing = 1;
-		tcb->rtt_seq = seq + seqlen;
-		tcb->rtt_start = st->now;
-	}
+	emit_done(st, tcb, seq, flags, seg.ack, sn_tcp_seg_seqlen(&seg), retransmit);
 }
 
 /* The sequence number of a pure ACK, which must be acceptable to the peer
