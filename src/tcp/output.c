@@ -145,7 +145,7 @@ static int emit_predicted(struct synack_stack *st, struct sn_tcb *tcb, uint32_t 
 {
 	if ((flags & (SN_TCP_SYN | SN_TCP_RST)) || !(flags & SN_TCP_ACK) || !tcb->syn_acked ||
 	    tcb->urg_send || tcb->route.n || st->trace_fn || st->fastpath_off ||
-	    (tcb->sack_ok && (tcb->nooo || tcb->dsack_pending)))
+	    (tcb->sack_ok && (tcb->ooo || tcb->dsack_pending)))
 		return 0;
 	uint8_t *ip = st->txbuf, *th = st->txbuf + SN_IPV4_HDR_LEN;
 	uint32_t ack = tcb->rcv_nxt;
