@@ -78,9 +78,7 @@ static void fast_text(struct synack_stack *st, struct sn_tcb *tcb, const struct 
 	if (adv < 0) /* no buffer memory: dropped and counted as input.c does */
 		sn_count_drop(st, adv == -2 ? SYNACK_DROP_OOO_MEM : SYNACK_DROP_OOO_FULL, seg,
 			      tcb->remote.addr, tcb->local.addr);
-	/* SHLD-19: ACK at least every second full-sized segment */
-	if (++tcb->delack_segs >= 2)
-		tcb->ack_now = 1;
+	tcp_ack_in_order(tcb); /* SHLD-19 */
 }
 
 int tcp_fastpath(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg)

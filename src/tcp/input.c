@@ -794,9 +794,7 @@ static void process_text(struct synack_stack *st, struct sn_tcb *tcb, const stru
 		tcb->ack_now = 1;
 		return;
 	}
-	/* SHLD-19: ACK at least every second full-sized segment */
-	if (++tcb->delack_segs >= 2)
-		tcb->ack_now = 1;
+	tcp_ack_in_order(tcb); /* SHLD-19 */
 }
 
 static void fin_arrived(struct synack_stack *st, struct sn_tcb *tcb)

@@ -53,6 +53,27 @@ uint32_t tcp_rcv_window(struct sn_tcb *tcb)
 	return tcb->rcv_adv - tcb->rcv_nxt;
 }
 
+/* In-order data arrived. SHLD-19: an ACK at least every second full-sized
+ * segment; but while the application is behind, such an ACK would only
+ * report a window shrinking toward zero, and the application's read right
+ * after it (the event loop reads a batch of datagrams, then runs the
+ * application) would need a window update of its own. So, as Linux's
+ * __tcp_ack_snd_check ("right edge of window advances far enough;
+ * tcp_recvmsg() will send ACK otherwise"), the ACK goes now only if the
+ * window it would carry is at least half the buffer; otherwise it waits
+ * for the read (tcp_window_update), whose ACK carries the reopened window,
+ * or for the delayed-ACK timer (SHLD-18: within 500 ms). */
+void tcp_ack_in_order(struct sn_tcb *tcb)
+{
+	if (tcb->delack_segs < UINT8_MAX)
+		tcb->delack_segs++;
+	if (tcb->delack_segs < 2)
+		return;
+	uint32_t space = sn_ring_space(&tcb->rcvbuf), max = tcp_rcv_wnd_max(tcb);
+	if ((space < max ? space : max) >= tcb->rcvbuf.cap / 2)
+		tcb->ack_now = 1;
+}
+
 /* The window field for a segment now (RFC 7323 §2.3): SEG.WND = RCV.WND >>
  * Rcv.Wind.Shift, rounded up so the edge never moves left; a SYN's window
  * is never scaled (§2.2). rcv_adv becomes the edge the peer will compute. */

@@ -254,6 +254,9 @@ void tcp_reply_rst(struct synack_stack *st, uint32_t src, uint32_t dst, const st
  * ring at sequence seq. */
 void tcp_emit(struct synack_stack *st, struct sn_tcb *tcb, uint32_t seq, uint8_t flags,
 	      uint32_t payload_len, int retransmit);
+/* In-order data arrived: ACK now, or leave the ACK to the application's
+ * read or the delayed-ACK timer (SHLD-19, output.c). */
+void tcp_ack_in_order(struct sn_tcb *tcb);
 /* The window to advertise now, with receiver SWS avoidance (MUST-39). */
 uint32_t tcp_rcv_window(struct sn_tcb *tcb);
 /* Bytes of sequence space from snd_una to the end of queued data (+FIN). */
@@ -389,7 +392,8 @@ ssize_t tcp_user_send(struct synack_stack *st, struct sn_tcb *tcb, const void *b
 /* Urgent bytes the user has not read yet (MUST-33). */
 uint32_t tcp_urgent_pending(const struct sn_tcb *tcb);
 ssize_t tcp_user_recv(struct synack_stack *st, struct sn_tcb *tcb, void *buf, size_t len);
-/* The application read data: open the window if SWS avoidance allows. */
+/* The application read data: send the ACK tcp_ack_in_order held back, or
+ * a window update if the window at least doubled (SWS avoidance). */
 void tcp_window_update(struct synack_stack *st, struct sn_tcb *tcb);
 
 static inline int tcb_syn_unacked(const struct sn_tcb *tcb)

@@ -54,9 +54,12 @@ ssize_t tcp_user_send(struct synack_stack *st, struct sn_tcb *tcb, const void *b
 	return n;
 }
 
-/* The user made room in the receive buffer. Send a window update when the
- * window at least doubles and grows by the SWS step (MUST-39), so a reader
- * that drains a full buffer unblocks the sender without an ACK per read. */
+/* The user made room in the receive buffer. Send the ACK that
+ * tcp_ack_in_order held back for this read (two or more segments unACKed),
+ * carrying the reopened window, as Linux's tcp_cleanup_rbuf does; else a
+ * window update when the window at least doubles and grows by the SWS step
+ * (MUST-39), so a reader that drains a full buffer unblocks the sender
+ * without an ACK per read. */
 void tcp_window_update(struct synack_stack *st, struct sn_tcb *tcb)
 {
 	if (!tcp_state_synchronized(tcb->state) || tcb->fin_rcvd)
@@ -68,7 +71,7 @@ void tcp_window_update(struct synack_stack *st, struct sn_tcb *tcb)
 	uint32_t half = tcb->rcvbuf.cap / 2;
 	uint32_t step = half < tcb->rcv_mss ? half : tcb->rcv_mss;
 
-	if (wnd >= 2 * cur && wnd - cur >= step) {
+	if (tcb->delack_segs >= 2 || (wnd >= 2 * cur && wnd - cur >= step)) {
 		tcb->ack_now = 1;
 		tcp_output(st, tcb);
 	}

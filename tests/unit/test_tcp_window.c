@@ -453,6 +453,54 @@ TEST(must39_closed_window_reopens_by_sws_step)
 	fx_free(&f);
 }
 
+/* SHLD-19 with the application behind, as Linux's __tcp_ack_snd_check and
+ * tcp_cleanup_rbuf: every second segment is ACKed at once while the window
+ * that ACK carries is at least half the buffer; past that the ACK waits for
+ * the read, and the one ACK after the read carries the reopened window (no
+ * ACK with a shrunken window followed by a window update). A reader that
+ * does not come gets the ACK from the delayed-ACK timer (SHLD-18). */
+TEST(shld19_ack_held_for_the_read_carries_the_window)
+{
+	struct fx f;
+	struct sn_tcp_seg o;
+	struct synack_config c;
+	uint8_t buf[8000];
+
+	pat_init();
+	synack_config_default(&c);
+	c.rcvbuf = 8000;
+	CHECK_EQ(fx_init(&f, &c), 0);
+	int s = fx_passive_established(&f, PEER_ISS);
+	static const uint16_t wnd_now[2] = {6000, 4000};
+	for (uint32_t k = 0; k < 2; k++) {
+		peer_data(&f, 2000 * k, 1000);
+		peer_data(&f, 2000 * k + 1000, 1000);
+		CHECK(fx_out(&f, &o));
+		CHECK_EQ(o.ack, PEER_ISS + 1 + 2000 * (k + 1));
+		CHECK_EQ(o.wnd, wnd_now[k]);
+	}
+	peer_data(&f, 4000, 1000);
+	peer_data(&f, 5000, 1000); /* the window would be 2000: held */
+	CHECK_EQ(fx_pending(&f), 0);
+	CHECK_EQ(synack_sock_recv(f.st, s, buf, sizeof buf), 6000);
+	CHECK(fx_out(&f, &o));
+	CHECK_EQ(o.flags, SN_TCP_ACK);
+	CHECK_EQ(o.ack, PEER_ISS + 1 + 6000);
+	CHECK_EQ(o.wnd, 8000);
+	CHECK_EQ(fx_pending(&f), 0);
+	/* no reader this time: the timer sends the held ACK */
+	for (uint32_t off = 6000; off < 12000; off += 1000)
+		peer_data(&f, off, 1000);
+	fx_flush(&f);
+	fx_wait(&f, 39 * FX_MS);
+	CHECK_EQ(fx_pending(&f), 0);
+	fx_wait(&f, 1 * FX_MS);
+	CHECK(fx_out(&f, &o));
+	CHECK_EQ(o.ack, PEER_ISS + 1 + 12000);
+	CHECK_EQ(o.wnd, 2000);
+	fx_free(&f);
+}
+
 /* SHLD-14: with data arriving faster than the reader, the advertised
  * window shrinks only by what arrived: ACK + WND stays put. */
 TEST(shld14_right_edge_never_moves_left)
