@@ -79,7 +79,7 @@ static inline uint16_t fold16(uint64_t acc)
 uint64_t sn_csum_add(uint64_t sum, const void *data, size_t len)
 {
 	const uint8_t *p = data;
-	uint64_t acc = csum_blocks(p, len / 64);
+	uint64_t acc = len >= 64 ? csum_blocks(p, len / 64) : 0; /* headers: no call */
 
 	p += len & ~(size_t)63;
 	len &= 63;
@@ -111,4 +111,16 @@ uint64_t sn_csum_pseudo4(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len
 {
 	return (uint64_t)(src >> 16) + (src & 0xffffu) + (dst >> 16) + (dst & 0xffffu) +
 	       proto + len;
+}
+
+__attribute__((noinline)) uint16_t sn_csum_ip4_hdr(const void *hdr, size_t len)
+{
+	return sn_csum_fold(sn_csum_add(0, hdr, len));
+}
+
+__attribute__((noinline)) uint16_t sn_csum_tcp4(uint32_t src, uint32_t dst, const void *seg,
+						size_t len)
+{
+	return sn_csum_fold(sn_csum_add(sn_csum_pseudo4(src, dst, 6 /* TCP */, (uint16_t)len), seg,
+					len));
 }

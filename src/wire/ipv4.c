@@ -33,7 +33,7 @@ static int check_lengths(const uint8_t *buf, size_t len)
 	if (hdr_len < SN_IPV4_HDR_LEN || hdr_len > len)
 		return SYNACK_DROP_IP_HDR_LEN;
 	/* RFC 1071: the sum over a header that includes its checksum is 0. */
-	if (sn_csum_fold(sn_csum_add(0, buf, hdr_len)) != 0)
+	if (sn_csum_ip4_hdr(buf, hdr_len) != 0)
 		return SYNACK_DROP_IP_CHECKSUM;
 	total_len = get16(buf + 2);
 	if (total_len > len)
@@ -75,7 +75,7 @@ void sn_ipv4_build(uint8_t *buf, const struct sn_ipv4 *ip)
 	put16(buf + 10, 0);
 	put32(buf + 12, ip->src);
 	put32(buf + 16, ip->dst);
-	put16(buf + 10, sn_csum_fold(sn_csum_add(0, buf, hl)));
+	put16(buf + 10, sn_csum_ip4_hdr(buf, hl));
 }
 
 /* One LSRR/SSRR option at o[0..len): 1 and *r, or -1 if malformed. */

@@ -152,8 +152,7 @@ int sn_tcp_parse(const uint8_t *buf, size_t len, uint32_t src, uint32_t dst,
 	 * cannot come out of IPv4 and has no checksum we could verify. */
 	if (len > 0xffff)
 		return SYNACK_DROP_TCP_CHECKSUM;
-	if (sn_csum_fold(sn_csum_add(sn_csum_pseudo4(src, dst, SN_IPPROTO_TCP, (uint16_t)len),
-				     buf, len)) != 0)
+	if (sn_csum_tcp4(src, dst, buf, len) != 0)
 		return SYNACK_DROP_TCP_CHECKSUM;
 	parse_fixed(buf, len, hdr_len, seg);
 	return parse_opts(buf + SN_TCP_HDR_LEN, hdr_len - SN_TCP_HDR_LEN, &seg->opts);
@@ -265,9 +264,7 @@ size_t sn_tcp_build(uint8_t *buf, struct sn_tcp_seg *seg, uint32_t src, uint32_t
 	put16(buf + 16, 0);
 	put16(buf + 18, seg->urp);
 	/* MUST-2: header, options and payload, with the pseudo-header. */
-	put16(buf + 16, sn_csum_fold(sn_csum_add(
-				 sn_csum_pseudo4(src, dst, SN_IPPROTO_TCP, (uint16_t)seg_len),
-				 buf, seg_len)));
+	put16(buf + 16, sn_csum_tcp4(src, dst, buf, seg_len));
 	return hdr_len;
 }
 
