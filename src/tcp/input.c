@@ -887,7 +887,12 @@ void tcp_input(struct synack_stack *st, uint32_t src, uint32_t dst, struct sn_tc
 	struct synack_endpoint local = {dst, seg->dport}, remote = {src, seg->sport};
 
 	sn_trace_seg(st, SYNACK_TRACE_SEG_IN, &local, &remote, seg, 0);
-	struct sn_tcb *tcb = sn_conn_lookup(st, &local, &remote);
+	/* back-to-back segments of one flow hit demux.c's one-entry cache:
+	 * checked here, without the call */
+	struct sn_tcb *tcb = st->last_conn;
+	if (!tcb || tcb->remote.addr != src || tcb->remote.port != seg->sport ||
+	    tcb->local.port != seg->dport || tcb->local.addr != dst)
+		tcb = sn_conn_lookup(st, &local, &remote);
 	if (tcb) {
 		if (!tcp_fastpath(st, tcb, seg)) /* header prediction, fastpath.c */
 			conn_input(st, tcb, seg);

@@ -190,15 +190,13 @@ static int emit_predicted(struct synack_stack *st, struct sn_tcb *tcb, uint32_t 
 		put32(th + 28, tcb->ts_recent);
 	}
 	uint32_t tcp_len = hlen + len, total = SN_IPV4_HDR_LEN + tcp_len;
-	put16(th + 16, sn_csum_fold(sn_csum_add(sn_csum_pseudo4(tcb->local.addr, tcb->remote.addr,
-							       SN_IPPROTO_TCP, (uint16_t)tcp_len),
-						th, tcp_len)));
+	put16(th + 16, sn_csum_tcp4(tcb->local.addr, tcb->remote.addr, th, tcp_len));
 	put32(ip, 0x45000000u | (uint32_t)tos << 16 | total);
 	put32(ip + 4, SN_IPV4_DF); /* id 0, DF, offset 0 */
 	put32(ip + 8, (uint32_t)tcb->ttl << 24 | (uint32_t)SN_IPPROTO_TCP << 16);
 	put32(ip + 12, tcb->local.addr);
 	put32(ip + 16, tcb->remote.addr);
-	put16(ip + 10, sn_csum_fold(sn_csum_add(0, ip, SN_IPV4_HDR_LEN)));
+	put16(ip + 10, sn_csum_ip4_hdr(ip, SN_IPV4_HDR_LEN));
 	emit_count(st, tcb, flags, retransmit);
 	sn_emit_datagram(st, ip, total);
 	emit_done(st, tcb, seq, flags, ack, len + ((flags & SN_TCP_FIN) ? 1u : 0u), retransmit);
@@ -419,6 +417,15 @@ static void output_syn(struct synack_stack *st, struct sn_tcb *tcb)
 	tcb->ack_now = 0;
 }
 
+/* Could output_data, output_fin or an owed ACK send anything? Not with
+ * every queued byte sent, no FIN queued and no ACK owed: the usual case
+ * after an ACK or in-order data arrives, decided without the walk. */
+static int may_send_any(const struct sn_tcb *tcb)
+{
+	return tcb->ack_now || tcb->fin_queued || tcb->sack_recovery ||
+	       tcb->snd_nxt - tcb->snd_una != sn_ring_len(&tcb->sndbuf);
+}
+
 void tcp_output(struct synack_stack *st, struct sn_tcb *tcb)
 {
 	switch (tcb->state) {
@@ -431,7 +438,7 @@ void tcp_output(struct synack_stack *st, struct sn_tcb *tcb)
 	}
 	if (!tcb->syn_acked) {
 		output_syn(st, tcb);
-	} else {
+	} else if (may_send_any(tcb)) {
 		/* RFC 6675 recovery sends by pipe and NextSeg (sack.c) */
 		int sent = tcb->sack_recovery ? tcp_sack_output(st, tcb) : output_data(st, tcb);
 		sent += output_fin(st, tcb);
