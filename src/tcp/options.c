@@ -96,6 +96,11 @@ void tcp_opts_negotiate(struct synack_stack *st, struct sn_tcb *tcb, const struc
 		tcb->ts_recent = seg->opts.ts_val;
 		tcb->ts_recent_age = st->now;
 		tcb->ts_recent_set = 1;
+		/* §3.7.1: every segment from now on carries 12 option bytes,
+		 * which come off the payload, so that header, options and data
+		 * stay within the MSS the peer announced (take_mss ran first) */
+		if (tcb->snd_mss > 64 + tcp_fixed_optlen(tcb))
+			tcb->snd_mss = (uint16_t)(tcb->snd_mss - tcp_fixed_optlen(tcb));
 	}
 	tcp_ecn_negotiate(st, tcb, seg);
 }

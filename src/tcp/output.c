@@ -203,6 +203,19 @@ static int emit_predicted(struct synack_stack *st, struct sn_tcb *tcb, uint32_t 
 	return 1;
 }
 
+/* A full-sized data segment has no room for SACK blocks beyond the
+ * timestamps snd_mss already allows for (§3.7.1: options come off the
+ * MSS). RFC 2018 §4 asks for as many blocks as fit, so the ones that do not
+ * are left off (the most recent, and a D-SACK, come first and stay); pure
+ * ACKs and shorter segments carry them all. */
+static void fit_sack_blocks(const struct sn_tcb *tcb, struct sn_tcp_opts *o, uint32_t payload_len)
+{
+	uint32_t room = (uint32_t)tcb->snd_mss + tcp_fixed_optlen(tcb);
+
+	while (o->nsack && payload_len + sn_tcp_opts_len(o) > room)
+		o->nsack--;
+}
+
 void tcp_emit(struct synack_stack *st, struct sn_tcb *tcb, uint32_t seq, uint8_t flags,
 	      uint32_t payload_len, int retransmit)
 {
@@ -215,6 +228,8 @@ void tcp_emit(struct synack_stack *st, struct sn_tcb *tcb, uint32_t seq, uint8_t
 		.flags = flags,
 	};
 	tcp_opts_fill(st, tcb, flags, &seg.opts);
+	if (payload_len)
+		fit_sack_blocks(tcb, &seg.opts, payload_len);
 	if (flags & SN_TCP_ACK)
 		seg.ack = tcb->rcv_nxt;
 	if (tcb->urg_send && seq_gt(tcb->snd_up, seq) && !(flags & (SN_TCP_SYN | SN_TCP_RST))) {

@@ -201,6 +201,14 @@ static inline uint32_t tcp_route_optlen(const struct synack_route *r)
 {
 	return r->n ? (3u + 4u * r->n + 3u) & ~3u : 0;
 }
+/* TCP option bytes every segment of the connection carries once the
+ * handshake is done: the timestamps option (NOP, NOP, TS: 12) when
+ * negotiated. snd_mss leaves room for them (RFC 9293 §3.7.1: the payload
+ * is the MSS less the TCP options actually sent; Linux's mss_cache). */
+static inline uint32_t tcp_fixed_optlen(const struct sn_tcb *tcb)
+{
+	return tcb->ts_ok ? 12u : 0u;
+}
 /* Install route as the connection's source route (user: the application's,
  * MUST-51/52; else the peer's reversed, MUST-53/SHLD-24) and resize the
  * send MSS for its options. */

@@ -538,3 +538,56 @@ TEST(rfc2018_4_ooo_ranges_as_sack_blocks_most_recent_first)
 	CHECK_EQ(info(&f, s).recv_queue, 2000);
 	fx_free(&f);
 }
+
+/* RFC 9293 §3.7.1 (MUST-16's "effective send MSS"): the payload of a
+ * segment is the MSS less the TCP options it carries. With timestamps
+ * negotiated every segment carries 12 option bytes, so full segments hold
+ * MSS - 12 (1448 for the peer's 1460, Linux's mss_cache), and the datagram
+ * stays within the 1500 bytes the MSS was derived from. While out-of-order
+ * data is queued, a full data segment leaves off the SACK blocks that do
+ * not fit (RFC 2018 §4: as many as fit); a pure ACK carries them all.
+ * (fuzz_input found 1512-byte datagrams.) */
+TEST(rfc9293_3_7_1_payload_is_mss_less_options_sent)
+{
+	struct fx f;
+	struct sn_tcp_seg sa, o;
+	struct synack_config c = cfg_buf(BUF256K);
+
+	pat_init();
+	int s = passive(&f, &c, (struct fx_seg){.ws = 1, .wscale = 7, .ts = 1, .tsval = 50, .sack_ok = 1},
+			&sa, 65535);
+	CHECK(s >= 0);
+	CHECK_EQ(info(&f, s).snd_mss, MSS - 12);
+	/* two holes in what the peer sends: our ACKs carry SACK blocks */
+	uint32_t base = PEER_ISS + 1;
+	for (uint32_t off = 1000; off <= 3000; off += 2000)
+		fx_in(&f, &(struct fx_seg){.flags = SN_TCP_ACK, .seq = base + off, .ack = f.our_iss + 1,
+					   .wnd = 65535, .data = pat, .len = 500, .ts = 1, .tsval = 60,
+					   .tsecr = sa.opts.ts_val});
+	int acks = 0;
+	while (fx_out(&f, &o)) {
+		CHECK_EQ(o.len, 0);
+		CHECK(o.opts.nsack >= 1);
+		acks++;
+	}
+	CHECK_EQ(acks, 2);
+	CHECK_EQ(synack_sock_setopt(f.st, s, SYNACK_TCP_NODELAY, 1), 0); /* the tail goes too */
+	/* two full segments and a tail: within the initial window (RFC 5681
+	 * §3.1: 3 segments of this size) */
+	CHECK_EQ(synack_sock_send(f.st, s, pat, 2 * (MSS - 12) + 600), 2 * (MSS - 12) + 600);
+	int full = 0, sent = 0;
+	while (fx_out(&f, &o)) {
+		CHECK(o.hdr_len + o.len <= MSS + SN_TCP_HDR_LEN); /* within the 1500-byte datagram */
+		CHECK(o.opts.has_ts);
+		if (o.len == MSS - 12) {
+			full++;
+			CHECK_EQ(o.opts.nsack, 0); /* no room left */
+		} else {
+			CHECK_EQ(o.opts.nsack, 2); /* the short tail has room for both */
+		}
+		sent += (int)o.len;
+	}
+	CHECK_EQ(sent, 2 * (int)(MSS - 12) + 600);
+	CHECK_EQ(full, 2);
+	fx_free(&f);
+}
