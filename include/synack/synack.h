@@ -428,6 +428,8 @@ struct synack_counters {
 	uint64_t oow_acks_skipped_seq;    /* unacceptable pure ACKs left unanswered within
 	                                   * tcp_invalid_ratelimit (Linux TCPACKSkippedSeq) */
 	uint64_t oow_acks_skipped_paws;   /* ... PAWS rejects (Linux TCPACKSkippedPAWS) */
+	uint64_t oow_acks_skipped_tw;     /* ... in TIME-WAIT: PAWS rejects and SYNs (Linux
+	                                   * TCPACKSkippedTimeWait) */
 	uint64_t syncookies_sent, syncookies_recv, syncookies_failed;
 	uint64_t listen_overflows;        /* accept queue full (SYN dropped or ACK dropped/reset) */
 	uint64_t hp_hits;                 /* in-order data segments taken by header prediction */

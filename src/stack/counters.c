@@ -56,6 +56,7 @@ static const struct counter_name scalar[] = {
 	C("SynackChallengeACKLimited", challenge_acks_limited),
 	C("TcpExtTCPACKSkippedSeq", oow_acks_skipped_seq),
 	C("TcpExtTCPACKSkippedPAWS", oow_acks_skipped_paws),
+	C("TcpExtTCPACKSkippedTimeWait", oow_acks_skipped_tw),
 	C("TcpExtSyncookiesSent", syncookies_sent),
 	C("TcpExtSyncookiesRecv", syncookies_recv),
 	C("TcpExtSyncookiesFailed", syncookies_failed),

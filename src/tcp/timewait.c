@@ -9,7 +9,10 @@
  *  - count <= the max_timewait in force when each entry was inserted.
  * Segment processing follows RFC 9293 §3.10.7.4 for TIME-WAIT with MUST-13
  * (2*MSL restarted by a retransmitted FIN), MAY-2 / RFC 6191 (a new SYN may
- * reopen) and RFC 1337 (tcp_rfc1337).
+ * reopen) and RFC 1337 (tcp_rfc1337), in the order of Linux's
+ * tcp_timewait_state_process: PAWS, RST, new SYN, TS.Recent from a valid
+ * bare ACK, the retransmitted FIN, then an ACK to anything else, rate limited
+ * per entry (tw_oow_limited).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -417,6 +420,31 @@ uint32_t sn_tw_recycle(struct synack_stack *st, struct sn_tw *tw, const char *wh
 	return iss_min;
 }
 
+/* tcp_invalid_ratelimit in TIME-WAIT, as Linux's tcp_oow_rate_limited from
+ * tcp_timewait_state_process: an ACK in answer to a segment that takes no
+ * sequence space (a pure ACK PAWS rejected) or carries a SYN (an old or
+ * unwanted SYN) goes at most once per invalid_ratelimit_us per entry; the
+ * others are dropped unanswered, counted (TcpExtTCPACKSkippedTimeWait).
+ * Data and FINs are always answered: they are not part of an ACK loop, and
+ * a retransmitted FIN must be re-ACKed every time (MUST-13). A spoofed SYN
+ * flood at one 4-tuple thus gets at most two ACKs a second out of us.
+ * Returns 1 if this one goes unanswered. */
+static int tw_oow_limited(struct synack_stack *st, struct sn_tw *tw, const struct sn_tcp_seg *seg)
+{
+	/* the ms clock plus one, so that 0 means "never" even at time 0 */
+	uint32_t now_ms = sn_tw_now_ms(st->now) + 1;
+	uint32_t limit_ms = st->cfg.invalid_ratelimit_us / SN_US_PER_MS;
+
+	if ((sn_tcp_seg_seqlen(seg) > 0 && !(seg->flags & SN_TCP_SYN)) || limit_ms == 0)
+		return 0;
+	if (tw->last_oow_ack_ms && now_ms - tw->last_oow_ack_ms < limit_ms) {
+		st->ctr.oow_acks_skipped_tw++;
+		return 1;
+	}
+	tw->last_oow_ack_ms = now_ms ? now_ms : 1;
+	return 0;
+}
+
 static void tw_ack(struct synack_stack *st, struct sn_tw *tw)
 {
 	struct synack_endpoint local = {tw->laddr, tw->lport}, remote = {tw->raddr, tw->rport};
@@ -470,13 +498,33 @@ static int tw_paws_old(const struct synack_stack *st, const struct sn_tw *tw,
 }
 
 /* A segment PAWS found old: counted (paws_rejected, drop reason paws), and
- * ACKed as §5.3 R1 says unless it is an RST (never answered). */
+ * ACKed as §5.3 R1 says unless it is an RST (never answered), within the
+ * rate limit. */
 static void tw_paws_drop(struct synack_stack *st, struct sn_tw *tw, const struct sn_tcp_seg *seg)
 {
 	st->ctr.paws_rejected++;
 	sn_count_drop(st, SYNACK_DROP_PAWS, seg, tw->raddr, tw->laddr);
-	if (!(seg->flags & SN_TCP_RST))
+	if (!(seg->flags & SN_TCP_RST) && !tw_oow_limited(st, tw, seg))
 		tw_ack(st, tw);
+}
+
+/* RFC 7323 §4.3 / §5.3 R3 in TIME-WAIT: a segment that passed PAWS, lies at
+ * RCV.NXT (SEG.SEQ <= Last.ACK.sent, which is RCV.NXT here) and takes no
+ * sequence space (the only acceptable kind now: a bare ACK) stores its
+ * TSval as TS.Recent, and now as its age, as Linux's tw_ts_recent and
+ * tw_ts_recent_stamp. So PAWS here rejects against the peer's current
+ * clock, and tcp_tw_reuse's delay runs from the last timestamp heard. As
+ * everywhere (options.c, §5.2) nothing from an RST updates it, and as in
+ * Linux a retransmitted FIN (below RCV.NXT, not acceptable) does not: our
+ * re-ACK echoes the TSval of the FIN that advanced RCV.NXT (§4.3 (B)). */
+static void tw_ts_recent_update(struct synack_stack *st, struct sn_tw *tw,
+				const struct sn_tcp_seg *seg)
+{
+	if (!(tw->flags & SN_TW_F_TS) || !seg->opts.has_ts || seg->seq != tw->rcv_nxt ||
+	    sn_tcp_seg_seqlen(seg) != 0)
+		return;
+	tw->ts_recent = seg->opts.ts_val;
+	tw->ts_recent_age = sn_tw_now_ms(st->now);
 }
 
 /* SEGMENT ARRIVES in TIME-WAIT (§3.10.7.4 with MUST-13). PAWS (RFC 7323
@@ -510,15 +558,19 @@ int sn_tw_input(struct synack_stack *st, struct sn_tw *tw, const struct sn_tcp_s
 		return 0;
 	}
 	if ((seg->flags & SN_TCP_FIN) && seg->seq + seg->len + 1 == tw->rcv_nxt) {
-		/* the peer's FIN again: our last ACK was lost. Re-ACK, restart 2MSL */
+		/* the peer's FIN again: our last ACK was lost. Re-ACK (never
+		 * rate limited), restart 2MSL */
 		st->ctr.tw_fin_reacked++;
 		tw_restart(st, tw);
 		tw_ack(st, tw);
 		return 0;
 	}
+	if (!(seg->flags & SN_TCP_SYN))
+		tw_ts_recent_update(st, tw, seg);
 	sn_count_drop(st, SYNACK_DROP_TIMEWAIT, seg, tw->raddr, tw->laddr);
-	if (sn_tcp_seg_seqlen(seg) > 0)
-		tw_ack(st, tw); /* anything else that takes sequence space: ACK */
+	/* anything else that takes sequence space: ACK, SYNs within the limit */
+	if (sn_tcp_seg_seqlen(seg) > 0 && !tw_oow_limited(st, tw, seg))
+		tw_ack(st, tw);
 	return 0;
 }
 

@@ -2,9 +2,10 @@
  * timewait.h: the compact TIME-WAIT table.
  *
  * A connection that enters TIME-WAIT gives up its TCB and buffers and leaves
- * one 52-byte entry: the 4-tuple, the sequence numbers needed to re-ACK a
+ * one 56-byte entry: the 4-tuple, the sequence numbers needed to re-ACK a
  * retransmitted FIN and to judge a new SYN, the timestamp state (RFC 7323
- * ts_recent and when it was seen), and its absolute expiry (DESIGN.md
+ * ts_recent and when it was seen), when it last answered an invalid segment
+ * (the tcp_invalid_ratelimit stamp), and its absolute expiry (DESIGN.md
  * invariant). TIME-WAIT lasts 2*MSL, restarted by each retransmitted FIN
  * (RFC 9293 §3.10.7.4, MUST-13).
  *
@@ -51,7 +52,7 @@ struct synack_stack;
 
 #define SN_TW_NIL UINT32_MAX
 #define SN_TW_QUEUES 4            /* expiry FIFOs (see above) */
-#define SN_TW_CHUNK_SHIFT 12      /* 4096 entries (208 KiB) per slab chunk */
+#define SN_TW_CHUNK_SHIFT 12      /* 4096 entries (224 KiB) per slab chunk */
 
 #define SN_TW_F_USED 0x01         /* entry is live (not on the free list) */
 #define SN_TW_F_TS 0x02           /* the connection used timestamps: ts_recent is valid */
@@ -59,17 +60,19 @@ struct synack_stack;
 #define SN_TW_F_SHARED 0x08       /* connect() picked its port: shared by 4-tuple (demux.c) */
 #define SN_TW_Q_SHIFT 4           /* bits 4..5: which expiry FIFO holds the entry */
 
-/* One TIME-WAIT entry: 52 bytes, 4-byte aligned. */
+/* One TIME-WAIT entry: 56 bytes, 4-byte aligned. */
 struct sn_tw {
 	uint32_t laddr, raddr;
 	uint16_t lport, rport;
 	uint32_t snd_nxt;             /* our FIN + 1 */
 	uint32_t rcv_nxt;             /* their FIN + 1 */
 	uint16_t rcv_wnd;             /* window field we send in re-ACKs (already scaled) */
-	uint8_t rcv_wscale;           /* our window scale shift (RFC 7323), 0 without */
+	uint8_t spare;                /* unused (padding) */
 	uint8_t flags;                /* SN_TW_F_*, queue number */
 	uint32_t ts_recent;           /* RFC 7323 TS.Recent: last TSval seen from the peer */
 	uint32_t ts_recent_age;       /* when it was seen: stack time in ms (sn_tw_now_ms), wraps */
+	uint32_t last_oow_ack_ms;     /* when it last answered a segment the rate limit covers:
+	                               * sn_tw_now_ms + 1 (0: never), tcp_invalid_ratelimit */
 	uint32_t expires_lo, expires_hi; /* absolute expiry, µs (split: keeps 4-byte alignment) */
 	uint32_t hnext;               /* hash chain, or free list */
 	uint32_t qprev, qnext;        /* expiry FIFO */
@@ -135,7 +138,9 @@ int sn_tw_reusable(const struct synack_stack *st, const struct sn_tw *tw);
  * why). Returns the lowest ISN the new incarnation may use: beyond anything
  * the old one sent plus a window (MAY-2 condition 1; Linux: snd_nxt + 65537). */
 uint32_t sn_tw_recycle(struct synack_stack *st, struct sn_tw *tw, const char *why);
-/* SEGMENT ARRIVES in TIME-WAIT. can_reopen: a listener would take a new
+/* SEGMENT ARRIVES in TIME-WAIT (PAWS, RST, a new SYN, a retransmitted FIN;
+ * TS.Recent follows a valid bare ACK; ACKs to invalid segments are rate
+ * limited per entry by invalid_ratelimit_us, see timewait.c). can_reopen: a listener would take a new
  * connection on this port. Returns 1 if the entry was removed and the
  * segment should go to that listener (a new SYN, MAY-2 / RFC 6191), with
  * *iss_min the lowest ISN the new incarnation may use; else 0 (handled). */

@@ -318,6 +318,7 @@ TEST(rfc9293_3_10_7_4_timewait_old_syn_answered_with_ack)
 	FX_EXPECT(&f, SN_TCP_ACK, I + 2, FX_P + 2);
 	FX_NOTHING(&f);
 	CHECK_EQ(fx_conn_state(&f), SYNACK_TIME_WAIT);
+	fx_wait(&f, 500 * FX_MS); /* past tcp_invalid_ratelimit (test_tcp_tw_ratelimit.c) */
 	fx_in(&f, &(struct fx_seg){.flags = SN_TCP_SYN | SN_TCP_ACK, .seq = FX_P + 100000,
 				   .ack = I + 2, .wnd = 65535});
 	FX_EXPECT(&f, SN_TCP_ACK, I + 2, FX_P + 2);

@@ -249,3 +249,55 @@ TEST(rfc7323_5_5_timewait_ts_recent_older_than_24_days_invalid)
 	CHECK_EQ(ctr(&f).drops[SYNACK_DROP_TIMEWAIT], 1);
 	fx_free(&f);
 }
+
+/* RFC 7323 §4.3 / §5.3 R3 (Linux tw_ts_recent): a bare ACK at RCV.NXT that
+ * passes PAWS stores its TSval as TS.Recent. A later segment older than it
+ * (though newer than the FIN's T0 + 3) is then a PAWS reject, and the
+ * entry's ACK echoes the new TS.Recent. */
+TEST(rfc7323_4_3_timewait_bare_ack_updates_ts_recent)
+{
+	struct fx f;
+	struct sn_tcp_seg o;
+
+	CHECK_EQ(tw_entry(&f, 1), 0);
+	tw_seg(&f, SN_TCP_ACK, T0 + 10, NULL);
+	FX_NOTHING(&f);
+	tw_seg(&f, SN_TCP_ACK | SN_TCP_PSH, T0 + 7, "old");
+	CHECK(fx_out(&f, &o));
+	CHECK_EQ(o.flags, SN_TCP_ACK);
+	CHECK_EQ(o.opts.ts_ecr, T0 + 10);
+	CHECK_EQ(ctr(&f).paws_rejected, 1);
+	CHECK_EQ(ctr(&f).drops[SYNACK_DROP_PAWS], 1);
+	fx_free(&f);
+}
+
+/* What may not move TS.Recent (RFC 7323 §4.3, §5.2; Linux alike): an RST,
+ * a segment beyond RCV.NXT, a retransmitted FIN (below RCV.NXT; its re-ACK
+ * echoes the TSval of the FIN that advanced RCV.NXT), and data. After each,
+ * a segment with TSval T0 + 5 still passes PAWS. */
+TEST(rfc7323_4_3_timewait_ts_recent_not_moved_by_rst_fin_data)
+{
+	struct fx f;
+	struct sn_tcp_seg o;
+	struct synack_config c;
+
+	CHECK_EQ(tw_entry(&f, 1), 0);
+	c = *synack_stack_config(f.st);
+	c.tcp_rfc1337 = 1; /* the RST at RCV.NXT is ignored, the entry stays */
+	c.addr = FX_US;
+	CHECK_EQ(synack_stack_reconfigure(f.st, &c), 0);
+	tw_seg(&f, SN_TCP_RST, T0 + 20, NULL);
+	CHECK_EQ(fx_conn_state(&f), SYNACK_TIME_WAIT);
+	fx_in(&f, &(struct fx_seg){.flags = SN_TCP_ACK, .seq = P + 50, .ack = f.our_iss + 2,
+				   .wnd = 65535, .ts = 1, .tsval = T0 + 20});
+	fx_in(&f, &(struct fx_seg){.flags = SN_TCP_FIN | SN_TCP_ACK, .seq = P + 1,
+				   .ack = f.our_iss + 2, .wnd = 65535, .ts = 1, .tsval = T0 + 20});
+	CHECK(fx_out(&f, &o));
+	CHECK_EQ(o.opts.ts_ecr, T0 + 3);
+	tw_seg(&f, SN_TCP_ACK | SN_TCP_PSH, T0 + 20, "data");
+	CHECK(is_tw_ack(&f));
+	tw_seg(&f, SN_TCP_ACK, T0 + 5, NULL);
+	FX_NOTHING(&f);
+	CHECK_EQ(ctr(&f).paws_rejected, 0);
+	fx_free(&f);
+}

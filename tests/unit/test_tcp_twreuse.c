@@ -433,3 +433,34 @@ TEST(tcp_tw_reuse_paws_guards_the_new_incarnation)
 	CHECK_EQ(fx_state(&f, s), SYNACK_ESTABLISHED);
 	fx_free(&f);
 }
+
+/* RFC 7323 §4.3 / Linux tw_ts_recent_stamp: a bare ACK at RCV.NXT that
+ * reaches the entry with a newer TSval refreshes TS.Recent and its age, so
+ * tcp_tw_reuse's delay runs from the last timestamp heard, not from the
+ * peer's FIN: 0.9 s after the FIN a fresh ACK arrives; 1.1 s after the FIN
+ * (0.2 s after it) the 4-tuple is still not taken over, 1.9 s after is. */
+TEST(tcp_tw_reuse_delay_runs_from_last_timestamp)
+{
+	struct fx f;
+	uint32_t nxt;
+	struct synack_config c = cfg_reuse(1);
+	struct synack_endpoint r = {FX_PEER, FX_PEER_PORT}, l = {0, FX_PORT};
+
+	CHECK_EQ(fx_init(&f, &c), 0);
+	CHECK_EQ(active_to_tw(&f, 1, &nxt), 0);
+	fx_wait(&f, 900 * FX_MS);
+	fx_in(&f, &(struct fx_seg){.flags = SN_TCP_ACK, .seq = P + 2, .ack = nxt, .wnd = 65535,
+				   .ts = 1, .tsval = T0 + 900});
+	CHECK_EQ(fx_pending(&f), 0);
+	int s = synack_sock_open(f.st);
+	CHECK_EQ(synack_sock_setopt(f.st, s, SYNACK_SO_REUSEADDR, 1), 0);
+	CHECK_EQ(synack_sock_bind(f.st, s, &l), 0);
+	fx_wait(&f, 200 * FX_MS);
+	CHECK_EQ(synack_sock_connect(f.st, s, &r), -EADDRNOTAVAIL);
+	fx_wait(&f, 799 * FX_MS);
+	CHECK_EQ(synack_sock_connect(f.st, s, &r), -EADDRNOTAVAIL);
+	fx_wait(&f, 1 * FX_MS);
+	CHECK_EQ(synack_sock_connect(f.st, s, &r), -EINPROGRESS);
+	CHECK_EQ(ctr(&f).tw_recycled, 1);
+	fx_free(&f);
+}
