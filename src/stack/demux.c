@@ -140,10 +140,11 @@ static int listener_match(const struct sn_tcb *l, uint32_t addr, uint32_t src, u
 {
 	if (l->local.addr != 0 && l->local.addr != addr)
 		return -1;
-	if ((l->foreign.addr && l->foreign.addr != src) ||
-	    (l->foreign.port && l->foreign.port != sport))
+	const struct synack_endpoint *f = &l->lq->foreign;
+
+	if ((f->addr && f->addr != src) || (f->port && f->port != sport))
 		return -1;
-	return (l->foreign.addr ? 2 : 0) + (l->foreign.port ? 1 : 0);
+	return (f->addr ? 2 : 0) + (f->port ? 1 : 0);
 }
 
 struct sn_tcb *sn_listener_lookup(struct synack_stack *st, uint32_t addr, uint16_t port,
@@ -173,8 +174,8 @@ struct sn_tcb *sn_listener_same(struct synack_stack *st, uint16_t port,
 	sn_list_for_each_safe(pos, tmp, &st->listeners)
 	{
 		struct sn_tcb *l = sn_container_of(pos, struct sn_tcb, qlink);
-		if (l->local.port == port && l->foreign.addr == foreign->addr &&
-		    l->foreign.port == foreign->port)
+		if (l->local.port == port && l->lq->foreign.addr == foreign->addr &&
+		    l->lq->foreign.port == foreign->port)
 			return l;
 	}
 	return NULL;

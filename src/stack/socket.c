@@ -224,7 +224,7 @@ int synack_sock_listen(synack_stack *st, int s, int backlog)
 	if (backlog > 65535)
 		backlog = 65535;
 	if (so->tcb && so->tcb->state == SYNACK_LISTEN) {
-		so->tcb->backlog = (uint32_t)backlog;
+		so->tcb->lq->backlog = (uint32_t)backlog;
 		return 0;
 	}
 	if (so->tcb || so->was_connected || so->shut_wr)
@@ -237,15 +237,20 @@ int synack_sock_listen(synack_stack *st, int s, int backlog)
 	}
 	if (sn_listener_same(st, so->local.port, &so->foreign))
 		return -EADDRINUSE;
-	struct sn_tcb *tcb = tcb_alloc(st, 0, 0);
-	if (!tcb)
+	struct sn_listen *lq = sn_pool_get(&st->listen_pool);
+	struct sn_tcb *tcb = lq ? tcb_alloc(st, 0, 0) : NULL;
+	if (!tcb) {
+		if (lq)
+			sn_pool_put(&st->listen_pool, lq);
 		return -ENOBUFS;
+	}
 	tcb->local = so->local;
 	tcb->listener = 1;
-	sn_list_init(&tcb->synq); /* in the storage a connection uses for ooo */
-	sn_list_init(&tcb->acceptq);
-	tcb->backlog = (uint32_t)backlog;
-	tcb->foreign = so->foreign;
+	tcb->lq = lq;
+	sn_list_init(&lq->synq);
+	sn_list_init(&lq->acceptq);
+	lq->backlog = (uint32_t)backlog;
+	lq->foreign = so->foreign;
 	tcb->restricted = so->restricted;
 	sock_opts_to_tcb(so, tcb);
 	tcb->sock = so;
@@ -269,14 +274,14 @@ int synack_sock_accept(synack_stack *st, int s, struct synack_endpoint *peer)
 	if (!so->tcb || so->tcb->state != SYNACK_LISTEN)
 		return -EINVAL;
 	struct sn_tcb *lis = so->tcb;
-	if (sn_list_empty(&lis->acceptq))
+	if (sn_list_empty(&lis->lq->acceptq))
 		return -EAGAIN;
 	int ns = synack_sock_open(st);
 	if (ns < 0)
 		return ns;
-	struct sn_tcb *c = sn_container_of(lis->acceptq.next, struct sn_tcb, qlink);
+	struct sn_tcb *c = sn_container_of(lis->lq->acceptq.next, struct sn_tcb, qlink);
 	sn_list_remove(&c->qlink);
-	lis->nacceptq--;
+	lis->lq->nacceptq--;
 	c->parent = NULL;
 	struct sn_sock *cs = &st->socks[ns];
 	cs->tcb = c;

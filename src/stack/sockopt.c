@@ -241,7 +241,7 @@ static unsigned conn_events(const struct sn_sock *so, const struct sn_tcb *tcb)
 	unsigned ev = 0;
 
 	if (tcb->state == SYNACK_LISTEN)
-		return tcb->nacceptq ? SYNACK_EV_IN : 0;
+		return tcb->lq->nacceptq ? SYNACK_EV_IN : 0;
 	if (sn_ring_len(&tcb->rcvbuf) || tcb->fin_rcvd || so->shut_rd)
 		ev |= SYNACK_EV_IN;
 	if (tcb->fin_rcvd)

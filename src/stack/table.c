@@ -20,8 +20,8 @@ static void conn_row(struct synack_stack *st, const struct sn_tcb *t, struct syn
 		.remote = t->remote,
 		.sock = t->sock ? (int)(t->sock - st->socks) : -1,
 		/* a listener, as ss shows it: Recv-Q the accept queue, Send-Q the backlog */
-		.send_queue = t->state == SYNACK_LISTEN ? t->backlog : sn_ring_len(&t->sndbuf),
-		.recv_queue = t->state == SYNACK_LISTEN ? t->nacceptq : sn_ring_len(&t->rcvbuf),
+		.send_queue = t->state == SYNACK_LISTEN ? t->lq->backlog : sn_ring_len(&t->sndbuf),
+		.recv_queue = t->state == SYNACK_LISTEN ? t->lq->nacceptq : sn_ring_len(&t->rcvbuf),
 		.retransmits = t->nretrans,
 	};
 	for (int i = 0; i < SN_T_COUNT; i++) {

@@ -115,8 +115,8 @@ static struct sn_tcb *spawn_child(struct synack_stack *st, struct sn_tcb *lis, u
 	tcp_cc_init(c);
 	sn_conn_insert(st, c);
 	sn_port_hold(st, c->local.port, sn_tcb_port_how(c));
-	sn_list_insert_tail(&lis->synq, &c->qlink);
-	lis->nsynq++;
+	sn_list_insert_tail(&lis->lq->synq, &c->qlink);
+	lis->lq->nsynq++;
 	return c;
 }
 
@@ -182,7 +182,8 @@ static int listen_cookie_ack(struct synack_stack *st, struct sn_tcb *lis, uint32
 
 static int synq_full(const struct synack_stack *st, const struct sn_tcb *lis)
 {
-	return lis->nsynq >= st->cfg.max_syn_backlog || lis->nsynq >= 2 * lis->backlog + 16;
+	return lis->lq->nsynq >= st->cfg.max_syn_backlog ||
+	       lis->lq->nsynq >= 2 * lis->lq->backlog + 16;
 }
 
 /* LISTEN (§3.10.7.2). */
@@ -206,7 +207,7 @@ static void listen_input(struct synack_stack *st, struct sn_tcb *lis, uint32_t s
 		sn_count_drop(st, SYNACK_DROP_LISTEN_OTHER, seg, src, dst);
 		return;
 	}
-	if (lis->nacceptq >= lis->backlog) { /* as Linux: no room to hand it out */
+	if (lis->lq->nacceptq >= lis->lq->backlog) { /* as Linux: no room to hand it out */
 		st->ctr.listen_overflows++;
 		sn_count_drop(st, SYNACK_DROP_BACKLOG, seg, src, dst);
 		return;
@@ -544,7 +545,7 @@ static int syn_received_ack(struct synack_stack *st, struct sn_tcb *tcb, const s
 		return STEP_DONE;
 	}
 	if (tcb->parent && tcb->state == SYNACK_SYN_RECEIVED &&
-	    tcb->parent->nacceptq >= tcb->parent->backlog) {
+	    tcb->parent->lq->nacceptq >= tcb->parent->lq->backlog) {
 		/* the accept queue is full: as Linux, drop the ACK (our SYN,ACK
 		 * will be retransmitted and the peer ACKs again) or, with
 		 * tcp_abort_on_overflow, reset */
@@ -566,9 +567,9 @@ static int syn_received_ack(struct synack_stack *st, struct sn_tcb *tcb, const s
 	if (tcb->parent) {
 		struct sn_tcb *lis = tcb->parent;
 		sn_list_remove(&tcb->qlink);
-		lis->nsynq--;
-		sn_list_insert_tail(&lis->acceptq, &tcb->qlink);
-		lis->nacceptq++;
+		lis->lq->nsynq--;
+		sn_list_insert_tail(&lis->lq->acceptq, &tcb->qlink);
+		lis->lq->nacceptq++;
 	}
 	tcp_keepalive_reset(st, tcb);
 	return STEP_GO;

@@ -52,9 +52,9 @@ void tcb_free(struct synack_stack *st, struct sn_tcb *tcb)
 	if (tcb->parent) {
 		sn_list_remove(&tcb->qlink);
 		if (tcb->syn_acked)
-			tcb->parent->nacceptq--;
+			tcb->parent->lq->nacceptq--;
 		else
-			tcb->parent->nsynq--;
+			tcb->parent->lq->nsynq--;
 	}
 	if (tcb->local.port && tcb->restricted)
 		sn_port_release_restricted(st, tcb->local.port);
@@ -67,7 +67,10 @@ void tcb_free(struct synack_stack *st, struct sn_tcb *tcb)
 	sn_list_remove(&tcb->all);
 	sn_ring_free(&tcb->sndbuf);
 	sn_ring_free(&tcb->rcvbuf);
-	tcp_reass_free(st, tcb);
+	if (tcb->listener)
+		sn_pool_put(&st->listen_pool, tcb->lq);
+	else
+		tcp_reass_free(st, tcb);
 	tcp_sack_free(st, tcb);
 	st->nconns--;
 	sn_pool_put(&st->tcb_pool, tcb);

@@ -52,6 +52,14 @@ struct sn_seq_range {
 	uint32_t start, end; /* [start, end) */
 };
 
+/* A listener's own state (synack_sock_listen), from the stack's
+ * listen_pool: connections never need it, so it is not in their TCBs. */
+struct sn_listen {
+	struct sn_list synq, acceptq; /* children in SYN-RECEIVED; ESTABLISHED, not accepted */
+	uint32_t nsynq, nacceptq, backlog;
+	struct synack_endpoint foreign; /* SYNs only from here (0: any; MUST-42) */
+};
+
 enum sn_tcb_timer {
 	SN_T_REXMT,    /* retransmission of SYN, data or FIN */
 	SN_T_PERSIST,  /* zero-window probe */
@@ -71,10 +79,6 @@ struct sn_tcb {
 	struct sn_sock *sock;        /* NULL when orphaned or not yet accepted */
 	struct sn_tcb *parent;       /* listener, until accepted */
 
-	/* listener only (its queues share storage with ooo, below) */
-	struct synack_endpoint foreign; /* SYNs only from here (0: any; MUST-42) */
-	unsigned restricted : 1;     /* foreign has a non-zero field: a restricted port hold */
-
 	/* send sequence variables (RFC 9293 §3.3.1) */
 	uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
 	uint32_t max_snd_wnd;        /* largest window the peer offered (SWS, MUST-38) */
@@ -88,12 +92,8 @@ struct sn_tcb {
 	union {
 		/* a connection: its out-of-order ranges (reass.c), NULL if none */
 		struct sn_ooo *ooo;
-		/* a listener, which never receives data: its queues (initialised
-		 * by listen, socket.c); the union saves 8 bytes per connection */
-		struct {
-			struct sn_list synq, acceptq;
-			uint32_t nsynq, nacceptq, backlog;
-		};
+		/* a listener, which never receives data: its own block */
+		struct sn_listen *lq;
 	};
 	struct sn_seq_range dsack;   /* a duplicate to report first (RFC 2883), if dsack_pending */
 
@@ -119,6 +119,8 @@ struct sn_tcb {
 	unsigned sack_recovery : 1;  /* in_recovery is RFC 6675 loss recovery, not NewReno */
 	unsigned r1_reached : 1;     /* nretrans reached R1: advice given, user told (MUST-20,
 	                              * SHLD-9); cleared with nretrans */
+	unsigned restricted : 1;     /* listener: lq->foreign has a non-zero field: a
+	                              * restricted port hold */
 	unsigned timers_running : 1; /* tcp_timer_fired is dispatching: handlers only
 	                              * record deadlines; it arms the wheel once, after */
 	uint32_t ooo_fin_seq;

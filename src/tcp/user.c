@@ -104,7 +104,7 @@ ssize_t tcp_user_recv(struct synack_stack *st, struct sn_tcb *tcb, void *buf, si
 /* Reset every connection a closing listener has not handed out. */
 static void close_listener(struct synack_stack *st, struct sn_tcb *lis)
 {
-	struct sn_list *queues[2] = {&lis->synq, &lis->acceptq};
+	struct sn_list *queues[2] = {&lis->lq->synq, &lis->lq->acceptq};
 	struct sn_list *pos, *tmp;
 
 	for (int q = 0; q < 2; q++) {
