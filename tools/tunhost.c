@@ -323,10 +323,12 @@ static void print_stats(const struct tunhost *h)
 		return;
 	const struct synack_impair_stats *dir[2] = {&rx, &tx};
 	for (int i = 0; i < 2; i++)
-		fprintf(stderr, "impair %s: seen %llu lost %llu dup %llu reordered %llu corrupted %llu ce %llu\n",
+		fprintf(stderr, "impair %s: seen %llu lost %llu dup %llu reordered %llu corrupted %llu ce %llu "
+			"delayed %llu\n",
 			i ? "tx" : "rx", (unsigned long long)dir[i]->seen, (unsigned long long)dir[i]->lost,
 			(unsigned long long)dir[i]->duplicated, (unsigned long long)dir[i]->reordered,
-			(unsigned long long)dir[i]->corrupted, (unsigned long long)dir[i]->ce_marked);
+			(unsigned long long)dir[i]->corrupted, (unsigned long long)dir[i]->ce_marked,
+			(unsigned long long)dir[i]->delayed);
 }
 
 void tunhost_close(struct tunhost *h)

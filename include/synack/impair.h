@@ -42,6 +42,8 @@ struct synack_impair_copy {
 struct synack_impair_stats {
 	uint64_t seen, lost, duplicated, reordered, corrupted;
 	uint64_t ce_marked;     /* ECT datagrams marked CE */
+	uint64_t delayed;       /* copies delivered later than they were decided (delay,
+	                         * jitter, reordering) */
 };
 
 struct synack_impair {

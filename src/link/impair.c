@@ -229,8 +229,10 @@ int synack_impair_decide(struct synack_impair *im, uint64_t now, struct synack_i
 		im->stats.duplicated++;
 		n = 2;
 	}
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		out[i] = impair_copy(im, now);
+		im->stats.delayed += out[i].deliver_at > now;
+	}
 	return n;
 }
 

@@ -6,6 +6,9 @@
 # and uploads SYNACK_INTEROP_IMPAIR_MB (default 4) MB; SHA-256 is checked on
 # both ends. Corruption must be caught: the stacks' checksum drops count it
 # (synack's drop counters; Linux's InCsumErrors) and the bytes still match.
+# bulk.sh moves 100 MB each way at 1% and 5% loss and through reordering,
+# duplication, delay and corruption together, with `synack connect` and nc;
+# this test keeps each impairment on its own, over HTTP with `synack serve`.
 source "$(dirname "$0")/lib.sh"
 interop_init impair curl python3 sha256sum nstat
 

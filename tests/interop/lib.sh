@@ -13,8 +13,10 @@
 # Every test: `source lib.sh; interop_init NAME` (skips with exit 77 when
 # root, /dev/net/tun or `ip netns` are missing), then `start_bg CMD...` for
 # background processes (killed by PID on exit), `in_ns CMD...` to run inside
-# the namespace. The EXIT trap kills what start_bg started and deletes the
-# namespace (and with it tun0), on success and on failure alike.
+# the namespace. The EXIT trap kills what start_bg started (each in its own
+# process group, so a pipeline's every process goes), then any process still
+# inside the test's namespace (only the test put processes there), and
+# deletes the namespace (and with it tun0), on success and on failure alike.
 set -euo pipefail
 
 SYNACK=${SYNACK:?SYNACK must name the synack binary}
@@ -37,12 +39,15 @@ fail() {
 cleanup() {
 	local rc=$?
 	for p in "${PIDS[@]:-}"; do
-		[ -n "$p" ] && kill "$p" 2>/dev/null || true
+		[ -n "$p" ] && { kill -- "-$p" 2>/dev/null || kill "$p" 2>/dev/null || true; }
 	done
 	for p in "${PIDS[@]:-}"; do
 		[ -n "$p" ] && wait "$p" 2>/dev/null || true
 	done
 	if [ -n "$NS" ]; then
+		local left
+		left=$(ip netns pids "$NS" 2>/dev/null || true)
+		[ -n "$left" ] && kill $left 2>/dev/null || true
 		ip netns del "$NS" 2>/dev/null || true
 	fi
 	if [ -n "$WORK" ]; then
@@ -83,18 +88,20 @@ in_ns() {
 	ip netns exec "$NS" "$@"
 }
 
-# start_bg LOG CMD...: run CMD inside the namespace in the background.
+# start_bg LOG CMD...: run CMD inside the namespace in the background, in a
+# process group of its own (its PID is the group's id).
 start_bg() {
 	local log=$1
 	shift
-	ip netns exec "$NS" "$@" >"$log" 2>&1 &
+	setsid ip netns exec "$NS" "$@" >"$log" 2>&1 &
 	PIDS+=($!)
 	LAST_PID=$!
 }
 
-# stop_pid PID: end one process this test started, and reap it.
+# stop_pid PID: end one process this test started (its process group), and
+# reap it.
 stop_pid() {
-	kill "$1" 2>/dev/null || true
+	kill -- "-$1" 2>/dev/null || kill "$1" 2>/dev/null || true
 	wait "$1" 2>/dev/null || true
 }
 

@@ -83,6 +83,7 @@ TEST(no_impairment_delivers_one_copy_now)
 		CHECK_EQ(c[0].corrupt, 0);
 	}
 	CHECK_EQ(im.stats.lost + im.stats.duplicated + im.stats.reordered + im.stats.corrupted, 0);
+	CHECK_EQ(im.stats.delayed, 0);
 }
 
 TEST(fixed_delay)
@@ -94,6 +95,7 @@ TEST(fixed_delay)
 	synack_impair_init(&im, &p, 1);
 	CHECK_EQ(synack_impair_decide(&im, 5, c), 1);
 	CHECK_EQ(c[0].deliver_at, 10005);
+	CHECK_EQ(im.stats.delayed, 1); /* counted, so a test can see the delay was applied */
 }
 
 TEST(loss_100_loses_all)
