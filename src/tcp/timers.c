@@ -82,6 +82,15 @@ static uint32_t user_timeout(const struct synack_stack *st, const struct sn_tcb 
  * BSD, where "outstanding data other than a window probe" arms REXMT). */
 void tcp_timers_after_send(struct synack_stack *st, struct sn_tcb *tcb)
 {
+	if (tcb->snd_wnd != 0 && tcb->snd_max != tcb->snd_una) {
+		/* the usual case, decided early: data in flight into an open
+		 * window (so no probe): the persist timer is off, and the
+		 * retransmission timer runs (RFC 6298 (5.1)) */
+		tcp_timer_clear(st, tcb, SN_T_PERSIST);
+		if (!tcb->deadline[SN_T_REXMT])
+			tcp_timer_set(st, tcb, SN_T_REXMT, st->now + tcp_rto_current(st, tcb));
+		return;
+	}
 	int probe_only = tcb->snd_wnd == 0 && tcb->snd_max - tcb->snd_una == 1 &&
 			 sn_ring_len(&tcb->sndbuf) > 0 && tcp_state_synchronized(tcb->state);
 	int outstanding = tcb->snd_max != tcb->snd_una && !probe_only;
