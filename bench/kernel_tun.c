@@ -60,6 +60,7 @@ struct opts {
 	double secs;
 	uint64_t bytes;
 	uint32_t buf; /* synack's SO_SNDBUF/SO_RCVBUF; 0: the stack's default */
+	int offload;  /* --offload: SYNACK_TUN_OFFLOAD (TSO super-segments from the kernel) */
 };
 
 enum mode { M_SINK, M_SOURCE, M_RR };
@@ -99,6 +100,8 @@ static void usage(FILE *out)
 		"  --bytes N     bytes per bulk transfer (default 256Mi)\n"
 		"  --buf N       synack's send and receive buffers (default: the stack's,\n"
 		"                64 KiB; the kernel autotunes its own)\n"
+		"  --offload     open the device with SYNACK_TUN_OFFLOAD (the kernel sends TSO\n"
+		"                super-segments of up to 64 KiB)\n"
 		"  --quick       a tiny run (smoke test)\n"
 		"  --help        this text\n");
 }
@@ -111,6 +114,8 @@ static void parse(int argc, char **argv, struct opts *o)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
 			exit(0);
+		} else if (!strcmp(argv[i], "--offload")) {
+			o->offload = 1;
 		} else if (!strcmp(argv[i], "--quick")) {
 			o->secs = 0.3;
 			o->bytes = 8u << 20;
@@ -198,10 +203,10 @@ static int enter_namespace(void)
 /* The device, the kernel's address on it, up; then wait until the kernel
  * reports it running (its qdisc is active: before that, what the kernel
  * sends into it is dropped). */
-static int tun_up(struct side *sd)
+static int tun_up(struct side *sd, int offload)
 {
 	char why[512];
-	struct synack_tun_config tc = {.name = "sk0"};
+	struct synack_tun_config tc = {.name = "sk0", .flags = offload ? SYNACK_TUN_OFFLOAD : 0};
 	int err = synack_tun_open(&tc, &sd->link, why, sizeof(why));
 
 	if (err) {
@@ -381,7 +386,7 @@ static int side_init(struct side *sd, const struct opts *o)
 	sd->s = sd->lsock = -1;
 	for (int i = 0; i < MAX_RR; i++)
 		sd->rr[i].s = -1;
-	if (tun_up(sd))
+	if (tun_up(sd, o->offload))
 		return -1;
 	synack_config_default(&cfg);
 	cfg.addr = SYNACK_ADDR;

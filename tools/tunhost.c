@@ -70,6 +70,9 @@ void tunhost_help(FILE *out)
 		"  --pcap FILE       write every datagram on the device, both ways, to FILE (pcap,\n"
 		"                    raw IPv4; as the kernel sees them: after --impair-tx, before\n"
 		"                    --impair-rx); complete when the command exits\n"
+		"  --offload         take the kernel's TSO super-segments of up to 64 KiB\n"
+		"                    (IFF_VNET_HDR: one read and one ACK each, where dozens of\n"
+		"                    datagrams would come); not with --impair or --pcap\n"
 		"  --stats           print the stack's and the link's counters on exit\n"
 		"  -q, --quiet       no progress messages on stderr\n");
 }
@@ -143,6 +146,8 @@ int tunhost_option(struct tunhost_opts *o, int argc, char **argv, int *i, const 
 
 	if (!strcmp(a, "--stats"))
 		return o->stats = 1;
+	if (!strcmp(a, "--offload"))
+		return o->offload = 1;
 	if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
 		return o->quiet = 1;
 	if (strcmp(a, "--dev") && strcmp(a, "--addr") && strcmp(a, "--mtu") && strcmp(a, "--seed") &&
@@ -219,7 +224,15 @@ static void wait_link_up(const struct tunhost *h)
 static int open_link(struct tunhost *h)
 {
 	char why[512];
-	struct synack_tun_config tc = {.name = h->o.dev};
+	struct synack_tun_config tc = {.name = h->o.dev,
+				       .flags = h->o.offload ? SYNACK_TUN_OFFLOAD : 0};
+
+	/* a fault injector or a capture works on datagrams as the wire has
+	 * them, not on the kernel's super-segments */
+	if (h->o.offload && (h->o.pcap || h->o.impair_rx || h->o.impair_tx)) {
+		fprintf(stderr, "%s: --offload cannot be combined with --impair or --pcap\n", h->prog);
+		return 1;
+	}
 	int err = synack_tun_open(&tc, &h->link, why, sizeof(why));
 
 	if (err) {

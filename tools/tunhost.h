@@ -32,6 +32,7 @@ struct tunhost_opts {
 	const char *pcap;          /* --pcap FILE: capture the device's datagrams; NULL: none */
 	int stats;                 /* --stats: counters to stderr at exit */
 	int quiet;                 /* -q: no progress lines on stderr */
+	int offload;               /* --offload: SYNACK_TUN_OFFLOAD (not with --impair/--pcap) */
 	int nsysctl;               /* --sysctl NAME=VALUE, applied in order */
 	struct {
 		int knob;

@@ -22,6 +22,17 @@
  * multi-queue device (IFF_MULTI_QUEUE): open the same name once per queue,
  * one stack per queue; the kernel steers flows across queues by hash.
  *
+ * SYNACK_TUN_OFFLOAD (IFF_VNET_HDR, TUNSETOFFLOAD TUN_F_CSUM | TUN_F_TSO4)
+ * lets the kernel hand over one TCP "super-segment" of up to 64 KiB where
+ * it would send dozens of MTU-sized datagrams (its TSO/GSO), and leave the
+ * TCP checksum partial (VIRTIO_NET_HDR_F_NEEDS_CSUM): the driver completes
+ * it (RFC 1071 over the segment, seeded with the pseudo-header sum the
+ * kernel left in the field) and hands the stack one large datagram, which
+ * it takes as one segment; one read and one ACK instead of dozens. What
+ * synack sends goes out as ordinary datagrams (a zero virtio_net_hdr in
+ * front). Do not put a fault injector around such a link: it would lose or
+ * damage whole super-segments.
+ *
  * Errors come back as negative errno values with a sentence for the
  * operator in why[] (if given): -ENOENT when /dev/net/tun is missing,
  * -EACCES/-EPERM when the caller lacks the permission (CAP_NET_ADMIN, or
@@ -40,6 +51,7 @@ extern "C" {
 #endif
 
 #define SYNACK_TUN_MULTI_QUEUE 0x1u /* IFF_MULTI_QUEUE: one queue of a multi-queue device */
+#define SYNACK_TUN_OFFLOAD 0x2u     /* IFF_VNET_HDR + TUNSETOFFLOAD: receive TSO super-segments */
 
 struct synack_tun_config {
 	const char *name;      /* device name, < 16 bytes; "" or NULL: the kernel picks tunN */

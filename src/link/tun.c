@@ -8,6 +8,12 @@
  * lack of room (EAGAIN, ENOBUFS) drops the datagram and counts it, as a full
  * NIC queue would; TCP recovers it like any loss.
  *
+ * With SYNACK_TUN_OFFLOAD every read and write starts with a struct
+ * virtio_net_hdr (IFF_VNET_HDR): on receive it may say the datagram is a TSO
+ * super-segment (gso_type; taken whole, the stack needs no MSS-sized
+ * pieces) and that its TCP checksum is partial (NEEDS_CSUM: completed here,
+ * so the stack's checksum check sees a whole one); on send it is zero.
+ *
  * Opening fails with the errno the kernel gave and a sentence that says what
  * to do about it; that is the whole of the driver's error handling, because
  * after a successful TUNSETIFF the only errors left are per-datagram.
@@ -21,16 +27,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/virtio_net.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "synack/tun.h"
+#include "wire/csum.h"
 
 #define TUN_DEFAULT_PATH "/dev/net/tun"
 
 struct tun_link {
 	struct synack_link base; /* first: a struct synack_link * is a struct tun_link * */
 	int fd;
+	int vnet;                /* SYNACK_TUN_OFFLOAD: a virtio_net_hdr before each datagram */
 	char name[IFNAMSIZ];
 };
 
@@ -47,13 +57,47 @@ __attribute__((format(printf, 3, 4))) static void say(char *why, size_t whylen, 
 
 /* ---------------------------------------------------------------- ops */
 
+/* NEEDS_CSUM: the kernel left the pseudo-header sum in the checksum field
+ * at csum_start + csum_offset; the ones' complement sum from csum_start to
+ * the end, folded and complemented, completes it (RFC 1071). 0, or -1 if
+ * the header points outside the datagram. */
+static int complete_csum(const struct virtio_net_hdr *vh, uint8_t *pkt, size_t len)
+{
+	size_t start = vh->csum_start, at = start + vh->csum_offset;
+
+	if (start >= len || at + 2 > len)
+		return -1;
+	uint16_t c = sn_csum_fold(sn_csum_add(0, pkt + start, len - start));
+	pkt[at] = (uint8_t)(c >> 8);
+	pkt[at + 1] = (uint8_t)c;
+	return 0;
+}
+
+static ssize_t tun_read(struct tun_link *t, uint8_t *buf, size_t cap)
+{
+	struct virtio_net_hdr vh;
+	struct iovec iov[2] = {{&vh, sizeof(vh)}, {buf, cap}};
+
+	if (!t->vnet)
+		return read(t->fd, buf, cap);
+	ssize_t n = readv(t->fd, iov, 2);
+	if (n < 0)
+		return n;
+	if ((size_t)n < sizeof(vh))
+		return 0;
+	n -= (ssize_t)sizeof(vh);
+	if ((vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) && complete_csum(&vh, buf, (size_t)n) < 0)
+		return 0; /* cannot happen from the kernel; dropped as a bad datagram would be */
+	return n;
+}
+
 static ssize_t tun_recv(struct synack_link *l, uint64_t now, uint8_t *buf, size_t cap)
 {
 	struct tun_link *t = (struct tun_link *)l;
 	(void)now;
 
 	for (;;) {
-		ssize_t n = read(t->fd, buf, cap);
+		ssize_t n = tun_read(t, buf, cap);
 		if (n > 0) {
 			l->stats.rx_packets++;
 			l->stats.rx_bytes += (uint64_t)n;
@@ -74,10 +118,13 @@ static int tun_send(struct synack_link *l, uint64_t now, const uint8_t *pkt, siz
 	ssize_t n;
 	(void)now;
 
+	struct virtio_net_hdr vh = {.flags = VIRTIO_NET_HDR_F_DATA_VALID};
+	struct iovec iov[2] = {{&vh, sizeof(vh)}, {(void *)(uintptr_t)pkt, len}};
+	size_t want = len + (t->vnet ? sizeof(vh) : 0);
 	do
-		n = write(t->fd, pkt, len);
+		n = t->vnet ? writev(t->fd, iov, 2) : write(t->fd, pkt, len);
 	while (n < 0 && errno == EINTR);
-	if (n == (ssize_t)len) {
+	if (n == (ssize_t)want) {
 		l->stats.tx_packets++;
 		l->stats.tx_bytes += len;
 		return 0;
@@ -163,7 +210,8 @@ int synack_tun_open(const struct synack_tun_config *cfg, struct synack_link **ou
 	const char *name = cfg && cfg->name ? cfg->name : "";
 	struct ifreq ifr;
 
-	if (!out || strlen(name) >= IFNAMSIZ || (cfg && (cfg->flags & ~SYNACK_TUN_MULTI_QUEUE))) {
+	if (!out || strlen(name) >= IFNAMSIZ ||
+	    (cfg && (cfg->flags & ~(SYNACK_TUN_MULTI_QUEUE | SYNACK_TUN_OFFLOAD)))) {
 		say(why, whylen, "bad TUN device name or flags (names are at most %d bytes)",
 		    IFNAMSIZ - 1);
 		return -EINVAL;
@@ -183,12 +231,26 @@ int synack_tun_open(const struct synack_tun_config *cfg, struct synack_link **ou
 	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
 	if (cfg && (cfg->flags & SYNACK_TUN_MULTI_QUEUE))
 		ifr.ifr_flags |= IFF_MULTI_QUEUE;
+	if (cfg && (cfg->flags & SYNACK_TUN_OFFLOAD))
+		ifr.ifr_flags |= IFF_VNET_HDR;
 	memcpy(ifr.ifr_name, name, strlen(name));
 	if (ioctl(t->fd, TUNSETIFF, &ifr) < 0) {
 		int err = errno;
 		close(t->fd);
 		free(t);
 		return attach_failed(name, err, why, whylen);
+	}
+	/* The offloads stay with a persistent device after its last user:
+	 * set them to what this descriptor handles, none without a vnet header
+	 * (else the kernel would still send partial checksums). */
+	t->vnet = !!(ifr.ifr_flags & IFF_VNET_HDR);
+	if (ioctl(t->fd, TUNSETOFFLOAD, t->vnet ? (unsigned long)(TUN_F_CSUM | TUN_F_TSO4) : 0ul) < 0 &&
+	    t->vnet) {
+		int err = errno;
+		close(t->fd);
+		free(t);
+		say(why, whylen, "TUNSETOFFLOAD: %s", strerror(err));
+		return -err;
 	}
 	memcpy(t->name, ifr.ifr_name, IFNAMSIZ);
 	t->name[IFNAMSIZ - 1] = '\0';

@@ -4,6 +4,9 @@
 # wrapped around the TUN link (--impair: both directions, the same spec):
 #
 #   clean   no impairment (default 64 KiB buffers)
+#   offload Linux -> synack, clean, with --offload (SYNACK_TUN_OFFLOAD): the
+#           kernel's TSO super-segments arrive whole, so synack reads fewer
+#           than a quarter of the datagrams 1448-byte segments would take
 #   loss1   1% loss
 #   loss5   5% loss
 #   rough   reordering 2% (held back 3 ms), duplication 2%, delay 1 ms,
@@ -59,7 +62,7 @@ to_linux() {
 	grep -q "sent $N bytes sha256 $WANT" "$WORK/synack-$name-to.log" ||
 		fail "$name: synack's end: $(grep sent "$WORK/synack-$name-to.log")"
 	[ "$(cut -d' ' -f1 "$WORK/linux-$name.sha")" = "$WANT" ] || fail "$name: Linux's end: sha256 differs"
-	printf '%-6s synack -> Linux %4d MB %s  sha256 ok on both ends\n' "$name" "$MB" "$(rate "$N" "$t0" "$t1")"
+	printf '%-7s synack -> Linux %4d MB %s  sha256 ok on both ends\n' "$name" "$MB" "$(rate "$N" "$t0" "$t1")"
 }
 
 # nc -l sends the file; synack connect -d reads until nc's FIN and hashes it.
@@ -77,7 +80,7 @@ from_linux() {
 	wait "$nc_pid" || true
 	grep -q "received $N bytes sha256 $WANT" "$WORK/synack-$name-from.log" ||
 		fail "$name: synack's end: $(grep received "$WORK/synack-$name-from.log")"
-	printf '%-6s Linux -> synack %4d MB %s  sha256 ok on both ends\n' "$name" "$MB" "$(rate "$N" "$t0" "$t1")"
+	printf '%-7s Linux -> synack %4d MB %s  sha256 ok on both ends\n' "$name" "$MB" "$(rate "$N" "$t0" "$t1")"
 }
 
 # impaired LOG FIELD...: print the injector's and the stack's counters, and
@@ -109,9 +112,24 @@ corruption_caught() {
 	echo "    Linux: TcpInCsumErrors + IpExtInCsumErrors $(($now - $2))"
 }
 
+# offloaded LOG: the link read super-segments (more than 4 segments' worth
+# each on average) and the stack dropped none on its checksum.
+offloaded() {
+	local rx
+	rx=$(sed -n 's/^link: rx \([0-9]*\).*/\1/p' "$1")
+	echo "    link: $rx datagrams read for $N bytes"
+	[ "${rx:-0}" -gt 0 ] && [ "$rx" -lt $((N / 1448 / 4)) ] || fail "$1: no super-segments ($rx datagrams)"
+	! grep -qE '^drops:.*checksum' "$1" || fail "$1: checksum drops with offload"
+}
+
 in_ns nstat -n >/dev/null
 to_linux clean
 from_linux clean
+from_linux offload --offload
+offloaded "$WORK/synack-offload-from.log"
+out=$(in_ns "$SYNACK" connect --offload --impair loss=1% "$KERNEL_ADDR" 9 </dev/null 2>&1) &&
+	fail "--offload with --impair was accepted"
+grep -q "cannot be combined" <<<"$out" || fail "--offload with --impair: $out"
 for loss in 1 5; do
 	to_linux "loss$loss" --impair "loss=$loss%" --seed 7 "${BUFS[@]}"
 	impaired "$WORK/synack-loss$loss-to.log" lost
