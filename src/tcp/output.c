@@ -60,7 +60,8 @@ uint32_t tcp_rcv_window(struct sn_tcb *tcb)
  * application) would need a window update of its own. So, as Linux's
  * __tcp_ack_snd_check ("right edge of window advances far enough;
  * tcp_recvmsg() will send ACK otherwise"), the ACK goes now only if the
- * window it would carry is at least half the buffer; otherwise it waits
+ * window it would carry is at least half the largest it can be (the
+ * buffer, or what the header can say without window scaling); otherwise it waits
  * for the read (tcp_window_update), whose ACK carries the reopened window,
  * or for the delayed-ACK timer (SHLD-18: within 500 ms). */
 void tcp_ack_in_order(struct sn_tcb *tcb)
@@ -70,7 +71,8 @@ void tcp_ack_in_order(struct sn_tcb *tcb)
 	if (tcb->delack_segs < 2)
 		return;
 	uint32_t space = sn_ring_space(&tcb->rcvbuf), max = tcp_rcv_wnd_max(tcb);
-	if ((space < max ? space : max) >= tcb->rcvbuf.cap / 2)
+	uint32_t full = tcb->rcvbuf.cap < max ? tcb->rcvbuf.cap : max; /* the largest window */
+	if ((space < max ? space : max) >= full / 2)
 		tcb->ack_now = 1;
 }
 

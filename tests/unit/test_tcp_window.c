@@ -501,6 +501,29 @@ TEST(shld19_ack_held_for_the_read_carries_the_window)
 	fx_free(&f);
 }
 
+/* The same rule with a buffer larger than the window the header can carry
+ * (no window scaling: 65,535): half of that window, not of the buffer, is
+ * what the ACK must carry to go at once. */
+TEST(shld19_ack_at_once_when_the_buffer_exceeds_the_unscaled_window)
+{
+	struct fx f;
+	struct sn_tcp_seg o;
+	struct synack_config c;
+
+	pat_init();
+	synack_config_default(&c);
+	c.rcvbuf = 200000;
+	CHECK_EQ(fx_init(&f, &c), 0);
+	int s = fx_passive_established(&f, PEER_ISS); /* the peer's SYN has no window scale */
+	CHECK(s >= 0);
+	peer_data(&f, 0, 1000);
+	peer_data(&f, 1000, 1000);
+	CHECK(fx_out(&f, &o));
+	CHECK_EQ(o.ack, PEER_ISS + 1 + 2000);
+	CHECK_EQ(o.wnd, 65535);
+	fx_free(&f);
+}
+
 /* SHLD-14: with data arriving faster than the reader, the advertised
  * window shrinks only by what arrived: ACK + WND stays put. */
 TEST(shld14_right_edge_never_moves_left)
