@@ -7,6 +7,14 @@
  * connection ends (then sn_sock_tcb_gone() leaves the outcome on the socket:
  * a pending error, or end-of-stream with any unread bytes kept in `rest`).
  * Errors are negative errno values, as Linux reports them.
+ *
+ * Memory: the socket itself is small (flags, error, TCB, local address);
+ * its options and what it keeps after the connection (unread bytes, an
+ * RST's payload) are a struct sn_sock_opt from the stack's sockopt_pool,
+ * taken only when an option is set away from the stack's default or there
+ * is something to keep, and given back when the socket is closed. So a
+ * server's accepted sockets carry no block unless their listener had one
+ * (its options are inherited) or the connection left something behind.
  */
 #include <errno.h>
 #include <string.h>
@@ -28,16 +36,35 @@ int synack_sock_open(synack_stack *st)
 		return -EMFILE;
 	struct sn_sock *so = &st->socks[s];
 	st->free_sock = so->next_free;
-	*so = (struct sn_sock){
-		.in_use = 1,
+	*so = (struct sn_sock){.in_use = 1, .next_free = -1};
+	return s;
+}
+
+static void sock_opt_defaults(const struct synack_stack *st, struct sn_sock_opt *o)
+{
+	*o = (struct sn_sock_opt){
 		.linger = -1,
 		.ttl = 64,
 		.sndbuf = st->cfg.sndbuf,
 		.rcvbuf = st->cfg.rcvbuf,
-		.cc_algo = st->cfg.tcp_congestion_control,
-		.next_free = -1,
+		.cc_algo = (uint8_t)st->cfg.tcp_congestion_control,
 	};
-	return s;
+}
+
+const struct sn_sock_opt *sn_sock_opt(const struct synack_stack *st, const struct sn_sock *so,
+				      struct sn_sock_opt *tmp)
+{
+	if (so->opt)
+		return so->opt;
+	sock_opt_defaults(st, tmp);
+	return tmp;
+}
+
+struct sn_sock_opt *sn_sock_opt_mut(struct synack_stack *st, struct sn_sock *so)
+{
+	if (!so->opt && (so->opt = sn_pool_get(&st->sockopt_pool)))
+		sock_opt_defaults(st, so->opt);
+	return so->opt;
 }
 
 /* Give up the socket's hold on its port, of whichever kind it took. */
@@ -53,7 +80,10 @@ static void sock_release(struct synack_stack *st, struct sn_sock *so)
 {
 	if (so->bound)
 		sock_unhold(st, so);
-	sn_ring_free(&so->rest);
+	if (so->opt) {
+		sn_ring_free(&so->opt->rest);
+		sn_pool_put(&st->sockopt_pool, so->opt);
+	}
 	*so = (struct sn_sock){.next_free = st->free_sock};
 	st->free_sock = (int)(so - st->socks);
 }
@@ -61,7 +91,7 @@ static void sock_release(struct synack_stack *st, struct sn_sock *so)
 void sn_sock_tcb_gone(struct synack_stack *st, struct sn_tcb *tcb, int err)
 {
 	struct sn_sock *so = tcb->sock;
-	(void)st;
+	struct sn_sock_opt *o;
 
 	so->tcb = NULL;
 	tcb->sock = NULL;
@@ -71,10 +101,14 @@ void sn_sock_tcb_gone(struct synack_stack *st, struct sn_tcb *tcb, int err)
 		return;
 	}
 	so->eof = tcb->fin_rcvd;
-	if (sn_ring_len(&tcb->rcvbuf)) { /* keep what the user has not read */
-		so->rest = tcb->rcvbuf;
-		tcb->rcvbuf = (struct sn_ring){0};
+	if (!sn_ring_len(&tcb->rcvbuf))
+		return;
+	if (!(o = sn_sock_opt_mut(st, so))) { /* no memory to keep what the user has not read */
+		so->error = -ENOBUFS;
+		return;
 	}
+	o->rest = tcb->rcvbuf; /* keep what the user has not read */
+	tcb->rcvbuf = (struct sn_ring){0};
 }
 
 int synack_sock_bind(synack_stack *st, int s, const struct synack_endpoint *local)
@@ -142,26 +176,35 @@ int synack_sock_restrict(synack_stack *st, int s, const struct synack_endpoint *
 			sn_port_hold(st, so->local.port, so->bound_reuse ? SN_PORT_REUSE : 0);
 		so->bound_restricted = restricted;
 	}
-	so->foreign = f;
+	if (restricted || so->opt) {
+		struct sn_sock_opt *o = sn_sock_opt_mut(st, so);
+		if (!o)
+			return -ENOMEM;
+		o->foreign = f;
+	}
 	so->restricted = restricted;
 	return 0;
 }
 
 /* The options a new TCB takes from its socket. */
-static void sock_opts_to_tcb(const struct sn_sock *so, struct sn_tcb *tcb)
+static void sock_opts_to_tcb(const struct synack_stack *st, const struct sn_sock *so,
+			     struct sn_tcb *tcb)
 {
+	struct sn_sock_opt tmp;
+	const struct sn_sock_opt *o = sn_sock_opt(st, so, &tmp);
+
 	tcb->nodelay = so->nodelay;
 	tcb->keepalive = so->keepalive;
-	tcb->keepidle_s = so->keepidle_s;
-	tcb->keepintvl_s = so->keepintvl_s;
-	tcb->keepcnt = so->keepcnt;
+	tcb->keepidle_s = o->keepidle_s;
+	tcb->keepintvl_s = o->keepintvl_s;
+	tcb->keepcnt = o->keepcnt;
 	tcb->reuseaddr = so->reuseaddr;
-	tcb->user_timeout_us = so->user_timeout_us;
-	tcb->ttl = so->ttl;
-	tcb->tos = so->tos;
-	tcp_cc_select(tcb, so->cc_algo);
-	tcb->route = so->route; /* MUST-51 (the MSS accounts for it at the SYN,ACK) */
-	tcb->route_user = so->route.n != 0;
+	tcb->user_timeout_us = o->user_timeout_us;
+	tcb->ttl = o->ttl;
+	tcb->tos = o->tos;
+	tcp_cc_select(tcb, o->cc_algo);
+	tcb->route = o->route; /* MUST-51 (the MSS accounts for it at the SYN,ACK) */
+	tcb->route_user = o->route.n != 0;
 }
 
 int synack_sock_set_route(synack_stack *st, int s, const struct synack_route *route)
@@ -185,7 +228,12 @@ int synack_sock_set_route(synack_stack *st, int s, const struct synack_route *ro
 	}
 	if (so->listening)
 		return -EINVAL;
-	so->route = r;
+	if (r.n || so->opt) {
+		struct sn_sock_opt *o = sn_sock_opt_mut(st, so);
+		if (!o)
+			return -ENOMEM;
+		o->route = r;
+	}
 	if (so->tcb)
 		tcp_route_set(so->tcb, &r, 1); /* MUST-52: the application's wins */
 	return 0;
@@ -197,9 +245,10 @@ ssize_t synack_sock_rst_data(synack_stack *st, int s, void *buf, size_t len)
 
 	if (!so)
 		return -EBADF;
-	size_t n = so->rst_len < len ? so->rst_len : len;
+	size_t have = so->opt ? so->opt->rst_len : 0;
+	size_t n = have < len ? have : len;
 	if (n)
-		memcpy(buf, so->rst_data, n);
+		memcpy(buf, so->opt->rst_data, n);
 	return (ssize_t)n;
 }
 
@@ -209,7 +258,8 @@ int synack_sock_route(synack_stack *st, int s, struct synack_route *route)
 
 	if (!so || !route)
 		return -EBADF;
-	*route = so->tcb ? so->tcb->route : so->route;
+	struct sn_sock_opt tmp;
+	*route = so->tcb ? so->tcb->route : sn_sock_opt(st, so, &tmp)->route;
 	return 0;
 }
 
@@ -235,7 +285,9 @@ int synack_sock_listen(synack_stack *st, int s, int backlog)
 		if (err)
 			return err;
 	}
-	if (sn_listener_same(st, so->local.port, &so->foreign))
+	struct sn_sock_opt tmp;
+	const struct synack_endpoint foreign = sn_sock_opt(st, so, &tmp)->foreign;
+	if (sn_listener_same(st, so->local.port, &foreign))
 		return -EADDRINUSE;
 	struct sn_listen *lq = sn_pool_get(&st->listen_pool);
 	struct sn_tcb *tcb = lq ? tcb_alloc(st, 0, 0) : NULL;
@@ -250,9 +302,9 @@ int synack_sock_listen(synack_stack *st, int s, int backlog)
 	sn_list_init(&lq->synq);
 	sn_list_init(&lq->acceptq);
 	lq->backlog = (uint32_t)backlog;
-	lq->foreign = so->foreign;
+	lq->foreign = foreign;
 	tcb->restricted = so->restricted;
-	sock_opts_to_tcb(so, tcb);
+	sock_opts_to_tcb(st, so, tcb);
 	tcb->sock = so;
 	so->tcb = tcb;
 	so->listening = 1;
@@ -262,6 +314,34 @@ int synack_sock_listen(synack_stack *st, int s, int backlog)
 		sn_port_hold(st, tcb->local.port, sn_tcb_port_how(tcb));
 	sn_list_insert_tail(&st->listeners, &tcb->qlink);
 	tcp_set_state(st, tcb, SYNACK_LISTEN, "listen");
+	return 0;
+}
+
+/* An accepted socket inherits its listener's options (Linux's
+ * inet_csk_clone: keepalive, linger, TTL, TOS, congestion control). It
+ * needs an option block only if one of them is not the default. */
+static int accept_opts(struct synack_stack *st, const struct sn_sock *ls, const struct sn_tcb *c,
+		       struct sn_sock *cs)
+{
+	cs->nodelay = ls->nodelay;
+	cs->keepalive = ls->keepalive;
+	cs->reuseaddr = ls->reuseaddr;
+	cs->no_stall_report = ls->no_stall_report;
+	cs->was_connected = 1;
+	if (!ls->opt && c->ttl == 64 && c->tos == 0 && c->cc.algo == st->cfg.tcp_congestion_control)
+		return 0;
+	struct sn_sock_opt *o = sn_sock_opt_mut(st, cs);
+	if (!o)
+		return -ENOMEM;
+	if (ls->opt) {
+		o->keepidle_s = ls->opt->keepidle_s;
+		o->keepintvl_s = ls->opt->keepintvl_s;
+		o->keepcnt = ls->opt->keepcnt;
+		o->linger = ls->opt->linger;
+	}
+	o->ttl = c->ttl;
+	o->tos = c->tos;
+	o->cc_algo = c->cc.algo;
 	return 0;
 }
 
@@ -280,24 +360,16 @@ int synack_sock_accept(synack_stack *st, int s, struct synack_endpoint *peer)
 	if (ns < 0)
 		return ns;
 	struct sn_tcb *c = sn_container_of(lis->lq->acceptq.next, struct sn_tcb, qlink);
+	struct sn_sock *cs = &st->socks[ns];
+	if (accept_opts(st, so, c, cs) < 0) {
+		sock_release(st, cs);
+		return -ENOMEM;
+	}
 	sn_list_remove(&c->qlink);
 	lis->lq->nacceptq--;
 	c->parent = NULL;
-	struct sn_sock *cs = &st->socks[ns];
 	cs->tcb = c;
 	cs->local = c->local;
-	cs->nodelay = so->nodelay;
-	cs->keepalive = so->keepalive;
-	cs->keepidle_s = so->keepidle_s;
-	cs->keepintvl_s = so->keepintvl_s;
-	cs->keepcnt = so->keepcnt;
-	cs->reuseaddr = so->reuseaddr;
-	cs->linger = so->linger;
-	cs->no_stall_report = so->no_stall_report;
-	cs->ttl = c->ttl;
-	cs->tos = c->tos;
-	cs->cc_algo = c->cc.algo;
-	cs->was_connected = 1;
 	c->sock = cs;
 	if (peer)
 		*peer = c->remote;
@@ -371,12 +443,12 @@ int synack_sock_connect(synack_stack *st, int s, const struct synack_endpoint *r
 		err = connect_tuple(st, so, remote, &local, &tw);
 	if (err)
 		return err;
-	struct sn_tcb *tcb = tcb_alloc(st, so->sndbuf, so->rcvbuf);
+	struct sn_tcb *tcb = tcb_alloc(st, sn_sock_sndbuf(st, so), sn_sock_rcvbuf(st, so));
 	if (!tcb)
 		return -ENOBUFS;
 	tcb->local = local;
 	tcb->remote = *remote;
-	sock_opts_to_tcb(so, tcb);
+	sock_opts_to_tcb(st, so, tcb);
 	tcb->port_shared = !so->bound;
 	tcb->sock = so;
 	so->tcb = tcb;
@@ -427,8 +499,9 @@ ssize_t synack_sock_recv(synack_stack *st, int s, void *buf, size_t len)
 	if (so->shut_rd)
 		return 0;
 	if (!so->tcb) {
-		if (sn_ring_len(&so->rest))
-			return sn_ring_pop(&so->rest, buf, len > UINT32_MAX ? UINT32_MAX : (uint32_t)len);
+		if (so->opt && sn_ring_len(&so->opt->rest))
+			return sn_ring_pop(&so->opt->rest, buf,
+					   len > UINT32_MAX ? UINT32_MAX : (uint32_t)len);
 		if (so->error) {
 			int err = so->error;
 			so->error = 0;
@@ -489,7 +562,7 @@ static int orphan_too_many(struct synack_stack *st, struct sn_tcb *tcb)
  * data would be lost (RFC 9293 §3.10.4 lets CLOSE abort; Linux does this). */
 static void close_conn(struct synack_stack *st, struct sn_sock *so, struct sn_tcb *tcb)
 {
-	int rst = so->linger == 0 || sn_ring_len(&tcb->rcvbuf) > 0;
+	int rst = (so->opt && so->opt->linger == 0) || sn_ring_len(&tcb->rcvbuf) > 0;
 
 	tcb->sock = NULL;
 	so->tcb = NULL;

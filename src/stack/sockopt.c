@@ -14,30 +14,41 @@ static struct sn_sock *sock_get(struct synack_stack *st, int s)
 	return &st->socks[s];
 }
 
-static int set_buf(struct sn_sock *so, uint32_t *field, int value)
+/* The socket's option block for a setter; NULL: -ENOMEM (socket.c). */
+#define OPT_MUT(o, st, so)                                                     \
+	struct sn_sock_opt *o = sn_sock_opt_mut(st, so);                       \
+	if (!(o))                                                              \
+		return -ENOMEM
+
+static int set_buf(struct synack_stack *st, struct sn_sock *so, enum synack_opt opt, int value)
 {
 	if (so->tcb)
 		return -EISCONN; /* buffers are sized when the connection starts */
 	if (value < 1 || value > (1 << 30))
 		return -EINVAL;
-	*field = (uint32_t)value;
+	OPT_MUT(o, st, so);
+	if (opt == SYNACK_SO_SNDBUF)
+		o->sndbuf = (uint32_t)value;
+	else
+		o->rcvbuf = (uint32_t)value;
 	return 0;
 }
 
 /* IP_TTL (1..255, MUST-49) and IP_TOS (MUST-48) apply at once. IP_TOS sets
  * the DS field only: the ECN bits belong to TCP (RFC 3168 §5, ecn.c), so
  * they are cleared, as Linux clears them for TCP sockets. */
-static int set_ip(struct sn_sock *so, enum synack_opt opt, int value)
+static int set_ip(struct synack_stack *st, struct sn_sock *so, enum synack_opt opt, int value)
 {
 	if (value < (opt == SYNACK_IP_TTL ? 1 : 0) || value > 255)
 		return -EINVAL;
+	OPT_MUT(o, st, so);
 	if (opt == SYNACK_IP_TTL)
-		so->ttl = (uint8_t)value;
+		o->ttl = (uint8_t)value;
 	else
-		so->tos = (uint8_t)(value & ~SN_IP_ECN_MASK);
+		o->tos = (uint8_t)(value & ~SN_IP_ECN_MASK);
 	if (so->tcb) {
-		so->tcb->ttl = so->ttl;
-		so->tcb->tos = so->tos;
+		so->tcb->ttl = o->ttl;
+		so->tcb->tos = o->tos;
 	}
 	return 0;
 }
@@ -52,41 +63,43 @@ static int set_keep(struct synack_stack *st, struct sn_sock *so, enum synack_opt
 
 	if (value < 1 || value > (opt == SYNACK_TCP_KEEPCNT ? 127 : 32767))
 		return -EINVAL;
+	OPT_MUT(o, st, so);
 	if (opt == SYNACK_TCP_KEEPIDLE)
-		so->keepidle_s = (uint16_t)value;
+		o->keepidle_s = (uint16_t)value;
 	else if (opt == SYNACK_TCP_KEEPINTVL)
-		so->keepintvl_s = (uint16_t)value;
+		o->keepintvl_s = (uint16_t)value;
 	else
-		so->keepcnt = (uint8_t)value;
+		o->keepcnt = (uint8_t)value;
 	if (!tcb)
 		return 0;
-	tcb->keepidle_s = so->keepidle_s;
-	tcb->keepintvl_s = so->keepintvl_s;
-	tcb->keepcnt = so->keepcnt;
+	tcb->keepidle_s = o->keepidle_s;
+	tcb->keepintvl_s = o->keepintvl_s;
+	tcb->keepcnt = o->keepcnt;
 	if (opt == SYNACK_TCP_KEEPIDLE && tcb->keepalive && !tcb->probes)
 		tcp_keepalive_reset(st, tcb);
 	return 0;
 }
 
-static int get_keep(struct synack_stack *st, const struct sn_sock *so, enum synack_opt opt)
+static int get_keep(struct synack_stack *st, const struct sn_sock_opt *o, enum synack_opt opt)
 {
 	if (opt == SYNACK_TCP_KEEPIDLE)
-		return so->keepidle_s ? so->keepidle_s : (int)(st->cfg.keepalive_time_us / SN_US_PER_SEC);
+		return o->keepidle_s ? o->keepidle_s : (int)(st->cfg.keepalive_time_us / SN_US_PER_SEC);
 	if (opt == SYNACK_TCP_KEEPINTVL)
-		return so->keepintvl_s ? so->keepintvl_s
-				       : (int)(st->cfg.keepalive_intvl_us / SN_US_PER_SEC);
-	return so->keepcnt ? so->keepcnt : (int)st->cfg.keepalive_probes;
+		return o->keepintvl_s ? o->keepintvl_s
+				      : (int)(st->cfg.keepalive_intvl_us / SN_US_PER_SEC);
+	return o->keepcnt ? o->keepcnt : (int)st->cfg.keepalive_probes;
 }
 
 /* TCP_CONGESTION: a live connection switches at once, as Linux's
  * tcp_set_congestion_control, keeping cwnd and ssthresh. */
-static int set_cc(struct sn_sock *so, int value)
+static int set_cc(struct synack_stack *st, struct sn_sock *so, int value)
 {
 	if (value < 0 || !tcp_cc_name((unsigned)value))
 		return -ENOENT;
-	so->cc_algo = (uint8_t)value;
+	OPT_MUT(o, st, so);
+	o->cc_algo = (uint8_t)value;
 	if (so->tcb)
-		tcp_cc_select(so->tcb, so->cc_algo);
+		tcp_cc_select(so->tcb, o->cc_algo);
 	return 0;
 }
 
@@ -99,18 +112,28 @@ int synack_sock_set_congestion(synack_stack *st, int s, const char *name)
 	if (!name)
 		return -EINVAL;
 	int algo = tcp_cc_by_name(name, strlen(name));
-	return algo < 0 ? algo : set_cc(so, algo);
+	return algo < 0 ? algo : set_cc(st, so, algo);
 }
 
 const char *synack_sock_congestion(synack_stack *st, int s)
 {
 	struct sn_sock *so = sock_get(st, s);
-	return so ? tcp_cc_name(so->cc_algo) : NULL;
+	struct sn_sock_opt tmp;
+	return so ? tcp_cc_name(sn_sock_opt(st, so, &tmp)->cc_algo) : NULL;
 }
 
 const char *synack_cc_name(int algo)
 {
 	return algo < 0 ? NULL : tcp_cc_name((unsigned)algo);
+}
+
+static int set_user_timeout(struct synack_stack *st, struct sn_sock *so, int value)
+{
+	OPT_MUT(o, st, so);
+	o->user_timeout_us = (uint32_t)value * 1000u;
+	if (so->tcb)
+		so->tcb->user_timeout_us = o->user_timeout_us;
+	return 0;
 }
 
 int synack_sock_setopt(synack_stack *st, int s, enum synack_opt opt, int value)
@@ -125,9 +148,11 @@ int synack_sock_setopt(synack_stack *st, int s, enum synack_opt opt, int value)
 	case SYNACK_SO_REUSEADDR:
 		so->reuseaddr = value != 0;
 		return 0;
-	case SYNACK_SO_LINGER:
-		so->linger = value < 0 ? -1 : value;
+	case SYNACK_SO_LINGER: {
+		OPT_MUT(o, st, so);
+		o->linger = value < 0 ? -1 : value;
 		return 0;
+	}
 	case SYNACK_SO_KEEPALIVE:
 		so->keepalive = value != 0;
 		if (tcb) {
@@ -138,9 +163,8 @@ int synack_sock_setopt(synack_stack *st, int s, enum synack_opt opt, int value)
 		}
 		return 0;
 	case SYNACK_SO_SNDBUF:
-		return set_buf(so, &so->sndbuf, value);
 	case SYNACK_SO_RCVBUF:
-		return set_buf(so, &so->rcvbuf, value);
+		return set_buf(st, so, opt, value);
 	case SYNACK_TCP_NODELAY:
 		so->nodelay = value != 0;
 		if (tcb) {
@@ -152,19 +176,16 @@ int synack_sock_setopt(synack_stack *st, int s, enum synack_opt opt, int value)
 	case SYNACK_TCP_USER_TIMEOUT:
 		if (value < 0)
 			return -EINVAL;
-		so->user_timeout_us = (uint32_t)value * 1000u;
-		if (tcb)
-			tcb->user_timeout_us = so->user_timeout_us;
-		return 0;
+		return set_user_timeout(st, so, value);
 	case SYNACK_IP_TTL:
 	case SYNACK_IP_TOS:
-		return set_ip(so, opt, value);
+		return set_ip(st, so, opt, value);
 	case SYNACK_TCP_KEEPIDLE:
 	case SYNACK_TCP_KEEPINTVL:
 	case SYNACK_TCP_KEEPCNT:
 		return set_keep(st, so, opt, value);
 	case SYNACK_TCP_CONGESTION:
-		return set_cc(so, value);
+		return set_cc(st, so, value);
 	case SYNACK_TCP_STALL_REPORT:
 		so->no_stall_report = value == 0;
 		return 0;
@@ -176,26 +197,28 @@ int synack_sock_setopt(synack_stack *st, int s, enum synack_opt opt, int value)
 int synack_sock_getopt(synack_stack *st, int s, enum synack_opt opt, int *value)
 {
 	struct sn_sock *so = sock_get(st, s);
+	struct sn_sock_opt tmp;
 
 	if (!so)
 		return -EBADF;
 	if (!value)
 		return -EINVAL;
+	const struct sn_sock_opt *o = sn_sock_opt(st, so, &tmp);
 	switch (opt) {
 	case SYNACK_SO_REUSEADDR:
 		*value = so->reuseaddr;
 		return 0;
 	case SYNACK_SO_LINGER:
-		*value = so->linger;
+		*value = o->linger;
 		return 0;
 	case SYNACK_SO_KEEPALIVE:
 		*value = so->keepalive;
 		return 0;
 	case SYNACK_SO_SNDBUF:
-		*value = (int)so->sndbuf;
+		*value = (int)o->sndbuf;
 		return 0;
 	case SYNACK_SO_RCVBUF:
-		*value = (int)so->rcvbuf;
+		*value = (int)o->rcvbuf;
 		return 0;
 	case SYNACK_SO_ERROR:
 		*value = so->error;
@@ -209,24 +232,24 @@ int synack_sock_getopt(synack_stack *st, int s, enum synack_opt opt, int *value)
 		*value = so->nodelay;
 		return 0;
 	case SYNACK_TCP_USER_TIMEOUT:
-		*value = (int)(so->user_timeout_us / 1000u);
+		*value = (int)(o->user_timeout_us / 1000u);
 		return 0;
 	case SYNACK_TCP_MAXSEG:
 		*value = so->tcb ? so->tcb->snd_mss : 536;
 		return 0;
 	case SYNACK_IP_TTL:
-		*value = so->ttl;
+		*value = o->ttl;
 		return 0;
 	case SYNACK_IP_TOS:
-		*value = so->tos;
+		*value = o->tos;
 		return 0;
 	case SYNACK_TCP_KEEPIDLE:
 	case SYNACK_TCP_KEEPINTVL:
 	case SYNACK_TCP_KEEPCNT:
-		*value = get_keep(st, so, opt);
+		*value = get_keep(st, o, opt);
 		return 0;
 	case SYNACK_TCP_CONGESTION:
-		*value = so->cc_algo;
+		*value = o->cc_algo;
 		return 0;
 	case SYNACK_TCP_STALL_REPORT:
 		*value = !so->no_stall_report;

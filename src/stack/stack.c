@@ -112,6 +112,7 @@ int synack_stack_create(const struct synack_config *cfg, synack_stack **out)
 	sn_pool_init(&st->tcb_pool, sizeof(struct sn_tcb), 256, cfg->max_conns);
 	sn_pool_init(&st->sack_pool, tcp_sack_sb_size(), 64, cfg->max_conns);
 	sn_pool_init(&st->listen_pool, sizeof(struct sn_listen), 16, cfg->max_sockets);
+	sn_pool_init(&st->sockopt_pool, sizeof(struct sn_sock_opt), 64, cfg->max_sockets);
 	for (int t = 0; t < SN_OOO_TIERS; t++)
 		sn_pool_init(&st->ooo_pool[t], tcp_reass_block_size(t), t ? 4 : 64, cfg->max_conns);
 	st->txcap = (uint32_t)cfg->mtu + SN_TXBUF_SLACK;
@@ -152,7 +153,9 @@ void synack_stack_destroy(synack_stack *st)
 	sn_demux_free(st);
 	/* unread bytes a socket kept after its connection ended (sn_sock_tcb_gone) */
 	for (uint32_t i = 0; st->socks && i < st->cfg.max_sockets; i++)
-		sn_ring_free(&st->socks[i].rest);
+		if (st->socks[i].opt)
+			sn_ring_free(&st->socks[i].opt->rest);
+	sn_pool_destroy(&st->sockopt_pool);
 	free(st->socks);
 	free(st->txbuf);
 	free(st);

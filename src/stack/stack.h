@@ -23,7 +23,28 @@
 #include "tcp/tcb.h"
 #include "tcp/timewait.h"
 
-/* A socket descriptor's object. */
+/* A socket's options and leftovers, cold state: most sockets never change
+ * an option and most connections end with nothing left to keep, so the
+ * block is taken from the stack's sockopt_pool only when something differs
+ * from the stack's defaults (sn_sock_opt_mut) and given back with the
+ * socket. A socket without one reads the defaults (sn_sock_opt). */
+struct sn_sock_opt {
+	int linger;                  /* -1: off; else seconds */
+	uint16_t keepidle_s, keepintvl_s; /* TCP_KEEPIDLE/INTVL, 0: stack default */
+	uint8_t keepcnt;             /* TCP_KEEPCNT, 0: stack default */
+	uint8_t ttl, tos;            /* IP_TTL, IP_TOS */
+	uint8_t cc_algo;             /* TCP_CONGESTION: enum synack_cc */
+	uint32_t sndbuf, rcvbuf;
+	uint32_t user_timeout_us;
+	struct synack_endpoint foreign; /* synack_sock_restrict: 0 fields unspecified */
+	struct synack_route route;   /* synack_sock_set_route (MUST-51), for connect */
+	uint8_t rst_len;             /* SHLD-2: payload of the RST that ended the connection */
+	uint8_t rst_data[SYNACK_RST_DATA_MAX];
+	struct sn_ring rest;         /* unread data kept after the TCB ended cleanly */
+};
+
+/* A socket descriptor's object: what every socket needs (the options and
+ * leftovers are in its sn_sock_opt, if it has one). */
 struct sn_sock {
 	unsigned in_use : 1;
 	unsigned bound : 1;
@@ -39,21 +60,10 @@ struct sn_sock {
 	unsigned restricted : 1;     /* foreign is set: a specified passive OPEN (MUST-42) */
 	unsigned bound_restricted : 1; /* its port hold is a restricted one (sn_port_count) */
 	unsigned no_stall_report : 1; /* SYNACK_TCP_STALL_REPORT 0 (SHLD-20) */
-	int linger;                  /* -1: off; else seconds */
-	uint16_t keepidle_s, keepintvl_s; /* TCP_KEEPIDLE/INTVL, 0: stack default */
-	uint8_t keepcnt;             /* TCP_KEEPCNT, 0: stack default */
-	uint8_t ttl, tos;            /* IP_TTL, IP_TOS */
-	uint8_t cc_algo;             /* TCP_CONGESTION: enum synack_cc */
-	uint32_t sndbuf, rcvbuf;
-	uint32_t user_timeout_us;
-	struct synack_endpoint local;
-	struct synack_endpoint foreign; /* synack_sock_restrict: 0 fields unspecified */
-	struct synack_route route;   /* synack_sock_set_route (MUST-51), for connect */
-	uint8_t rst_len;             /* SHLD-2: payload of the RST that ended the connection */
-	uint8_t rst_data[SYNACK_RST_DATA_MAX];
-	struct sn_tcb *tcb;          /* NULL before connect/listen and after the end */
 	int error;                   /* pending SO_ERROR (negative errno) */
-	struct sn_ring rest;         /* unread data kept after the TCB ended cleanly */
+	struct sn_tcb *tcb;          /* NULL before connect/listen and after the end */
+	struct sn_sock_opt *opt;     /* NULL: the stack's defaults, nothing kept */
+	struct synack_endpoint local;
 	int next_free;               /* free-list link */
 };
 
@@ -104,6 +114,7 @@ struct synack_stack {
 	struct sn_pool tcb_pool;
 	struct sn_pool sack_pool;         /* SACK scoreboards (sack.c), at most one per TCB */
 	struct sn_pool listen_pool;       /* listeners' queues (socket.c), one per listener */
+	struct sn_pool sockopt_pool;      /* sockets' options and leftovers (socket.c) */
 	struct sn_pool ooo_pool[SN_OOO_TIERS]; /* out-of-order range blocks by tier (reass.c) */
 	uint64_t ooo_meta;                /* bytes of the blocks charged to ooo_mem_max */
 	uint32_t nconns;
@@ -219,5 +230,20 @@ int sn_port_bindable(struct synack_stack *st, uint16_t port, int reuseaddr);
 
 /* ---- socket.c: the TCB tells its socket what happened */
 void sn_sock_tcb_gone(struct synack_stack *st, struct sn_tcb *tcb, int err);
+/* The socket's options: its own block, or the stack's defaults in *tmp. */
+const struct sn_sock_opt *sn_sock_opt(const struct synack_stack *st, const struct sn_sock *so,
+				      struct sn_sock_opt *tmp);
+/* Its own block, taken from sockopt_pool (with the defaults) on first use;
+ * NULL when none can be had. */
+struct sn_sock_opt *sn_sock_opt_mut(struct synack_stack *st, struct sn_sock *so);
+/* A listener's buffer sizes for its connections (no socket: the defaults). */
+static inline uint32_t sn_sock_sndbuf(const struct synack_stack *st, const struct sn_sock *so)
+{
+	return so && so->opt ? so->opt->sndbuf : st->cfg.sndbuf;
+}
+static inline uint32_t sn_sock_rcvbuf(const struct synack_stack *st, const struct sn_sock *so)
+{
+	return so && so->opt ? so->opt->rcvbuf : st->cfg.rcvbuf;
+}
 
 #endif

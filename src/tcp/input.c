@@ -76,8 +76,7 @@ static struct sn_tcb *spawn_child(struct synack_stack *st, struct sn_tcb *lis, u
 				  const struct sn_tcp_seg *seg, const uint32_t *iss_min)
 {
 	struct sn_sock *ls = lis->sock;
-	struct sn_tcb *c = tcb_alloc(st, ls ? ls->sndbuf : st->cfg.sndbuf,
-				     ls ? ls->rcvbuf : st->cfg.rcvbuf);
+	struct sn_tcb *c = tcb_alloc(st, sn_sock_sndbuf(st, ls), sn_sock_rcvbuf(st, ls));
 	if (!c)
 		return NULL;
 	c->local = (struct synack_endpoint){lis->local.addr ? lis->local.addr : st->cfg.addr,
@@ -134,7 +133,7 @@ static void listen_send_cookie(struct synack_stack *st, struct sn_tcb *lis, uint
 	struct synack_endpoint local = {lis->local.addr ? lis->local.addr : st->cfg.addr,
 					seg->dport};
 	struct synack_endpoint remote = {src, seg->sport};
-	uint32_t rcvbuf = lis->sock ? lis->sock->rcvbuf : st->cfg.rcvbuf;
+	uint32_t rcvbuf = sn_sock_rcvbuf(st, lis->sock);
 	struct sn_tcp_opts o;
 	uint32_t iss = tcp_syncookie_make(st, &local, &remote, seg->seq, &seg->opts,
 					  ts_now_for(st, &local, &remote), tcp_wscale_for(rcvbuf), &o);
@@ -285,9 +284,12 @@ static void rst_keep_data(struct synack_stack *st, struct sn_tcb *tcb, const str
 	st->ctr.rst_with_data++;
 	if (!tcb->sock)
 		return;
+	struct sn_sock_opt *o = sn_sock_opt_mut(st, tcb->sock);
+	if (!o)
+		return; /* no memory to keep it: counted above, not kept */
 	uint32_t n = seg->len < SYNACK_RST_DATA_MAX ? seg->len : SYNACK_RST_DATA_MAX;
-	memcpy(tcb->sock->rst_data, seg->payload, n);
-	tcb->sock->rst_len = (uint8_t)n;
+	memcpy(o->rst_data, seg->payload, n);
+	o->rst_len = (uint8_t)n;
 }
 
 static void syn_sent_input(struct synack_stack *st, struct sn_tcb *tcb, struct sn_tcp_seg *seg)
