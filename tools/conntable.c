@@ -188,35 +188,52 @@ static void stopped(struct walk *w, synack_stack *st)
 		w->per_state[s] = !w->o->state_mask || (w->o->state_mask & B(s)) ? c.in_state[s] : 0;
 }
 
-static void summary(struct walk *w)
+void conntable_print_summary(FILE *out, const uint64_t per_state[SYNACK_NSTATES])
 {
 	uint64_t total = 0;
 
 	for (int s = 0; s < SYNACK_NSTATES; s++)
-		total += w->per_state[s];
-	fprintf(w->out, "Total: %llu\n", (unsigned long long)total);
+		total += per_state[s];
+	fprintf(out, "Total: %llu\n", (unsigned long long)total);
 	for (int s = 0; s < SYNACK_NSTATES; s++)
-		if (w->per_state[s])
-			fprintf(w->out, "  %-11s %llu\n", ss_names[s],
-				(unsigned long long)w->per_state[s]);
+		if (per_state[s])
+			fprintf(out, "  %-11s %llu\n", ss_names[s], (unsigned long long)per_state[s]);
+}
+
+void conntable_print_header(FILE *out, const struct conntable_opts *o)
+{
+	if (!o->header || !o->rows)
+		return;
+	if (o->layout == CONNTABLE_IPVS)
+		fprintf(out, "IPVS connection entries\npro expire state       source"
+			     "                virtual               destination\n");
+	else
+		fprintf(out, "%-11s%-7s%-7s%-22s%-22sProcess\n", "State", "Recv-Q", "Send-Q",
+			"Local Address:Port", "Peer Address:Port");
 }
 
 uint64_t conntable_print(FILE *out, synack_stack *st, const struct conntable_opts *o)
 {
 	struct walk w = {.out = out, .o = o, .now = synack_stack_now(st)};
 
-	if (o->header && o->rows) {
-		if (o->layout == CONNTABLE_IPVS)
-			fprintf(out, "IPVS connection entries\npro expire state       source"
-				     "                virtual               destination\n");
-		else
-			fprintf(out, "%-11s%-7s%-7s%-22s%-22sProcess\n", "State", "Recv-Q", "Send-Q",
-				"Local Address:Port", "Peer Address:Port");
-	}
+	conntable_print_header(out, o);
 	synack_stack_foreach_conn(st, visit, &w);
 	if (w.stopped)
 		stopped(&w, st);
 	if (o->summary)
-		summary(&w);
+		conntable_print_summary(out, w.per_state);
 	return w.rows;
+}
+
+int conntable_print_page(FILE *out, synack_stack *st, const struct conntable_opts *o,
+			 uint64_t *cursor, uint64_t per_state[SYNACK_NSTATES])
+{
+	struct conntable_opts po = *o;
+	struct walk w = {.out = out, .o = &po, .now = synack_stack_now(st)};
+
+	po.max_visits = 0; /* the walk's own budget bounds the entries */
+	conntable_print_header(out, &po);
+	int more = synack_stack_walk_conn(st, cursor, o->max_visits, visit, &w);
+	memcpy(per_state, w.per_state, sizeof(w.per_state));
+	return more;
 }

@@ -36,6 +36,17 @@ unsigned conntable_state_mask(const char *name);
  * the summary comes from the stack's per-state gauges (exact; with a port
  * filter, only what was walked is known). */
 uint64_t conntable_print(FILE *out, synack_stack *st, const struct conntable_opts *o);
+/* One page of the table, for a reader of a live stack that pages through
+ * it (the control socket, ctl.c): the header (if o asks), then the rows of
+ * the entries from *cursor on (synack_stack_walk_conn), at most o->max_rows
+ * rows and o->max_visits entries walked; per_state gets this page's count
+ * of matching entries per state (the caller adds the pages up). Returns 1 if
+ * entries remain (*cursor says where the next page starts), 0 at the end. */
+int conntable_print_page(FILE *out, synack_stack *st, const struct conntable_opts *o,
+			 uint64_t *cursor, uint64_t per_state[SYNACK_NSTATES]);
+void conntable_print_header(FILE *out, const struct conntable_opts *o);
+/* "Total: N" and one line per state with entries. */
+void conntable_print_summary(FILE *out, const uint64_t per_state[SYNACK_NSTATES]);
 /* ss's spelling of a duration in ms ("42sec", "1min12sec", "200ms"). */
 const char *conntable_ms_timer(uint64_t ms, char *buf, size_t len);
 

@@ -82,12 +82,45 @@ static int parse_ints(char *s, long *v, int n)
 	return k == n ? 0 : -1;
 }
 
-/* "ss LAYOUT STATE_MASK SPORT DPORT HEADER ROWS SUMMARY" */
+/* One page from *cursor, then its trailer: "#next CURSOR N0 .. N10" while
+ * entries remain, "#end N0 .. N10" after the last, N the page's matching
+ * entries per state (the client adds them up for the summary). */
+static void answer_ss_page(FILE *f, synack_stack *st, const struct conntable_opts *o,
+			   uint64_t cursor)
+{
+	uint64_t per_state[SYNACK_NSTATES];
+	int more = conntable_print_page(f, st, o, &cursor, per_state);
+
+	if (more)
+		fprintf(f, "#next %llu", (unsigned long long)cursor);
+	else
+		fprintf(f, "#end");
+	for (int s = 0; s < SYNACK_NSTATES; s++)
+		fprintf(f, " %llu", (unsigned long long)per_state[s]);
+	fputc('\n', f);
+}
+
+/* "ss LAYOUT STATE_MASK SPORT DPORT HEADER ROWS SUMMARY [CURSOR]": without a
+ * cursor, one answer bounded by CTL_ROWS_MAX and CTL_VISITS_MAX (as before
+ * the cursor existed); with one, a page from it. */
 static int answer_ss(FILE *f, synack_stack *st, char *args)
 {
 	long v[7];
 	struct conntable_opts o;
+	char *sp = args, *end;
+	unsigned long long cursor = 0;
+	int paged = 0;
 
+	for (int k = 0; k < 7 && sp; k++)
+		sp = strchr(sp + 1, ' ');
+	if (sp) { /* an 8th field: the cursor */
+		*sp++ = 0;
+		errno = 0;
+		cursor = strtoull(sp, &end, 10);
+		if (end == sp || *end || errno || *sp == '-')
+			return -1;
+		paged = 1;
+	}
 	if (parse_ints(args, v, 7) || v[0] < 0 || v[0] > 1 || v[1] < 0 || v[1] > (long)UINT32_MAX ||
 	    v[2] < -1 || v[2] > 65535 || v[3] < -1 || v[3] > 65535)
 		return -1;
@@ -98,7 +131,10 @@ static int answer_ss(FILE *f, synack_stack *st, char *args)
 	o.header = v[4] != 0, o.rows = v[5] != 0, o.summary = v[6] != 0;
 	o.max_rows = CTL_ROWS_MAX;
 	o.max_visits = CTL_VISITS_MAX;
-	conntable_print(f, st, &o);
+	if (paged)
+		answer_ss_page(f, st, &o, cursor);
+	else
+		conntable_print(f, st, &o);
 	return 0;
 }
 
@@ -335,31 +371,44 @@ static int send_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* Copy the answer to out (or, if it is an error, to stderr): 0 or 1. */
-static int copy_answer(int fd, FILE *out, const char *prog)
+/* Read the whole answer into *buf (malloc'd, NUL-terminated; one page is a
+ * few MB at most): 0 or a negative errno. */
+static int read_answer(int fd, const char *prog, char **buf, size_t *len)
 {
-	char buf[65536];
-	int first = 1, error = 0;
+	char chunk[65536];
 	struct pollfd p = {.fd = fd, .events = POLLIN};
+	FILE *m = open_memstream(buf, len);
+	int err = 0;
 
+	if (!m)
+		return -ENOMEM;
 	for (;;) {
 		if (poll(&p, 1, 10000) == 0) {
 			fprintf(stderr, "%s: the control socket stopped answering\n", prog);
-			return -ETIMEDOUT;
+			err = -ETIMEDOUT;
+			break;
 		}
-		ssize_t n = read(fd, buf, sizeof(buf));
+		ssize_t n = read(fd, chunk, sizeof(chunk));
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : error;
-		if (first)
-			error = n >= 7 && !memcmp(buf, "error: ", 7);
-		first = 0;
-		fwrite(buf, 1, (size_t)n, error ? stderr : out);
+		if (n <= 0) {
+			err = n < 0 ? -errno : 0;
+			break;
+		}
+		fwrite(chunk, 1, (size_t)n, m);
 	}
+	if (fclose(m) && !err)
+		err = -ENOMEM;
+	if (err) {
+		free(*buf);
+		*buf = NULL;
+	}
+	return err;
 }
 
-int ctl_request(const char *path, const char *req, FILE *out, const char *prog)
+/* One request on a new connection; the answer in *buf (see read_answer). */
+static int ctl_exchange(const char *path, const char *req, const char *prog, char **buf,
+			size_t *len)
 {
 	struct sockaddr_un sa;
 	char line[CTL_REQ_MAX + 2];
@@ -381,9 +430,97 @@ int ctl_request(const char *path, const char *req, FILE *out, const char *prog)
 	snprintf(line, sizeof(line), "%s\n", req);
 	err = send_all(fd, line, strlen(line));
 	if (!err)
-		err = copy_answer(fd, out, prog);
+		err = read_answer(fd, prog, buf, len);
 	else
 		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(-err));
 	close(fd);
 	return err;
+}
+
+/* An answer that starts "error: " goes to stderr: 1; else 0. */
+static int is_error(const char *buf, size_t len)
+{
+	if (len < 7 || memcmp(buf, "error: ", 7))
+		return 0;
+	fwrite(buf, 1, len, stderr);
+	return 1;
+}
+
+int ctl_request(const char *path, const char *req, FILE *out, const char *prog)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int err = ctl_exchange(path, req, prog, &buf, &len);
+
+	if (!err && !is_error(buf, len))
+		fwrite(buf, 1, len, out);
+	else if (!err)
+		err = 1;
+	free(buf);
+	return err;
+}
+
+/* A page's last line, "#next CURSOR N0 .. N10" or "#end N0 .. N10": cut it
+ * off the answer (*len) and add its counts to per_state. 1: more pages
+ * (*cursor: from where), 0: the last page, -1: no such line. */
+static int page_trailer(char *buf, size_t *len, uint64_t *cursor,
+			uint64_t per_state[SYNACK_NSTATES])
+{
+	if (!*len || buf[*len - 1] != '\n')
+		return -1;
+	buf[*len - 1] = 0;
+	char *line = strrchr(buf, '\n');
+	line = line ? line + 1 : buf;
+	char *p, *e;
+	int more = !strncmp(line, "#next ", 6);
+	if (more) {
+		*cursor = strtoull(line + 6, &e, 10);
+		p = e;
+	} else if (!strncmp(line, "#end", 4)) {
+		p = line + 4;
+	} else {
+		return -1;
+	}
+	for (int s = 0; s < SYNACK_NSTATES; s++, p = e) {
+		per_state[s] += strtoull(p, &e, 10);
+		if (e == p)
+			return -1;
+	}
+	*len = (size_t)(line - buf);
+	return more;
+}
+
+int ctl_ss(const char *path, const struct conntable_opts *o, FILE *out, const char *prog)
+{
+	struct conntable_opts po = *o;
+	uint64_t cursor = 0, per_state[SYNACK_NSTATES] = {0};
+	char req[CTL_REQ_MAX];
+	int more;
+
+	do {
+		char *buf = NULL;
+		size_t len = 0;
+		uint64_t from = cursor;
+		ctl_ss_request(req, sizeof(req), &po);
+		snprintf(req + strlen(req), sizeof(req) - strlen(req), " %llu",
+			 (unsigned long long)cursor);
+		int err = ctl_exchange(path, req, prog, &buf, &len);
+		if (err || is_error(buf, len)) {
+			free(buf);
+			return err ? err : 1;
+		}
+		more = page_trailer(buf, &len, &cursor, per_state);
+		if (more < 0 || (more && cursor == from)) {
+			fprintf(stderr, "%s: %s: a page without a valid end (synack serve of "
+					"another version?)\n", prog, path);
+			free(buf);
+			return 1;
+		}
+		fwrite(buf, 1, len, out);
+		free(buf);
+		po.header = 0; /* once, on the first page */
+	} while (more);
+	if (o->summary)
+		conntable_print_summary(out, per_state);
+	return 0;
 }

@@ -37,8 +37,8 @@ void ss_help(FILE *out)
 		"  --no-header    no column header\n"
 		"  --ctl PATH     the live stack of a `synack serve` with that control socket\n"
 		"                 (its default: " CTL_DIR "/DEV.sock), instead of a simulated\n"
-		"                 one; at most %d rows and %d entries walked per call, the\n"
-		"                 summary then from the stack's per-state gauges\n\n",
+		"                 one; read in pages of at most %d rows and %d entries\n"
+		"                 walked, each resumed where the last ended\n\n",
 		CTL_ROWS_MAX, CTL_VISITS_MAX);
 	simload_help(out);
 }
@@ -107,9 +107,7 @@ int ss_main(int argc, char **argv)
 		}
 	}
 	if (ctl) {
-		char req[CTL_REQ_MAX];
-		ctl_ss_request(req, sizeof(req), &t);
-		return ctl_request(ctl, req, stdout, "synack ss") ? 1 : 0;
+		return ctl_ss(ctl, &t, stdout, "synack ss") ? 1 : 0;
 	}
 	if (simload_run(&so, &sl)) {
 		fprintf(stderr, "synack ss: the simulated workload did not complete\n");

@@ -559,6 +559,18 @@ struct synack_conn_info {
  * when fn returns non-zero. */
 void synack_stack_foreach_conn(synack_stack *st,
 			       int (*fn)(void *ctx, const struct synack_conn_info *ci), void *ctx);
+/* The same table in bounded steps, for a reader that must not hold the stack
+ * long (a control socket of a live stack): from *cursor (0: the start) it
+ * visits at most max_visits entries (0: no bound; free TIME-WAIT slots
+ * count) and leaves in *cursor where the next call goes on. fn returning
+ * non-zero stops the walk before that entry: the next call visits it again.
+ * Returns 1 if entries remain, 0 when the walk is done. The table may change
+ * between calls: a TIME-WAIT entry that lives throughout is visited exactly
+ * once (entries keep their slot); a listener or connection may be missed or
+ * visited twice when one before it ends in between, as with Linux's
+ * inet_diag dumps. Order: listeners, connections, TIME-WAIT by slot. */
+int synack_stack_walk_conn(synack_stack *st, uint64_t *cursor, uint64_t max_visits,
+			   int (*fn)(void *ctx, const struct synack_conn_info *ci), void *ctx);
 
 /* "10.0.0.1:80" into buf (>= 22 bytes); returns buf. */
 const char *synack_endpoint_str(const struct synack_endpoint *ep, char *buf, size_t len);

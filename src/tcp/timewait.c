@@ -574,25 +574,55 @@ int sn_tw_input(struct synack_stack *st, struct sn_tw *tw, const struct sn_tcp_s
 	return 0;
 }
 
+static void tw_row(const struct sn_tw *tw, struct synack_conn_info *ci)
+{
+	*ci = (struct synack_conn_info){
+		.state = SYNACK_TIME_WAIT,
+		.local = {tw->laddr, tw->lport},
+		.remote = {tw->raddr, tw->rport},
+		.sock = -1,
+		.timer = SYNACK_TIMER_TIMEWAIT,
+		.timer_expires = sn_tw_expires(tw),
+	};
+}
+
 int sn_tw_foreach(struct synack_stack *st, int (*fn)(void *ctx, const struct synack_conn_info *ci),
 		  void *ctx)
 {
 	const struct sn_tw_table *t = &st->tw;
+	struct synack_conn_info ci;
 
 	for (int q = 0; q < SN_TW_QUEUES; q++) {
 		for (uint32_t i = t->q[q].head; i != SN_TW_NIL;) {
 			const struct sn_tw *tw = tw_at(t, i);
-			struct synack_conn_info ci = {
-				.state = SYNACK_TIME_WAIT,
-				.local = {tw->laddr, tw->lport},
-				.remote = {tw->raddr, tw->rport},
-				.sock = -1,
-				.timer = SYNACK_TIMER_TIMEWAIT,
-				.timer_expires = sn_tw_expires(tw),
-			};
+			tw_row(tw, &ci);
 			i = tw->qnext;
 			if (fn(ctx, &ci))
 				return 1;
+		}
+	}
+	return 0;
+}
+
+int sn_tw_walk(struct synack_stack *st, uint32_t *slot, uint64_t *budget,
+	       int (*fn)(void *ctx, const struct synack_conn_info *ci), void *ctx)
+{
+	const struct sn_tw_table *t = &st->tw;
+	struct synack_conn_info ci;
+
+	/* slab order: an entry keeps its slot for life, so a resumed walk
+	 * neither repeats nor misses one that lives throughout */
+	for (; *slot < t->carved; ++*slot) {
+		if (!*budget)
+			return 1;
+		--*budget;
+		const struct sn_tw *tw = tw_at(t, *slot);
+		if (!(tw->flags & SN_TW_F_USED))
+			continue;
+		tw_row(tw, &ci);
+		if (fn(ctx, &ci)) {
+			++*budget; /* not taken: the next walk visits it again */
+			return 1;
 		}
 	}
 	return 0;

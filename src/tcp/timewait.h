@@ -151,5 +151,11 @@ int sn_tw_input(struct synack_stack *st, struct sn_tw *tw, const struct sn_tcp_s
  * the stack. */
 int sn_tw_foreach(struct synack_stack *st, int (*fn)(void *ctx, const struct synack_conn_info *ci),
 		  void *ctx);
+/* The resumable walk behind synack_stack_walk_conn: visit live entries in
+ * slot order from *slot, each slot (live or free) costing one of *budget;
+ * stop when the budget is spent or fn returns non-zero (then *slot is that
+ * entry's, to be visited again). Returns 1 if stopped early, 0 at the end. */
+int sn_tw_walk(struct synack_stack *st, uint32_t *slot, uint64_t *budget,
+	       int (*fn)(void *ctx, const struct synack_conn_info *ci), void *ctx);
 
 #endif
