@@ -52,7 +52,7 @@ to_linux() {
 	shift
 	start_bg "$WORK/nc-$name.log" sh -c "nc -l -d $KERNEL_ADDR $port | sha256sum >$WORK/linux-$name.sha"
 	local nc_pid=$LAST_PID
-	sleep 0.3
+	wait_for_listen $port
 	t0=$(date +%s%N)
 	in_ns "$SYNACK" connect --sha256 --stats "$@" "$KERNEL_ADDR" "$port" <"$WORK/src.bin" \
 		>/dev/null 2>"$WORK/synack-$name-to.log" ||
@@ -71,7 +71,7 @@ from_linux() {
 	shift
 	start_bg "$WORK/nc-$name.log" sh -c "exec nc -l -N $KERNEL_ADDR $port <$WORK/src.bin"
 	local nc_pid=$LAST_PID
-	sleep 0.3
+	wait_for_listen $port
 	t0=$(date +%s%N)
 	in_ns "$SYNACK" connect -d --sha256 --stats -o /dev/null "$@" "$KERNEL_ADDR" "$port" \
 		2>"$WORK/synack-$name-from.log" ||

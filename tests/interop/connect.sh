@@ -22,7 +22,7 @@ stop_pid "$HTTP_PID"
 # synack -> nc: synack's stdin to nc's stdout
 start_bg "$WORK/nc1.log" sh -c "exec nc -l -N $KERNEL_ADDR 9001 >$WORK/nc-got.bin"
 NC_PID=$LAST_PID
-sleep 0.3
+wait_for_listen 9001
 in_ns "$SYNACK" connect --sha256 "$KERNEL_ADDR" 9001 <"$WORK/big.bin" >/dev/null 2>"$WORK/c1.log"
 wait "$NC_PID" || true
 [ "$(sha "$WORK/nc-got.bin")" = "$want" ] || fail "synack -> nc: sha256 differs"
@@ -33,7 +33,7 @@ echo "synack connect -> nc -l, ${SIZE_MB} MB: sha256 matches on both ends"
 # closes after nc's FIN, like nc -d)
 start_bg "$WORK/nc2.log" sh -c "exec nc -l -N $KERNEL_ADDR 9002 <$WORK/big.bin"
 NC_PID=$LAST_PID
-sleep 0.3
+wait_for_listen 9002
 in_ns "$SYNACK" connect -d --sha256 "$KERNEL_ADDR" 9002 >"$WORK/got-nc.bin" 2>"$WORK/c2.log"
 wait "$NC_PID" || true
 [ "$(sha "$WORK/got-nc.bin")" = "$want" ] || fail "nc -> synack: sha256 differs"

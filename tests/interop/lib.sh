@@ -115,6 +115,31 @@ wait_for_log() {
 	fail "timed out waiting for '$2' in $1: $(tail -n 5 "$1" 2>/dev/null)"
 }
 
+# wait_for_listen PORT [SECONDS]: until a Linux socket in the namespace
+# listens on PORT (a listener started in the background, e.g. nc -l), at
+# most SECONDS (default 10): a fixed sleep is too short on a loaded machine.
+wait_for_listen() {
+	local i
+	for i in $(seq 1 $((${2:-10} * 20))); do
+		[ -n "$(in_ns ss -Hltn "sport = :$1")" ] && return 0
+		sleep 0.05
+	done
+	fail "timed out waiting for a listener on port $1"
+}
+
+# wait_for_closed PORT [SECONDS]: until Linux has no connection to or from
+# PORT other than in TIME-WAIT (every FIN and last ACK exchanged), at most
+# SECONDS (default 10).
+wait_for_closed() {
+	local i
+	for i in $(seq 1 $((${2:-10} * 20))); do
+		[ -z "$(in_ns ss -tanH "( sport = :$1 or dport = :$1 )" | awk '$1 != "TIME-WAIT"')" ] &&
+			return 0
+		sleep 0.05
+	done
+	fail "timed out waiting for the connections of port $1 to close: $(ss_states "$1")"
+}
+
 # start_serve LOG ARGS...: synack serve on tun0, waits until it listens.
 start_serve() {
 	local log=$1

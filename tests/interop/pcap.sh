@@ -17,7 +17,7 @@ in_ns ping -c 2 -i 0.2 -W 2 "$SYNACK_ADDR" >"$WORK/ping.log" || fail "ping: $(ca
 grep -E "packets transmitted" "$WORK/ping.log"
 in_ns curl -sS -m 20 -o /dev/null "http://$SYNACK_ADDR/f.bin"
 in_ns curl -sS -m 20 -o /dev/null --data-binary @"$WORK/root/f.bin" "http://$SYNACK_ADDR/up"
-sleep 0.3
+wait_for_closed 80
 stop_pid "$SERVE_PID"
 stop_pid "$TCPDUMP_PID"
 tcpdump -vv -n -r "$WORK/run.pcap" >"$WORK/decoded.txt" 2>/dev/null

@@ -20,12 +20,12 @@ start_serve "$WORK/serve.log" --root "$WORK/root" --pcap "$SERVE_PCAP"
 in_ns ping -c 2 -i 0.2 -W 2 "$SYNACK_ADDR" >"$WORK/ping.log" || fail "ping: $(cat "$WORK/ping.log")"
 in_ns curl -sS -m 20 -o /dev/null "http://$SYNACK_ADDR/f.bin" || fail "GET failed"
 in_ns curl -sS -m 20 -o /dev/null --data-binary @"$WORK/root/f.bin" "http://$SYNACK_ADDR/up" || fail "POST failed"
-sleep 0.3
+wait_for_closed 80
 stop_pid "$SERVE_PID" # SIGTERM: serve exits, the capture is complete
 
 start_bg "$WORK/nc.log" sh -c "exec nc -l -N $KERNEL_ADDR 9003 <$WORK/root/f.bin >$WORK/nc-got.bin"
 NC_PID=$LAST_PID
-sleep 0.3
+wait_for_listen 9003
 in_ns "$SYNACK" connect --pcap "$CONN_PCAP" "$KERNEL_ADDR" 9003 <"$WORK/root/f.bin" \
 	>"$WORK/connect-got.bin" 2>"$WORK/connect.log" || fail "connect: $(cat "$WORK/connect.log")"
 wait "$NC_PID" || true
