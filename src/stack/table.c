@@ -63,8 +63,7 @@ void synack_stack_foreach_conn(synack_stack *st,
 	sn_tw_foreach(st, fn, ctx);
 }
 
-#define WALK_SHIFT 62
-#define WALK_POS_MASK ((1ull << WALK_SHIFT) - 1)
+#define WALK_SPAN (1ull << 56) /* cursor = section * WALK_SPAN + position */
 enum { WALK_LISTENERS, WALK_CONNS, WALK_TIMEWAIT, WALK_DONE };
 
 /* Section sec of the walk (a list of TCBs) from its entry number *pos:
@@ -99,8 +98,7 @@ static int walk_list(synack_stack *st, int sec, uint64_t *pos, uint64_t *budget,
 int synack_stack_walk_conn(synack_stack *st, uint64_t *cursor, uint64_t max_visits,
 			   int (*fn)(void *ctx, const struct synack_conn_info *ci), void *ctx)
 {
-	int sec = (int)(*cursor >> WALK_SHIFT);
-	uint64_t pos = *cursor & WALK_POS_MASK;
+	uint64_t sec = *cursor / WALK_SPAN, pos = *cursor % WALK_SPAN;
 	uint64_t budget = max_visits ? max_visits : UINT64_MAX;
 	int more = 0;
 
@@ -110,13 +108,13 @@ int synack_stack_walk_conn(synack_stack *st, uint64_t *cursor, uint64_t max_visi
 			more = sn_tw_walk(st, &slot, &budget, fn, ctx);
 			pos = slot;
 		} else {
-			more = walk_list(st, sec, &pos, &budget, fn, ctx);
+			more = walk_list(st, (int)sec, &pos, &budget, fn, ctx);
 		}
 		if (more)
 			break;
 		sec++;
 		pos = 0;
 	}
-	*cursor = (uint64_t)sec << WALK_SHIFT | pos;
+	*cursor = sec * WALK_SPAN + pos;
 	return more;
 }
