@@ -90,30 +90,6 @@ static void parse(int argc, char **argv, struct opts *o)
 	}
 }
 
-static int enter_namespace(void)
-{
-	if (geteuid() != 0) {
-		printf("kernel: skipped: needs root to create a network namespace\n");
-		return -1;
-	}
-	if (unshare(CLONE_NEWNET) != 0) {
-		printf("kernel: skipped: unshare(CLONE_NEWNET): %s\n", strerror(errno));
-		return -1;
-	}
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	struct ifreq ifr = {0};
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) != 0 ||
-	    (ifr.ifr_flags |= IFF_UP, ioctl(fd, SIOCSIFFLAGS, &ifr) != 0)) {
-		printf("kernel: skipped: cannot bring up lo in the namespace: %s\n", strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	close(fd);
-	return 0;
-}
-
 static void pin_self(int pin)
 {
 	if (!pin)
@@ -126,37 +102,7 @@ static void pin_self(int pin)
 
 static struct sockaddr_in loopback(uint16_t port)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	return a;
-}
-
-static int listen_on(uint16_t port)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
-	struct sockaddr_in a = loopback(port);
-
-	if (fd < 0)
-		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 1024)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static int read_full(int fd, void *buf, size_t n)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		ssize_t k = read(fd, (char *)buf + got, n - got);
-		if (k <= 0)
-			return -1;
-		got += (size_t)k;
-	}
-	return 0;
+	return bench_sin(INADDR_LOOPBACK, port);
 }
 
 /* ---------------------------------------------------------------- lifecycle */
@@ -171,7 +117,7 @@ static void *lc_server(void *arg)
 		int fd = accept(sh->lfd, NULL, NULL);
 		if (fd < 0)
 			break; /* the listener was shut down */
-		if (read_full(fd, buf, sizeof(buf)) || write(fd, buf, sizeof(buf)) != sizeof(buf) ||
+		if (bench_read_full(fd, buf, sizeof(buf)) || write(fd, buf, sizeof(buf)) != sizeof(buf) ||
 		    read(fd, buf, sizeof(buf)) != 0)
 			sh->errors++;
 		close(fd);
@@ -190,7 +136,7 @@ static void *lc_client(void *arg)
 	while (!sh->stop) {
 		int fd = socket(AF_INET, SOCK_STREAM, 0);
 		if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) ||
-		    write(fd, req, sizeof(req)) != sizeof(req) || read_full(fd, rep, sizeof(rep))) {
+		    write(fd, req, sizeof(req)) != sizeof(req) || bench_read_full(fd, rep, sizeof(rep))) {
 			sh->errors++;
 			if (fd >= 0)
 				close(fd);
@@ -209,7 +155,7 @@ static void lifecycle(const struct opts *o, int pin)
 	struct shared sh = {.pin = pin};
 	pthread_t srv, cli;
 
-	sh.lfd = listen_on(8080);
+	sh.lfd = bench_tcp_listen(INADDR_LOOPBACK, 8080);
 	if (sh.lfd < 0) {
 		printf("kernel: cannot listen: %s\n", strerror(errno));
 		exit(1);
@@ -267,7 +213,7 @@ static void bulk(const struct opts *o, int pin)
 	pthread_t srv;
 	char *buf = calloc(1, BULK_CHUNK);
 
-	sh.lfd = listen_on(5001);
+	sh.lfd = bench_tcp_listen(INADDR_LOOPBACK, 5001);
 	if (sh.lfd < 0 || !buf) {
 		printf("kernel: cannot listen: %s\n", strerror(errno));
 		exit(1);
@@ -310,7 +256,7 @@ int main(int argc, char **argv)
 	struct opts o;
 
 	parse(argc, argv, &o);
-	if (enter_namespace())
+	if (bench_enter_netns("kernel"))
 		return 77;
 	for (int pin = 1; pin >= 0; pin--) {
 		lifecycle(&o, pin);

@@ -149,21 +149,6 @@ static int write_sysctl(const char *path, const char *value)
 	return n == (ssize_t)strlen(value) ? 0 : -1;
 }
 
-static int if_flags(int fd, const char *name, short set)
-{
-	struct ifreq ifr = {0};
-
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) != 0)
-		return -1;
-	if (set) {
-		ifr.ifr_flags |= set;
-		if (ioctl(fd, SIOCSIFFLAGS, &ifr) != 0)
-			return -1;
-	}
-	return ifr.ifr_flags;
-}
-
 static int set_addr(int fd, const char *name, unsigned long req, uint32_t addr)
 {
 	struct ifreq ifr = {0};
@@ -176,22 +161,8 @@ static int set_addr(int fd, const char *name, unsigned long req, uint32_t addr)
 
 static int enter_namespace(void)
 {
-	if (geteuid() != 0) {
-		printf("kernel_tun: skipped: needs root to create a network namespace\n");
+	if (bench_enter_netns("kernel_tun"))
 		return -1;
-	}
-	if (unshare(CLONE_NEWNET) != 0) {
-		printf("kernel_tun: skipped: unshare(CLONE_NEWNET): %s\n", strerror(errno));
-		return -1;
-	}
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || if_flags(fd, "lo", IFF_UP) < 0) {
-		printf("kernel_tun: skipped: cannot bring up lo in the namespace: %s\n", strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	close(fd);
 	/* namespaced: they change nothing outside this process's namespace */
 	if (write_sysctl("/proc/sys/net/ipv4/tcp_tw_reuse", "1") ||
 	    write_sysctl("/proc/sys/net/ipv4/ip_local_port_range", "1024 65535"))
@@ -215,13 +186,13 @@ static int tun_up(struct side *sd, int offload)
 	}
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || set_addr(fd, "sk0", SIOCSIFADDR, KERNEL_ADDR) ||
-	    set_addr(fd, "sk0", SIOCSIFNETMASK, 0xffffff00u) || if_flags(fd, "sk0", IFF_UP) < 0) {
+	    set_addr(fd, "sk0", SIOCSIFNETMASK, 0xffffff00u) || bench_if_flags(fd, "sk0", IFF_UP) < 0) {
 		printf("kernel_tun: cannot configure sk0: %s\n", strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
 	}
-	for (int i = 0; i < 600 && !(if_flags(fd, "sk0", 0) & IFF_RUNNING); i++)
+	for (int i = 0; i < 600 && !(bench_if_flags(fd, "sk0", 0) & IFF_RUNNING); i++)
 		usleep(5000);
 	close(fd);
 	return 0;
@@ -421,51 +392,16 @@ static int listen_synack(struct side *sd, uint16_t port)
 
 /* ---------------------------------------------------------------- Linux's side */
 
-static struct sockaddr_in sin_of(uint32_t addr, uint16_t port)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
-	a.sin_addr.s_addr = htonl(addr);
-	return a;
-}
-
-static int k_listen(uint32_t addr, uint16_t port)
-{
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
-	struct sockaddr_in a = sin_of(addr, port);
-
-	if (fd < 0)
-		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 1024)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 static int k_connect(uint32_t addr, uint16_t port)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_in a = sin_of(addr, port);
+	struct sockaddr_in a = bench_sin(addr, port);
 
 	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0)
 		return fd;
 	if (fd >= 0)
 		close(fd);
 	return -1;
-}
-
-static int k_read_full(int fd, void *buf, size_t n)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		ssize_t k = read(fd, (char *)buf + got, n - got);
-		if (k <= 0)
-			return -1;
-		got += (size_t)k;
-	}
-	return 0;
 }
 
 static uint64_t k_write_n(int fd, const char *buf, uint64_t total)
@@ -502,7 +438,7 @@ static int k_rr_client(uint32_t addr, uint16_t port)
 	if (fd < 0)
 		return -1;
 	int bad = write(fd, req, sizeof(req)) != (ssize_t)sizeof(req) ||
-		  k_read_full(fd, rep, sizeof(rep));
+		  bench_read_full(fd, rep, sizeof(rep));
 	close(fd);
 	return bad ? -1 : 0;
 }
@@ -545,7 +481,7 @@ static void *k_server_thread(void *arg)
 
 	while (buf && (fd = accept(ks->lfd, NULL, NULL)) >= 0) {
 		if (ks->rr) {
-			if (!k_read_full(fd, buf, RR_LEN) && write(fd, buf, RR_LEN) == RR_LEN)
+			if (!bench_read_full(fd, buf, RR_LEN) && write(fd, buf, RR_LEN) == RR_LEN)
 				(void)!read(fd, buf, 1); /* the client's FIN */
 		} else {
 			ks->bytes += k_read_all(fd, buf);
@@ -592,7 +528,7 @@ static double bulk_from_synack(struct side *sd, const struct opts *o, char *buf)
 {
 	pthread_t t;
 	struct synack_endpoint to = {KERNEL_ADDR, PORT_SOURCE};
-	int lfd = k_listen(KERNEL_ADDR, PORT_SOURCE);
+	int lfd = bench_tcp_listen(KERNEL_ADDR, PORT_SOURCE);
 
 	sd->mode = M_SOURCE;
 	sd->target = o->bytes;
@@ -633,7 +569,7 @@ static struct rr_result conns_to_synack(struct side *sd, const struct opts *o)
 
 static double k_bulk(const struct opts *o, char *buf)
 {
-	struct k_server ks = {.lfd = k_listen(0x7f000001u, PORT_SINK)};
+	struct k_server ks = {.lfd = bench_tcp_listen(0x7f000001u, PORT_SINK)};
 	pthread_t t;
 
 	if (ks.lfd < 0 || pthread_create(&t, NULL, k_server_thread, &ks))
@@ -653,7 +589,7 @@ static double k_bulk(const struct opts *o, char *buf)
 
 static struct rr_result k_conns(const struct opts *o)
 {
-	struct k_server ks = {.lfd = k_listen(0x7f000001u, PORT_RR), .rr = 1};
+	struct k_server ks = {.lfd = bench_tcp_listen(0x7f000001u, PORT_RR), .rr = 1};
 	struct rr_result r = {0};
 	pthread_t t;
 

@@ -106,6 +106,20 @@ int bench_opt(int argc, char **argv, int *i, const char *name, const char **val)
 /* A count with an optional k/M/G (x1000) or Ki/Mi/Gi (x1024) suffix; exits on error. */
 uint64_t bench_parse_count(const char *opt, const char *s);
 
+/* ---------------------------------------------------------------- kernel (netns.c) */
+
+struct sockaddr_in;
+/* Move this process into a network namespace of its own with lo up (needs
+ * root): 0, or -1 after printing "PROG: skipped: why". */
+int bench_enter_netns(const char *prog);
+/* An interface's flags, after or-ing `set` into them (0: just read): -1 on error. */
+int bench_if_flags(int fd, const char *name, short set);
+struct sockaddr_in bench_sin(uint32_t addr, uint16_t port); /* host order in */
+/* A kernel TCP listener (SO_REUSEADDR, backlog 1024) on addr:port, or -1. */
+int bench_tcp_listen(uint32_t addr, uint16_t port);
+/* Read exactly n bytes: 0, or -1 on EOF or error. */
+int bench_read_full(int fd, void *buf, size_t n);
+
 /* A stack with the benchmark defaults: given address and seed, small tables
  * otherwise as cfg_in says. Exits on failure. */
 synack_stack *bench_stack(const struct synack_config *cfg);
