@@ -258,21 +258,60 @@ static inline int fx_passive_established(struct fx *f, uint32_t peer_iss)
 	return s;
 }
 
+/* A passive open from a scripted SYN, for tests that set its options
+ * (timestamps, SACK-permitted, window scale): a listener on our_port, the
+ * peer's SYN as syn describes it (syn->seq is the peer's ISN; the flags are
+ * set here), our SYN,ACK (into *sa unless NULL), the peer's ACK (window
+ * 65535; when the SYN had a TSopt, one with TSval syn->tsval + 1 echoing
+ * ours), and accept. Returns the socket with the output after the SYN,ACK
+ * left unread, or -1. Both ISNs are recorded in f. */
+static inline int fx_passive_open_syn(struct fx *f, const struct fx_seg *syn, struct sn_tcp_seg *sa)
+{
+	struct sn_tcp_seg o;
+	struct fx_seg in = *syn;
+
+	if (!sa)
+		sa = &o;
+	if (fx_listen(f) < 0)
+		return -1;
+	f->peer_iss = syn->seq;
+	in.flags = SN_TCP_SYN;
+	fx_in(f, &in);
+	if (!fx_out(f, sa) || sa->flags != (SN_TCP_SYN | SN_TCP_ACK))
+		return -1;
+	f->our_iss = sa->seq;
+	fx_in(f, &(struct fx_seg){.flags = SN_TCP_ACK, .seq = syn->seq + 1, .ack = sa->seq + 1,
+				  .wnd = 65535, .ts = syn->ts, .tsval = syn->tsval + 1,
+				  .tsecr = sa->opts.ts_val});
+	return synack_sock_accept(f->st, f->lsock, NULL);
+}
+
+/* SYN-SENT by an active open to the peer from our_port: our SYN read into
+ * *syn (its ISN recorded in f). Returns the socket, or -1. */
+static inline int fx_connect_syn(struct fx *f, struct sn_tcp_seg *syn)
+{
+	struct synack_endpoint r = {FX_PEER, FX_PEER_PORT};
+	struct synack_endpoint l = {0, f->our_port};
+	int s = synack_sock_open(f->st);
+
+	f->peer_port = FX_PEER_PORT;
+	if (s < 0 || synack_sock_setopt(f->st, s, SYNACK_SO_REUSEADDR, f->reuseaddr) ||
+	    synack_sock_bind(f->st, s, &l) || synack_sock_connect(f->st, s, &r) != -EINPROGRESS)
+		return -1;
+	if (!fx_out(f, syn) || syn->flags != SN_TCP_SYN)
+		return -1;
+	f->our_iss = syn->seq;
+	return s;
+}
+
 /* ESTABLISHED by an active open to the peer: our SYN, the peer's SYN,ACK,
  * our ACK. Returns the socket with all output consumed. */
 static inline int fx_active_established(struct fx *f, uint32_t peer_iss)
 {
 	struct sn_tcp_seg o;
-	struct synack_endpoint r = {FX_PEER, FX_PEER_PORT};
-	struct synack_endpoint l = {0, f->our_port};
-	int s = synack_sock_open(f->st);
-	f->peer_port = FX_PEER_PORT;
-	if (s < 0 || synack_sock_setopt(f->st, s, SYNACK_SO_REUSEADDR, f->reuseaddr) ||
-	    synack_sock_bind(f->st, s, &l) || synack_sock_connect(f->st, s, &r) != -EINPROGRESS)
+	int s = fx_connect_syn(f, &o);
+	if (s < 0)
 		return -1;
-	if (!fx_out(f, &o) || o.flags != SN_TCP_SYN)
-		return -1;
-	f->our_iss = o.seq;
 	f->peer_iss = peer_iss;
 	fx_in(f, &(struct fx_seg){.flags = SN_TCP_SYN | SN_TCP_ACK, .seq = peer_iss,
 				  .ack = o.seq + 1, .wnd = 65535, .mss = 1460});

@@ -41,17 +41,11 @@ static struct synack_counters counters(struct fx *f)
  * T0, its ACK T0 + 1 (so TS.Recent is T0 + 1). Our SYN,ACK in *sa. */
 static int ts_est(struct fx *f, struct sn_tcp_seg *sa)
 {
-	if (fx_init(f, NULL) || fx_listen(f) < 0)
+	if (fx_init(f, NULL))
 		return -1;
-	f->peer_iss = PEER_ISS;
-	fx_in(f, &(struct fx_seg){.flags = SN_TCP_SYN, .seq = PEER_ISS, .wnd = 65535, .mss = MSS,
-				  .ts = 1, .tsval = T0});
-	if (!fx_out(f, sa))
-		return -1;
-	f->our_iss = sa->seq;
-	fx_in(f, &(struct fx_seg){.flags = SN_TCP_ACK, .seq = PEER_ISS + 1, .ack = sa->seq + 1,
-				  .wnd = 65535, .ts = 1, .tsval = T0 + 1, .tsecr = sa->opts.ts_val});
-	return synack_sock_accept(f->st, f->lsock, NULL);
+	return fx_passive_open_syn(
+		f, &(struct fx_seg){.seq = PEER_ISS, .wnd = 65535, .mss = MSS, .ts = 1, .tsval = T0},
+		sa);
 }
 
 /* The peer sends n bytes at stream offset off with TSval tsval. */
@@ -66,12 +60,9 @@ static void pdata(struct fx *f, uint32_t off, uint32_t n, uint32_t tsval)
  * SYN,ACK rtt_ms later echoes its TSval. Returns the socket; *syn is ours. */
 static int ts_active(struct fx *f, uint64_t rtt_ms, struct sn_tcp_seg *syn)
 {
-	struct synack_endpoint r = {FX_PEER, FX_PEER_PORT}, l = {0, FX_PORT};
-	int s = synack_sock_open(f->st);
-	if (s < 0 || synack_sock_bind(f->st, s, &l) ||
-	    synack_sock_connect(f->st, s, &r) != -EINPROGRESS || !fx_out(f, syn))
+	int s = fx_connect_syn(f, syn);
+	if (s < 0)
 		return -1;
-	f->our_iss = syn->seq;
 	f->peer_iss = PEER_ISS;
 	fx_wait(f, rtt_ms * FX_MS);
 	fx_in(f, &(struct fx_seg){.flags = SN_TCP_SYN | SN_TCP_ACK, .seq = PEER_ISS,

@@ -34,7 +34,6 @@ static struct synack_counters counters(struct fx *f)
 static int sack_conn(struct fx *f, struct synack_config *c, int ts)
 {
 	struct synack_config d;
-	struct sn_tcp_seg o;
 
 	if (!c) {
 		synack_config_default(&d);
@@ -44,18 +43,11 @@ static int sack_conn(struct fx *f, struct synack_config *c, int ts)
 		c = &d;
 	}
 	pat_init();
-	if (fx_init(f, c) || fx_listen(f) < 0)
+	if (fx_init(f, c))
 		return -1;
-	f->peer_iss = PEER_ISS;
-	fx_in(f, &(struct fx_seg){.flags = SN_TCP_SYN, .seq = PEER_ISS, .wnd = 65535, .mss = MSS,
-				  .sack_ok = 1, .ts = (uint8_t)ts, .tsval = 100});
-	if (!fx_out(f, &o) || o.flags != (SN_TCP_SYN | SN_TCP_ACK))
-		return -1;
-	f->our_iss = o.seq;
-	fx_in(f, &(struct fx_seg){.flags = SN_TCP_ACK, .seq = PEER_ISS + 1, .ack = o.seq + 1,
-				  .wnd = 65535, .ts = (uint8_t)ts, .tsval = 101,
-				  .tsecr = o.opts.ts_val});
-	int s = synack_sock_accept(f->st, f->lsock, NULL);
+	int s = fx_passive_open_syn(f, &(struct fx_seg){.seq = PEER_ISS, .wnd = 65535, .mss = MSS,
+							.sack_ok = 1, .ts = (uint8_t)ts, .tsval = 100},
+				    NULL);
 	fx_flush(f);
 	return s;
 }

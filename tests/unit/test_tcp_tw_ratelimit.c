@@ -20,20 +20,15 @@
 static int tw_entry(struct fx *f, uint32_t ratelimit_us, int ts)
 {
 	struct synack_config c = fx_cfg_msl(MSL);
-	struct sn_tcp_seg sa, o;
+	struct sn_tcp_seg o;
 
 	c.invalid_ratelimit_us = ratelimit_us;
-	if (fx_init(f, &c) || fx_listen(f) < 0)
+	if (fx_init(f, &c))
 		return -1;
-	f->peer_iss = FX_P;
-	fx_in(f, &(struct fx_seg){.flags = SN_TCP_SYN, .seq = FX_P, .wnd = 65535, .mss = 1460,
-				  .ts = (uint8_t)ts, .tsval = T0 - 3});
-	if (!fx_out(f, &sa))
-		return -1;
-	uint32_t i = f->our_iss = sa.seq;
-	fx_in(f, &(struct fx_seg){.flags = SN_TCP_ACK, .seq = FX_P + 1, .ack = i + 1,
-				  .wnd = 65535, .ts = (uint8_t)ts, .tsval = T0 - 2});
-	int s = synack_sock_accept(f->st, f->lsock, NULL);
+	int s = fx_passive_open_syn(f, &(struct fx_seg){.seq = FX_P, .wnd = 65535, .mss = 1460,
+							.ts = (uint8_t)ts, .tsval = T0 - 3},
+				    NULL);
+	uint32_t i = f->our_iss;
 	if (s < 0 || synack_sock_close(f->st, s) || !fx_out(f, &o) ||
 	    synack_sock_close(f->st, f->lsock))
 		return -1;
