@@ -20,12 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "synack/sim.h"
+#include "../tests/sim_pair.h" /* the two hosts and the byte pattern's loops, as test_sim_sack */
 
-#define A_ADDR 0x0a000001u
-#define B_ADDR 0x0a000002u
-#define PORT 5001
-#define SEC 1000000ull
 #define MAX_LOSSES 16
 
 struct opts {
@@ -40,7 +36,8 @@ struct run {
 	synack_sim *sim;
 	synack_stack *st[2];
 	int sock[2], lsock;
-	uint64_t sent, got, rexmit_bytes;
+	size_t sent, got;
+	uint64_t rexmit_bytes;
 	int error;
 };
 
@@ -49,7 +46,7 @@ struct tally {
 	uint64_t rexmit_bytes, timeouts, us;
 };
 
-static uint8_t pattern(uint64_t i)
+static uint8_t pattern(size_t i)
 {
 	return (uint8_t)(i * 131 + (i >> 9));
 }
@@ -64,34 +61,12 @@ static void on_trace(void *ctx, const struct synack_trace_event *ev)
 
 static void pump(struct run *r)
 {
-	uint8_t buf[16384];
+	int err = sim_send_pattern(r->st[0], r->sock[0], (size_t)r->o->bytes, &r->sent, pattern);
 
-	while (r->sent < r->o->bytes) {
-		uint64_t k = r->o->bytes - r->sent < sizeof(buf) ? r->o->bytes - r->sent : sizeof(buf);
-		for (uint64_t i = 0; i < k; i++)
-			buf[i] = pattern(r->sent + i);
-		ssize_t n = synack_sock_send(r->st[0], r->sock[0], buf, (size_t)k);
-		if (n == -EAGAIN)
-			break;
-		if (n <= 0) {
-			r->error = (int)n;
-			return;
-		}
-		r->sent += (uint64_t)n;
-	}
-	for (;;) {
-		ssize_t n = synack_sock_recv(r->st[1], r->sock[1], buf, sizeof(buf));
-		if (n == -EAGAIN)
-			break;
-		if (n <= 0) {
-			r->error = n ? (int)n : -EPIPE;
-			return;
-		}
-		for (ssize_t i = 0; i < n; i++)
-			if (buf[i] != pattern(r->got + (uint64_t)i))
-				r->error = -EBADMSG;
-		r->got += (uint64_t)n;
-	}
+	if (!err)
+		err = sim_recv_check(r->st[1], r->sock[1], &r->got, pattern);
+	if (err)
+		r->error = err;
 }
 
 static int step(void *ctx)
@@ -114,26 +89,15 @@ static int setup(struct run *r, uint64_t seed, double loss, int sack)
 	struct synack_impair_params link = {.delay_us = r->o->rtt_ms * 500u,
 					    .loss_ppm = (uint32_t)(loss * 10000.0 + 0.5)};
 	struct synack_config cfg;
-	struct synack_endpoint any = {0, PORT};
 	int err;
 
-	if ((err = synack_sim_create(seed, &r->sim)))
-		return err;
-	synack_sim_set_default_link(r->sim, &link);
 	synack_config_default(&cfg);
 	cfg.sndbuf = cfg.rcvbuf = r->o->buf;
 	cfg.tcp_sack = (uint8_t)sack;
 	cfg.tcp_congestion_control = SYNACK_CC_RENO;
-	for (int i = 0; i < 2; i++) {
-		cfg.addr = i ? B_ADDR : A_ADDR;
-		if ((err = synack_sim_add_host(r->sim, &cfg, &r->st[i])))
-			return err;
-	}
-	synack_stack_set_trace(r->st[0], on_trace, r);
-	r->lsock = synack_sock_open(r->st[1]);
-	if ((err = synack_sock_bind(r->st[1], r->lsock, &any)) ||
-	    (err = synack_sock_listen(r->st[1], r->lsock, 4)))
+	if ((err = sim_pair_open(seed, &link, cfg, &r->sim, r->st, &r->lsock)))
 		return err;
+	synack_stack_set_trace(r->st[0], on_trace, r);
 	return 0;
 }
 

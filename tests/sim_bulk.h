@@ -3,7 +3,7 @@
  * over the simulator through the public API, every byte checked, with the
  * sender's cwnd sampled (time-weighted integral and peak) on the way.
  * Shared by tests/sim/test_sim_cc.c and test_sim_ecn.c, which set up the
- * link and the knobs and drive step() with synack_sim_run().
+ * link and the knobs (sim_pair.h) and drive step() with synack_sim_run().
  */
 #ifndef SYNACK_TESTS_SIM_BULK_H
 #define SYNACK_TESTS_SIM_BULK_H
@@ -12,12 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "synack/sim.h"
+#include "sim_pair.h"
 
-#define A_ADDR 0x0a000001u
-#define B_ADDR 0x0a000002u
-#define PORT 5001
-#define SEC 1000000ull
 #define RTT_US 60000ull
 #define BUF (1024u * 1024)
 #define LEN (4u * 1024 * 1024)
@@ -40,34 +36,12 @@ static uint8_t pattern(size_t i)
 
 static void pump(struct run *r)
 {
-	uint8_t buf[16384];
+	int err = sim_send_pattern(r->st[0], r->sock[0], LEN, &r->sent, pattern);
 
-	while (r->sent < LEN) {
-		size_t k = LEN - r->sent < sizeof(buf) ? LEN - r->sent : sizeof(buf);
-		for (size_t i = 0; i < k; i++)
-			buf[i] = pattern(r->sent + i);
-		ssize_t n = synack_sock_send(r->st[0], r->sock[0], buf, k);
-		if (n == -EAGAIN)
-			break;
-		if (n <= 0) {
-			r->error = (int)n;
-			return;
-		}
-		r->sent += (size_t)n;
-	}
-	for (;;) {
-		ssize_t n = synack_sock_recv(r->st[1], r->sock[1], buf, sizeof(buf));
-		if (n == -EAGAIN)
-			break;
-		if (n <= 0) {
-			r->error = n ? (int)n : -EPIPE;
-			return;
-		}
-		for (ssize_t i = 0; i < n; i++)
-			if (buf[i] != pattern(r->got + (size_t)i))
-				r->error = -EBADMSG;
-		r->got += (size_t)n;
-	}
+	if (!err)
+		err = sim_recv_check(r->st[1], r->sock[1], &r->got, pattern);
+	if (err)
+		r->error = err;
 }
 
 static void sample(struct run *r)

@@ -19,12 +19,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "synack/sim.h"
+#include "sim_pair.h"
 
-#define A_ADDR 0x0a000001u
-#define B_ADDR 0x0a000002u
-#define PORT 5001
-#define SEC 1000000ull
 #define BUF 8192u
 #define MAX_EVENTS 2000000
 
@@ -66,23 +62,17 @@ static void both_windows_closed(uint64_t seed, uint32_t dup_ppm)
 {
 	struct synack_impair_params link = {.dup_ppm = dup_ppm};
 	struct synack_config cfg;
-	struct synack_endpoint any = {0, PORT}, to = {B_ADDR, PORT};
+	struct synack_endpoint to = {B_ADDR, PORT};
 	synack_sim *sim;
-	synack_stack *a, *b;
+	synack_stack *st[2];
 	long events = 0;
 	size_t sent_a = 0, sent_b = 0;
+	int ls;
 
-	CHECK_EQ(synack_sim_create(seed, &sim), 0);
-	synack_sim_set_default_link(sim, &link);
 	synack_config_default(&cfg);
 	cfg.sndbuf = cfg.rcvbuf = BUF;
-	cfg.addr = A_ADDR;
-	CHECK_EQ(synack_sim_add_host(sim, &cfg, &a), 0);
-	cfg.addr = B_ADDR;
-	CHECK_EQ(synack_sim_add_host(sim, &cfg, &b), 0);
-	int ls = synack_sock_open(b);
-	CHECK_EQ(synack_sock_bind(b, ls, &any), 0);
-	CHECK_EQ(synack_sock_listen(b, ls, 4), 0);
+	CHECK_EQ(sim_pair_open(seed, &link, cfg, &sim, st, &ls), 0);
+	synack_stack *a = st[0], *b = st[1];
 	int ca = synack_sock_open(a);
 	CHECK_EQ(synack_sock_connect(a, ca, &to), -EINPROGRESS);
 	CHECK_EQ(run_bounded(sim, synack_sim_now(sim) + SEC, &events), 0);

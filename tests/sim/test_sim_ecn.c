@@ -21,25 +21,14 @@ static int run(int ecn, uint64_t seed, uint64_t *elapsed_us, struct run *r)
 {
 	struct synack_impair_params link = {.delay_us = RTT_US / 2, .ce_ppm = 10000};
 	struct synack_config cfg;
-	struct synack_endpoint any = {0, PORT}, to = {B_ADDR, PORT};
+	struct synack_endpoint to = {B_ADDR, PORT};
 	int err;
 
 	*r = (struct run){.sock = {-1, -1}, .lsock = -1};
-	if ((err = synack_sim_create(seed, &r->sim)))
-		return err;
-	synack_sim_set_default_link(r->sim, &link);
 	synack_config_default(&cfg);
 	cfg.sndbuf = cfg.rcvbuf = BUF;
 	cfg.tcp_ecn = (uint8_t)ecn;
-	cfg.addr = A_ADDR;
-	if ((err = synack_sim_add_host(r->sim, &cfg, &r->st[0])))
-		return err;
-	cfg.addr = B_ADDR;
-	if ((err = synack_sim_add_host(r->sim, &cfg, &r->st[1])))
-		return err;
-	r->lsock = synack_sock_open(r->st[1]);
-	if ((err = synack_sock_bind(r->st[1], r->lsock, &any)) ||
-	    (err = synack_sock_listen(r->st[1], r->lsock, 4)))
+	if ((err = sim_pair_open(seed, &link, cfg, &r->sim, r->st, &r->lsock)))
 		return err;
 	r->sock[0] = synack_sock_open(r->st[0]);
 	uint64_t t0 = synack_sim_now(r->sim);

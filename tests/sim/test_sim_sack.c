@@ -28,12 +28,8 @@
 #include <errno.h>
 
 #include "check.h"
-#include "synack/sim.h"
+#include "sim_pair.h"
 
-#define A_ADDR 0x0a000001u
-#define B_ADDR 0x0a000002u
-#define PORT 5001
-#define SEC 1000000ull
 #define RTT_US 60000ull
 #define BUF (1024u * 1024)
 #define LEN (2u * 1024 * 1024)
@@ -66,34 +62,12 @@ static void on_trace(void *ctx, const struct synack_trace_event *ev)
 
 static void pump(struct run *r)
 {
-	uint8_t buf[16384];
+	int err = sim_send_pattern(r->st[0], r->sock[0], LEN, &r->sent, pattern);
 
-	while (r->sent < LEN) {
-		size_t k = LEN - r->sent < sizeof(buf) ? LEN - r->sent : sizeof(buf);
-		for (size_t i = 0; i < k; i++)
-			buf[i] = pattern(r->sent + i);
-		ssize_t n = synack_sock_send(r->st[0], r->sock[0], buf, k);
-		if (n == -EAGAIN)
-			break;
-		if (n <= 0) {
-			r->error = (int)n;
-			return;
-		}
-		r->sent += (size_t)n;
-	}
-	for (;;) {
-		ssize_t n = synack_sock_recv(r->st[1], r->sock[1], buf, sizeof(buf));
-		if (n == -EAGAIN)
-			break;
-		if (n <= 0) {
-			r->error = n ? (int)n : -EPIPE;
-			return;
-		}
-		for (ssize_t i = 0; i < n; i++)
-			if (buf[i] != pattern(r->got + (size_t)i))
-				r->error = -EBADMSG;
-		r->got += (size_t)n;
-	}
+	if (!err)
+		err = sim_recv_check(r->st[1], r->sock[1], &r->got, pattern);
+	if (err)
+		r->error = err;
 }
 
 static int step(void *ctx)
@@ -115,27 +89,16 @@ static int setup(struct run *r, uint64_t seed, int sack)
 {
 	struct synack_impair_params link = {.delay_us = RTT_US / 2, .loss_ppm = LOSS_PPM};
 	struct synack_config cfg;
-	struct synack_endpoint any = {0, PORT};
 	int err;
 
 	*r = (struct run){.sock = {-1, -1}, .lsock = -1};
-	if ((err = synack_sim_create(seed, &r->sim)))
-		return err;
-	synack_sim_set_default_link(r->sim, &link);
 	synack_config_default(&cfg);
 	cfg.sndbuf = cfg.rcvbuf = BUF;
 	cfg.tcp_sack = (uint8_t)sack;
 	cfg.tcp_congestion_control = SYNACK_CC_RENO;
-	for (int i = 0; i < 2; i++) {
-		cfg.addr = i ? B_ADDR : A_ADDR;
-		if ((err = synack_sim_add_host(r->sim, &cfg, &r->st[i])))
-			return err;
-	}
-	synack_stack_set_trace(r->st[0], on_trace, r);
-	r->lsock = synack_sock_open(r->st[1]);
-	if ((err = synack_sock_bind(r->st[1], r->lsock, &any)) ||
-	    (err = synack_sock_listen(r->st[1], r->lsock, 4)))
+	if ((err = sim_pair_open(seed, &link, cfg, &r->sim, r->st, &r->lsock)))
 		return err;
+	synack_stack_set_trace(r->st[0], on_trace, r);
 	return 0;
 }
 

@@ -17,12 +17,8 @@
 #include <errno.h>
 
 #include "check.h"
-#include "synack/sim.h"
+#include "sim_pair.h"
 
-#define A_ADDR 0x0a000001u
-#define B_ADDR 0x0a000002u
-#define PORT 5001
-#define SEC 1000000ull
 #define RTT_US 50000ull
 #define BUF (256u * 1024)
 #define LEN (1024u * 1024)
@@ -42,37 +38,29 @@ static uint8_t pattern(int side, size_t i)
 	return (uint8_t)(i * 29 + (size_t)side * 83 + (i >> 10));
 }
 
+static uint8_t pattern0(size_t i)
+{
+	return pattern(0, i);
+}
+
+static uint8_t pattern1(size_t i)
+{
+	return pattern(1, i);
+}
+
 static void pump(struct run *r, int side)
 {
+	static const sim_pattern_fn patterns[2] = {pattern0, pattern1};
 	synack_stack *st = r->st[side];
 	int s = r->sock[side];
-	uint8_t buf[16384];
+	int err = sim_send_pattern(st, s, LEN, &r->sent[side], patterns[side]);
 
-	while (r->sent[side] < LEN) {
-		size_t k = LEN - r->sent[side] < sizeof(buf) ? LEN - r->sent[side] : sizeof(buf);
-		for (size_t i = 0; i < k; i++)
-			buf[i] = pattern(side, r->sent[side] + i);
-		ssize_t n = synack_sock_send(st, s, buf, k);
-		if (n == -EAGAIN)
-			break;
-		if (n <= 0) {
-			r->error = (int)n;
+	if (!err)
+		err = sim_recv_check(st, s, &r->got[side], patterns[1 - side]);
+	if (err) {
+		r->error = err;
+		if (err != -EBADMSG)
 			return;
-		}
-		r->sent[side] += (size_t)n;
-	}
-	for (;;) {
-		ssize_t n = synack_sock_recv(st, s, buf, sizeof(buf));
-		if (n == -EAGAIN)
-			break;
-		if (n <= 0) {
-			r->error = n ? (int)n : -EPIPE;
-			return;
-		}
-		for (ssize_t i = 0; i < n; i++)
-			if (buf[i] != pattern(1 - side, r->got[side] + (size_t)i))
-				r->error = -EBADMSG;
-		r->got[side] += (size_t)n;
 	}
 	struct synack_tcp_info ti;
 	if (synack_sock_info(st, s, &ti) == 0) {
@@ -105,25 +93,14 @@ static int run(int window_scaling, uint64_t *elapsed_us, struct run *r)
 {
 	struct synack_impair_params link = {.delay_us = RTT_US / 2};
 	struct synack_config cfg;
-	struct synack_endpoint any = {0, PORT}, to = {B_ADDR, PORT};
+	struct synack_endpoint to = {B_ADDR, PORT};
 	int err;
 
 	*r = (struct run){.sock = {-1, -1}, .lsock = -1};
-	if ((err = synack_sim_create(7, &r->sim)))
-		return err;
-	synack_sim_set_default_link(r->sim, &link);
 	synack_config_default(&cfg);
 	cfg.sndbuf = cfg.rcvbuf = BUF;
 	cfg.tcp_window_scaling = (uint8_t)window_scaling;
-	cfg.addr = A_ADDR;
-	if ((err = synack_sim_add_host(r->sim, &cfg, &r->st[0])))
-		return err;
-	cfg.addr = B_ADDR;
-	if ((err = synack_sim_add_host(r->sim, &cfg, &r->st[1])))
-		return err;
-	r->lsock = synack_sock_open(r->st[1]);
-	if ((err = synack_sock_bind(r->st[1], r->lsock, &any)) ||
-	    (err = synack_sock_listen(r->st[1], r->lsock, 4)))
+	if ((err = sim_pair_open(7, &link, cfg, &r->sim, r->st, &r->lsock)))
 		return err;
 	r->sock[0] = synack_sock_open(r->st[0]);
 	uint64_t t0 = synack_sim_now(r->sim);
