@@ -61,6 +61,18 @@ struct env {
 	char dir[64], path[96];
 };
 
+/* The socket file and directory of the last env_open, removed at exit too:
+ * a failed CHECK returns from its test before env_close. */
+static char cleanup_dir[64], cleanup_path[96];
+
+static void cleanup_files(void)
+{
+	if (cleanup_path[0])
+		unlink(cleanup_path);
+	if (cleanup_dir[0])
+		rmdir(cleanup_dir);
+}
+
 static int env_open(struct env *e)
 {
 	struct synack_config c;
@@ -75,6 +87,10 @@ static int env_open(struct env *e)
 	    synack_loop_create(e->st, &e->link, &e->loop))
 		return -1;
 	snprintf(e->path, sizeof(e->path), "%s/ctl.sock", e->dir);
+	if (!cleanup_dir[0])
+		atexit(cleanup_files);
+	memcpy(cleanup_dir, e->dir, sizeof(cleanup_dir));
+	memcpy(cleanup_path, e->path, sizeof(cleanup_path));
 	for (uint32_t i = 0; i < NTW; i++) {
 		struct synack_endpoint l = {c.addr, (uint16_t)(5000 + i % 2)}, r = {TW_BASE + i, 9000};
 		if (!sn_tw_insert(e->st, &l, &r, 1, 1, 65535, 0, NULL))
