@@ -37,11 +37,11 @@ struct sn_cubic {
 
 /* Per-connection congestion control state beside cwnd and ssthresh. */
 struct sn_cc_state {
-	uint8_t algo;           /* enum synack_cc */
 	uint32_t bytes_acked;   /* RFC 3465 §2.1: bytes ACKed in avoidance since cwnd grew */
 	uint32_t rec_dupacks;   /* duplicate ACKs counted in this recovery (bounded) */
 	uint32_t rec_cap;       /* ... at most this many until SND.UNA moves (segments
 	                         * outstanding beyond the hole then) */
+	uint8_t algo;           /* enum synack_cc */
 	unsigned ss_after_rto : 1; /* slow start after a timeout: L = 1 SMSS (RFC 3465 §2.3) */
 	struct sn_cubic cubic;
 };

@@ -70,14 +70,12 @@ enum sn_tcb_timer {
 };
 
 struct sn_tcb {
-	struct sn_list all;          /* stack->conns: every TCB */
+	/* Hot: the first two cache lines hold what the 4-tuple lookup
+	 * compares and what header prediction (fastpath.c) and the segment
+	 * steps read for every segment; rarely used fields come last. */
 	struct sn_tcb *hash_next;    /* 4-tuple hash chain (not listeners) */
-	struct sn_list qlink;        /* listener: in parent's synq or acceptq */
-	struct sn_timer timer;       /* armed at min(deadline[]) */
-	enum synack_state state;     /* written only by state.c */
 	struct synack_endpoint local, remote;
-	struct sn_sock *sock;        /* NULL when orphaned or not yet accepted */
-	struct sn_tcb *parent;       /* listener, until accepted */
+	enum synack_state state;     /* written only by state.c */
 
 	/* send sequence variables (RFC 9293 §3.3.1) */
 	uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
@@ -86,16 +84,6 @@ struct sn_tcb {
 	uint32_t irs, rcv_nxt, rcv_adv; /* rcv_adv: right edge we advertised */
 	uint16_t snd_mss;            /* effective send MSS (MUST-14..16) */
 	uint16_t rcv_mss;            /* what we advertised */
-
-	struct sn_ring sndbuf, rcvbuf;
-	struct sn_sack_sb *sb;       /* SACK scoreboard (sack.c); NULL until the peer sends a block */
-	union {
-		/* a connection: its out-of-order ranges (reass.c), NULL if none */
-		struct sn_ooo *ooo;
-		/* a listener, which never receives data: its own block */
-		struct sn_listen *lq;
-	};
-	struct sn_seq_range dsack;   /* a duplicate to report first (RFC 2883), if dsack_pending */
 
 	unsigned passive : 1;        /* came from a passive OPEN (MUST-11) */
 	unsigned listener : 1;       /* a listening TCB, on stack->listeners */
@@ -123,30 +111,18 @@ struct sn_tcb {
 	                              * restricted port hold */
 	unsigned timers_running : 1; /* tcp_timer_fired is dispatching: handlers only
 	                              * record deadlines; it arms the wheel once, after */
-	uint32_t ooo_fin_seq;
-	uint32_t rcv_up;             /* first octet after the peer's urgent data (MUST-62) */
-	uint32_t snd_up;             /* first octet after our urgent data */
 	unsigned urg_rcvd : 1;       /* rcv_up is valid */
 	unsigned urg_send : 1;       /* snd_up is valid: URG goes on segments before it */
-	uint8_t ttl, tos;            /* IP header fields for this connection (MUST-48, MUST-49) */
-	struct synack_route route;   /* IP source route for our datagrams (n = 0: none) */
 	unsigned route_user : 1;     /* route is the application's: the peer's never replaces
 	                              * it (MUST-52) */
-	uint8_t delack_segs;         /* in-order segments not yet ACKed (SHLD-19) */
-	uint8_t dupacks;
-	uint8_t backoff;             /* RTO doublings since the last new ACK */
-	uint8_t probes;              /* unanswered zero-window or keepalive probes */
-	uint32_t nretrans;           /* consecutive RTO expiries (R1/R2) */
-	uint32_t total_retrans;
 
-	/* RTT and RTO, RFC 6298 */
-	uint32_t srtt_us, rttvar_us, rto_us;
-	uint32_t rtt_seq;            /* timing the segment ending at this seq */
-	uint64_t rtt_start;
+	struct sn_ring sndbuf, rcvbuf;
 
-	/* congestion control, RFC 5681 (cc.h) */
+	uint32_t ts_offset;          /* added to the ms clock for TSval (per 4-tuple) */
+	uint32_t ts_recent;          /* TS.Recent (RFC 7323 §4.3) */
+	uint32_t last_ack_sent;      /* Last.ACK.sent: ACK field of our latest segment */
+	/* congestion control, RFC 5681 (cc.h; the algorithm's state is cc, below) */
 	uint32_t cwnd, ssthresh, recover;
-	struct sn_cc_state cc;       /* the algorithm and its state */
 
 	/* TCP options negotiated on the SYNs (options.c). In SYN-SENT the
 	 * bits say what our SYN offers; the peer's SYN leaves them on only
@@ -159,25 +135,54 @@ struct sn_tcb {
 	unsigned ecn_ok : 1;         /* ECN (RFC 3168) in use; in SYN-SENT: our SYN asks for it */
 	unsigned ecn_echo : 1;       /* receiver: set ECE on every ACK until a CWR arrives */
 	unsigned ecn_cwr : 1;        /* sender: set CWR on the next new data segment */
-	uint32_t ecn_recover;        /* sender: no new ECE reaction before SND.UNA passes this */
 	uint8_t snd_wscale;          /* Snd.Wind.Shift: SND.WND = SEG.WND << it */
 	uint8_t rcv_wscale;          /* Rcv.Wind.Shift: SEG.WND = RCV.WND >> it */
-	uint8_t keepcnt;             /* TCP_KEEPCNT; 0: stack default (here: a hole) */
-	uint32_t ts_offset;          /* added to the ms clock for TSval (per 4-tuple) */
-	uint32_t ts_recent;          /* TS.Recent (RFC 7323 §4.3) */
-	uint32_t ts_syn;             /* TSval of our first SYN (SYN,ACK echo check) */
-	uint32_t last_ack_sent;      /* Last.ACK.sent: ACK field of our latest segment */
-	uint32_t last_oow_ack_ms;    /* when we last answered an unacceptable pure ACK (ms
-	                              * clock + 1, 0: never): tcp_invalid_ratelimit */
-	uint64_t ts_recent_age;      /* now when TS.Recent was stored (§5.5, 24 days) */
+	uint8_t delack_segs;         /* in-order segments not yet ACKed (SHLD-19) */
+	uint8_t dupacks;
+	uint8_t backoff;             /* RTO doublings since the last new ACK */
+	uint8_t probes;              /* unanswered zero-window or keepalive probes */
+	uint8_t keepcnt;             /* TCP_KEEPCNT; 0: stack default */
+
+	/* RTT and RTO, RFC 6298 */
+	uint32_t srtt_us, rttvar_us, rto_us;
+	uint32_t rtt_seq;            /* timing the segment ending at this seq */
+	uint64_t rtt_start;
 
 	uint64_t deadline[SN_T_COUNT];
+	struct sn_sock *sock;        /* NULL when orphaned or not yet accepted */
+	struct sn_sack_sb *sb;       /* SACK scoreboard (sack.c); NULL until the peer sends a block */
+	union {
+		/* a connection: its out-of-order ranges (reass.c), NULL if none */
+		struct sn_ooo *ooo;
+		/* a listener, which never receives data: its own block */
+		struct sn_listen *lq;
+	};
+
+	/* Colder: timers, lists, the algorithm's state, rare events */
+	struct sn_timer timer;       /* armed at min(deadline[]) */
+	struct sn_list all;          /* stack->conns: every TCB */
+	struct sn_list qlink;        /* listener: in parent's synq or acceptq */
+	struct sn_tcb *parent;       /* listener, until accepted */
+	struct sn_cc_state cc;       /* the algorithm and its state */
+	uint64_t ts_recent_age;      /* now when TS.Recent was stored (§5.5, 24 days) */
 	uint64_t first_rexmt_at;     /* when the current retransmission run began (user timeout) */
+	uint32_t ts_syn;             /* TSval of our first SYN (SYN,ACK echo check) */
+	uint32_t last_oow_ack_ms;    /* when we last answered an unacceptable pure ACK (ms
+	                              * clock + 1, 0: never): tcp_invalid_ratelimit */
+	uint32_t ecn_recover;        /* sender: no new ECE reaction before SND.UNA passes this */
+	uint32_t nretrans;           /* consecutive RTO expiries (R1/R2) */
+	uint32_t total_retrans;
+	uint32_t ooo_fin_seq;
+	uint32_t rcv_up;             /* first octet after the peer's urgent data (MUST-62) */
+	uint32_t snd_up;             /* first octet after our urgent data */
+	struct sn_seq_range dsack;   /* a duplicate to report first (RFC 2883), if dsack_pending */
 	uint32_t user_timeout_us;    /* 0: stack default */
 	uint16_t keepidle_s, keepintvl_s; /* TCP_KEEPIDLE/KEEPINTVL; 0: stack default */
 	int err;                     /* error to report to the user (negative errno) */
 	int soft_err;                /* last ICMP soft error (MUST-56, SHLD-25): SO_ERROR reads
 	                              * and clears it; a timeout reports it for -ETIMEDOUT */
+	uint8_t ttl, tos;            /* IP header fields for this connection (MUST-48, MUST-49) */
+	struct synack_route route;   /* IP source route for our datagrams (n = 0: none) */
 };
 
 /* ---- state.c: the one choke point for state (DESIGN.md invariant) */
