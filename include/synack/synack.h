@@ -191,6 +191,12 @@ struct synack_config {
 	                           * against ACK division; for comparison only) */
 	uint8_t tcp_dupack_bound; /* 1 (default): in fast recovery, duplicate ACKs beyond the
 	                           * segments outstanding inflate nothing; 0: each inflates cwnd */
+	uint8_t tcp_recovery;     /* loss detection on SACK connections (tcp_recovery, Linux's
+	                           * bits): 1 RACK (RFC 8985, default), 2 static reordering
+	                           * window (no D-SACK adaptation), 4 no DupThresh shortcut to a
+	                           * zero reordering window; 0: RFC 6675 DupThresh only */
+	uint8_t tcp_early_retrans; /* tcp_early_retrans: 3 or 4 (default 3) Tail Loss Probe
+	                            * (RFC 8985 §7) on RACK connections; 0..2 no probes */
 };
 
 /* Fills cfg with the defaults (documented in docs/configuration.md). */
@@ -447,6 +453,15 @@ struct synack_counters {
 	                                   * counting credited only what they cover (ACK division) */
 	uint64_t dupacks_ignored;         /* duplicate ACKs in recovery beyond the segments
 	                                   * outstanding: no inflation (dup-ACK spoofing) */
+	uint64_t loss_probes;             /* Tail Loss Probes sent (RFC 8985 §7.3) */
+	uint64_t loss_probe_recovery;     /* ... that repaired a lone tail loss (§7.4) */
+	uint64_t sack_reorder;            /* reordering seen: a segment never retransmitted
+	                                   * delivered below the highest delivered one (§6.2) */
+	uint64_t rack_reo_timeouts;       /* RACK reordering timer expiries (RFC 8985 §6.3) */
+	uint64_t lost_retransmit;         /* retransmissions RACK found lost again */
+	uint64_t dsack_undo;              /* congestion responses undone: every retransmission
+	                                   * of the episode was D-SACKed (RFC 3708, RFC 2883) */
+	uint64_t limited_transmit;        /* new segments sent on duplicate ACKs (RFC 3042) */
 	uint64_t drops[SYNACK_DROP_MAX];
 	uint64_t transitions[SYNACK_NSTATES][SYNACK_NSTATES]; /* [from][to] */
 	uint64_t in_state[SYNACK_NSTATES]; /* gauge: connections now in each state */

@@ -26,8 +26,9 @@
 
 struct sn_cc_ops {
 	const char *name;
-	/* A congestion event: record it, return the new ssthresh. */
-	uint32_t (*ssthresh)(struct sn_tcb *tcb);
+	/* A congestion event with flight bytes out: record it, return the
+	 * new ssthresh. */
+	uint32_t (*ssthresh)(struct sn_tcb *tcb, uint32_t flight);
 	/* Growth in congestion avoidance for acked new bytes at now. */
 	void (*cong_avoid)(struct sn_tcb *tcb, uint32_t acked, uint64_t now);
 	/* A retransmission timeout happened (after ssthresh and cwnd). */
@@ -47,9 +48,9 @@ static uint32_t at_least_two(const struct sn_tcb *tcb, uint64_t v)
 
 /* ---------------------------------------------------------------- reno */
 
-static uint32_t reno_ssthresh(struct sn_tcb *tcb)
+static uint32_t reno_ssthresh(struct sn_tcb *tcb, uint32_t flight)
 {
-	return at_least_two(tcb, tcp_flight_size(tcb) / 2); /* RFC 5681 (4) */
+	return at_least_two(tcb, flight / 2); /* RFC 5681 (4) */
 }
 
 /* RFC 5681 §3.1 (the RECOMMENDED byte counting, RFC 3465 §2.1): when the
@@ -132,7 +133,7 @@ uint32_t tcp_cubic_window(uint32_t w_max, int32_t k_ms, uint64_t t_ms, uint32_t 
 /* §4.6 multiplicative decrease with §4.7 fast convergence. ssthresh is
  * taken from FlightSize as §4.6 writes it (as our Reno does, so an
  * application-limited sender cannot keep a window it never used). */
-static uint32_t cubic_ssthresh(struct sn_tcb *tcb)
+static uint32_t cubic_ssthresh(struct sn_tcb *tcb, uint32_t flight)
 {
 	struct sn_cubic *cu = &tcb->cc.cubic;
 	uint32_t cwnd = tcb->cwnd;
@@ -144,7 +145,7 @@ static uint32_t cubic_ssthresh(struct sn_tcb *tcb)
 	cu->cwnd_prior = cwnd;
 	cu->in_epoch = 0;
 	cu->alpha_one = 0;
-	return at_least_two(tcb, (uint64_t)tcp_flight_size(tcb) * CUBIC_BETA_NUM / CUBIC_BETA_DEN);
+	return at_least_two(tcb, (uint64_t)flight * CUBIC_BETA_NUM / CUBIC_BETA_DEN);
 }
 
 /* The first ACK of a congestion avoidance stage starts the epoch: t = 0,
@@ -324,11 +325,24 @@ void tcp_cc_on_ack(struct synack_stack *st, struct sn_tcb *tcb, uint32_t acked)
 	ops(tcb)->cong_avoid(tcb, acked, st->now);
 }
 
-uint32_t tcp_cc_congestion_event(struct sn_tcb *tcb)
+static uint32_t congestion_event(struct sn_tcb *tcb, uint32_t flight)
 {
 	tcb->cc.bytes_acked = 0;
 	tcb->cc.ss_after_rto = 0;
-	return ops(tcb)->ssthresh(tcb);
+	return ops(tcb)->ssthresh(tcb, flight);
+}
+
+uint32_t tcp_cc_congestion_event(struct sn_tcb *tcb)
+{
+	return congestion_event(tcb, tcp_flight_size(tcb));
+}
+
+uint32_t tcp_cc_loss_ssthresh(struct sn_tcb *tcb)
+{
+	/* RFC 5681 §3.2 (2): data Limited Transmit sent (RFC 3042), the
+	 * only way FlightSize passes cwnd before recovery, MUST NOT count */
+	uint32_t flight = tcp_flight_size(tcb);
+	return congestion_event(tcb, flight < tcb->cwnd ? flight : tcb->cwnd);
 }
 
 void tcp_cc_on_timeout(struct sn_tcb *tcb)
@@ -384,13 +398,26 @@ int tcp_cc_on_dupack(struct synack_stack *st, struct sn_tcb *tcb)
 	 * event do not start a second recovery. */
 	if (seq_leq(tcb->snd_una, tcb->recover))
 		return 0;
-	tcb->ssthresh = tcp_cc_congestion_event(tcb);
+	tcb->ssthresh = tcp_cc_loss_ssthresh(tcb);
 	tcb->recover = tcb->snd_max;
 	tcb->cwnd = tcb->ssthresh + 3u * tcb->snd_mss;
 	tcb->cc.rec_dupacks = 3;
 	mark_dupack_cap(tcb);
 	tcb->in_recovery = 1;
 	return 1;
+}
+
+/* As Linux's tcp_undo_cwnd_reduction with the algorithms' undo_cwnd
+ * (max(cwnd, prior_cwnd) for both): CUBIC starts a fresh epoch from the
+ * restored window. */
+void tcp_cc_undo(struct sn_tcb *tcb, uint32_t prior_cwnd, uint32_t prior_ssthresh)
+{
+	if (tcb->cwnd < prior_cwnd)
+		tcb->cwnd = prior_cwnd;
+	if (tcb->ssthresh < prior_ssthresh)
+		tcb->ssthresh = prior_ssthresh;
+	tcb->cc.bytes_acked = 0;
+	tcb->cc.cubic.in_epoch = 0;
 }
 
 int tcp_cc_recovery_ack(struct sn_tcb *tcb, uint32_t ack, uint32_t acked)

@@ -61,6 +61,9 @@ void tcp_cc_on_timeout(struct sn_tcb *tcb);
 /* A congestion event (loss detected by duplicate ACKs, or ECN): the
  * algorithm records it and returns the new ssthresh. */
 uint32_t tcp_cc_congestion_event(struct sn_tcb *tcb);
+/* The same for a loss found by duplicate ACKs or SACK: FlightSize without
+ * what Limited Transmit sent past cwnd (RFC 5681 §3.2 (2)). */
+uint32_t tcp_cc_loss_ssthresh(struct sn_tcb *tcb);
 /* Returns 1 when the caller should retransmit snd_una now. In recovery a
  * duplicate inflates cwnd only while fewer have come than segments are
  * outstanding (tcp_dupack_bound). */
@@ -68,6 +71,9 @@ int tcp_cc_on_dupack(struct synack_stack *st, struct sn_tcb *tcb);
 /* New ACK during recovery; returns 1 to retransmit snd_una (partial ACK). */
 int tcp_cc_recovery_ack(struct sn_tcb *tcb, uint32_t ack, uint32_t acked);
 uint32_t tcp_flight_size(const struct sn_tcb *tcb);
+/* The reduction of an episode proved needless (D-SACK, RFC 3708): cwnd
+ * and ssthresh back to at least what they were before it. */
+void tcp_cc_undo(struct sn_tcb *tcb, uint32_t prior_cwnd, uint32_t prior_ssthresh);
 
 /* CUBIC's formulas in integers, exposed for tests (RFC 9438 §4.2). */
 /* floor(cube root of x). */

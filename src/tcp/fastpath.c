@@ -87,8 +87,11 @@ int tcp_fastpath(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tc
 		return 0;
 	tcp_ts_recent_update(st, tcb, seg);                         /* first step, R3 */
 	tcp_update_window(tcb, seg, (uint32_t)seg->wnd << tcb->snd_wscale); /* fifth */
-	if (seg->ack != tcb->snd_una)
-		tcp_cc_on_ack(st, tcb, tcp_ack_new_data(st, tcb, seg));
+	if (seg->ack != tcb->snd_una) { /* as process_ack_cc, outside recovery */
+		uint32_t old_una = tcb->snd_una, acked = tcp_ack_new_data(st, tcb, seg);
+		if (!tcb->sack_ok || !tcp_sack_ack(st, tcb, seg, old_una, acked, 1))
+			tcp_cc_on_ack(st, tcb, acked);
+	}
 	tcp_keepalive_reset(st, tcb);
 	if (seg->len) {                                             /* seventh */
 		st->ctr.hp_hits++;

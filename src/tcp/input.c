@@ -638,14 +638,15 @@ static void retransmit_head(struct synack_stack *st, struct sn_tcb *tcb)
 static void process_ack_cc(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg,
 			   uint32_t wnd, uint32_t old_wnd)
 {
-	uint32_t ack = seg->ack;
+	uint32_t ack = seg->ack, old_una = tcb->snd_una;
 	int advanced = seq_lt(tcb->snd_una, ack);
 	/* cwnd grows by data acknowledged: the ACK of our SYN is not new
 	 * data (RFC 5681 (3.1): cwnd starts at IW) */
 	uint32_t acked = advanced ? tcp_ack_new_data(st, tcb, seg) : 0;
 
-	/* with SACK blocks from the peer, RFC 6675 (sack.c) decides */
-	if (tcb->sack_ok && tcb->syn_acked && tcp_sack_ack(st, tcb, seg, acked, advanced))
+	/* with SACK blocks from the peer, RFC 6675 and RACK (sack.c) decide */
+	if (tcb->sack_ok && tcb->syn_acked &&
+	    tcp_sack_ack(st, tcb, seg, old_una, acked, advanced))
 		return;
 	if (advanced) {
 		if (tcb->in_recovery) {

@@ -149,6 +149,8 @@ static void emit_done(struct synack_stack *st, struct sn_tcb *tcb, uint32_t seq,
 		tcb->delack_segs = 0;
 		tcp_timer_clear(st, tcb, SN_T_DELACK);
 	}
+	if (seqlen && !(flags & (SN_TCP_SYN | SN_TCP_RST)))
+		tcp_rack_on_send(st, tcb, seq, seqlen, retransmit); /* RFC 8985 send times */
 	if (!retransmit && seqlen && !tcb->timing) {
 		tcb->timing = 1;
 		tcb->rtt_seq = seq + seqlen;
@@ -371,13 +373,31 @@ static int may_send(const struct sn_tcb *tcb, uint32_t len, uint32_t avail)
 	return len >= tcb->max_snd_wnd / 2 && tcb->max_snd_wnd > 0;
 }
 
+/* RFC 3042 Limited Transmit: on each of the first two duplicate ACKs one
+ * new segment beyond cwnd (FlightSize <= cwnd + 2*SMSS), cwnd unchanged, so
+ * that a small window still draws the duplicates fast retransmit needs.
+ * With SACK, what the peer reports holding has left the network and as
+ * much new data may replace it (RFC 6675 §5 (2) allows RFC 3042 before
+ * recovery; under RACK the wait for the reordering window can be longer
+ * than two duplicates, as Linux's in-flight count allows). */
+static uint32_t limited_transmit(const struct sn_tcb *tcb)
+{
+	if (tcb->in_recovery || !tcb->dupacks || tcb->snd_nxt != tcb->snd_max)
+		return 0;
+	uint32_t sacked = tcp_sack_sacked_bytes(tcb);
+	if (sacked)
+		return sacked;
+	return (tcb->dupacks < 2 ? tcb->dupacks : 2u) * tcb->snd_mss;
+}
+
 /* Send data segments (and the FIN riding on the last one); returns how
  * many segments went out. */
 static int output_data(struct synack_stack *st, struct sn_tcb *tcb)
 {
 	int sent = 0;
 	uint32_t ring_len = sn_ring_len(&tcb->sndbuf);
-	uint32_t wnd = tcb->snd_wnd < tcb->cwnd ? tcb->snd_wnd : tcb->cwnd;
+	uint32_t cwnd = tcb->cwnd, lt = limited_transmit(tcb);
+	uint32_t wnd = tcb->snd_wnd < cwnd + lt ? tcb->snd_wnd : cwnd + lt;
 
 	for (;;) {
 		uint32_t off = tcb->snd_nxt - tcb->snd_una;
@@ -394,6 +414,8 @@ static int output_data(struct synack_stack *st, struct sn_tcb *tcb)
 			if (tcb->fin_queued)
 				flags |= SN_TCP_FIN;
 		}
+		if (off + len > cwnd)
+			st->ctr.limited_transmit++;
 		tcp_emit(st, tcb, tcb->snd_nxt, flags, len, seq_lt(tcb->snd_nxt, tcb->snd_max));
 		tcb->snd_nxt += len + ((flags & SN_TCP_FIN) ? 1 : 0);
 		tcb->snd_max = seq_max(tcb->snd_max, tcb->snd_nxt);
@@ -453,6 +475,8 @@ void tcp_output(struct synack_stack *st, struct sn_tcb *tcb)
 	default:
 		break;
 	}
+	uint32_t max0 = tcb->snd_max;
+
 	if (!tcb->syn_acked) {
 		output_syn(st, tcb);
 	} else if (may_send_any(tcb)) {
@@ -462,5 +486,7 @@ void tcp_output(struct synack_stack *st, struct sn_tcb *tcb)
 		if (!sent && tcb->ack_now)
 			tcp_send_ack(st, tcb);
 	}
+	if (tcb->snd_max != max0)
+		tcp_tlp_new_data(st, tcb);
 	tcp_timers_after_send(st, tcb);
 }

@@ -27,22 +27,17 @@
  * RFC 6675 names: HighACK = SND.UNA, HighData = SND.MAX, RecoveryPoint =
  * tcb->recover, DupThresh = 3. HighRxt and RescueRxt live in the scoreboard
  * and are one past the octet they name (sequence ranges are half-open).
+ *
+ * With RACK (rack.c, tcp_recovery), loss is what RACK marks, not what
+ * DupThresh infers: IsLost(), pipe and NextSeg's rule (1) read RACK's
+ * marks, recovery begins when RACK marks a loss, and NextSeg's rules (3)
+ * and (4) (resending what is merely unSACKed) give way to the tail loss
+ * probe. The scoreboard's block lives in sack.h with RACK's state.
  */
 #include <string.h>
 
 #include "stack/stack.h"
-#include "tcp/tcb.h"
-
-#define SN_SB_MAX 16  /* SACKed ranges remembered per connection */
-#define DUPTHRESH 3   /* RFC 6675 §2 DupThresh */
-
-struct sn_sack_sb {
-	struct sn_seq_range r[SN_SB_MAX]; /* sorted, disjoint, inside (SND.UNA, SND.MAX] */
-	uint32_t high_rxt;   /* HighRxt: end of the highest retransmission in this recovery */
-	uint32_t rescue_rxt; /* RescueRxt: RecoveryPoint of the last rescue retransmission */
-	uint8_t n;           /* ranges in use */
-	unsigned rescue_set : 1; /* rescue_rxt holds a value in this recovery */
-};
+#include "tcp/sack.h"
 
 size_t tcp_sack_sb_size(void)
 {
@@ -61,6 +56,16 @@ void tcp_sack_free(struct synack_stack *st, struct sn_tcb *tcb)
 static uint32_t rlen(const struct sn_seq_range *r)
 {
 	return r->end - r->start;
+}
+
+uint32_t tcp_sack_sacked_in(const struct sn_sack_sb *sb, uint32_t s, uint32_t e)
+{
+	uint32_t b = 0;
+
+	for (int i = 0; i < sb->n && seq_lt(sb->r[i].start, e); i++)
+		if (seq_gt(sb->r[i].end, s))
+			b += seq_min(sb->r[i].end, e) - seq_max(sb->r[i].start, s);
+	return b;
 }
 
 static uint32_t sb_bytes(const struct sn_sack_sb *sb)
@@ -132,9 +137,26 @@ static int is_dsack(const struct sn_tcp_seg *seg)
 	       seq_leq(o->sack[0].right, o->sack[1].right);
 }
 
+/* The part of [l, r) the scoreboard does not hold yet, as one range from
+ * its first unSACKed octet to its last (for RACK's news). */
+static void note_new(const struct sn_sack_sb *sb, uint32_t l, uint32_t r, struct sn_sack_news *n)
+{
+	uint32_t s = l, e = r;
+
+	for (int k = 0; k < sb->n; k++) {
+		if (seq_leq(sb->r[k].start, s) && seq_gt(sb->r[k].end, s))
+			s = sb->r[k].end;
+		if (seq_lt(sb->r[k].start, e) && seq_geq(sb->r[k].end, e))
+			e = sb->r[k].start;
+	}
+	if (seq_lt(s, e) && n->nnew < SN_TCP_SACK_MAX)
+		n->newr[n->nnew++] = (struct sn_seq_range){s, e};
+}
+
 /* Update() of RFC 6675 §4 with RFC 2018 §8 validation: returns the bytes
- * newly SACKed by this segment. */
-static uint32_t sb_update(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg)
+ * newly SACKed by this segment; tells n what they were and of a D-SACK. */
+static uint32_t sb_update(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg,
+			  struct sn_sack_news *n)
 {
 	struct sn_sack_sb *sb = tcb->sb;
 	uint32_t before = sb_bytes(sb);
@@ -143,10 +165,17 @@ static uint32_t sb_update(struct synack_stack *st, struct sn_tcb *tcb, const str
 		uint32_t l = seg->opts.sack[i].left, r = seg->opts.sack[i].right;
 		if (i == 0 && is_dsack(seg)) {
 			st->ctr.dsack_recv++;
+			n->dsack = 1;
+			n->dsack_l = l;
+			n->dsack_r = r;
 			continue;
 		}
-		if (!seq_lt(tcb->snd_una, l) || !seq_lt(l, r) || seq_gt(r, tcb->snd_max) ||
-		    sb_add(sb, l, r) < 0)
+		if (!seq_lt(tcb->snd_una, l) || !seq_lt(l, r) || seq_gt(r, tcb->snd_max)) {
+			st->ctr.sack_discard++;
+			continue;
+		}
+		note_new(sb, l, r, n);
+		if (sb_add(sb, l, r) < 0)
 			st->ctr.sack_discard++;
 	}
 	uint32_t after = sb_bytes(sb);
@@ -185,6 +214,8 @@ int tcp_sack_is_lost(const struct sn_tcb *tcb, uint32_t seq)
 {
 	if (!tcb->sb)
 		return 0;
+	if (tcp_rack_active(tcb))
+		return tcp_rack_is_lost(tcb, seq);
 	for (int k = 0; k < tcb->sb->n; k++)
 		if (seq_lt(seq, tcb->sb->r[k].start))
 			return seq_geq(seq, hole(tcb, k).start) && hole_lost(tcb, k);
@@ -197,6 +228,9 @@ uint32_t tcp_sack_pipe(const struct sn_tcb *tcb)
 {
 	const struct sn_sack_sb *sb = tcb->sb;
 	uint32_t pipe = 0;
+
+	if (tcp_rack_active(tcb))
+		return tcp_rack_pipe(tcb);
 
 	for (int k = 0; k <= sb->n; k++) {
 		struct sn_seq_range h = hole(tcb, k);
@@ -249,14 +283,17 @@ static uint32_t new_data_room(const struct sn_tcb *tcb)
 static int next_seg(struct sn_tcb *tcb, struct sn_seq_range *seg)
 {
 	struct sn_sack_sb *sb = tcb->sb;
+	int rack = tcp_rack_active(tcb);
 
-	if (next_hole(tcb, 1, seg))
+	if (rack ? tcp_rack_next_lost(tcb, seg) : next_hole(tcb, 1, seg))
 		return NEXT_LOST;
 	uint32_t room = new_data_room(tcb);
 	if (room) {
 		*seg = (struct sn_seq_range){tcb->snd_max, tcb->snd_max + room};
 		return NEXT_NEW;
 	}
+	if (rack)
+		return NEXT_NONE; /* rules (3) and (4): TLP's job under RACK */
 	if (next_hole(tcb, 0, seg))
 		return NEXT_UNSACKED;
 	/* rule (4): one rescue retransmission per recovery, of the highest
@@ -278,7 +315,7 @@ static int next_seg(struct sn_tcb *tcb, struct sn_seq_range *seg)
 
 /* Send [s, e) of already-sent sequence space again: the data, and our FIN
  * if the range reaches it. Returns the sequence space sent. */
-static uint32_t resend(struct synack_stack *st, struct sn_tcb *tcb, uint32_t s, uint32_t e)
+uint32_t tcp_sack_resend(struct synack_stack *st, struct sn_tcb *tcb, uint32_t s, uint32_t e)
 {
 	uint32_t data_end = tcb->snd_una + sn_ring_len(&tcb->sndbuf);
 	uint32_t len = seq_lt(s, data_end) ? seq_min(e, data_end) - s : 0;
@@ -297,7 +334,7 @@ static uint32_t resend(struct synack_stack *st, struct sn_tcb *tcb, uint32_t s, 
 }
 
 /* NextSeg rule (2): one segment of new data at HighData. */
-static uint32_t send_new(struct synack_stack *st, struct sn_tcb *tcb, uint32_t len)
+uint32_t tcp_sack_send_new(struct synack_stack *st, struct sn_tcb *tcb, uint32_t len)
 {
 	uint32_t off = tcb->snd_max - tcb->snd_una;
 	uint8_t flags = SN_TCP_ACK;
@@ -329,9 +366,9 @@ int tcp_sack_output(struct synack_stack *st, struct sn_tcb *tcb)
 		if (rule == NEXT_NONE)
 			break;
 		if (rule == NEXT_NEW) {
-			used = send_new(st, tcb, seg.end - seg.start);
+			used = tcp_sack_send_new(st, tcb, seg.end - seg.start);
 		} else {
-			used = resend(st, tcb, seg.start, seg.end);
+			used = tcp_sack_resend(st, tcb, seg.start, seg.end);
 			if (rule != NEXT_RESCUE) /* (C.2) */
 				sb->high_rxt = seq_max(sb->high_rxt, seg.start + used);
 		}
@@ -345,22 +382,27 @@ int tcp_sack_output(struct synack_stack *st, struct sn_tcb *tcb)
 
 /* ---------------------------------------------------------- RFC 6675 §5 */
 
-/* Step (4): fast retransmit and enter loss recovery. */
+/* Step (4): fast retransmit and enter loss recovery. Under RACK the first
+ * segment resent is the lowest RACK marked lost. */
 static void enter_recovery(struct synack_stack *st, struct sn_tcb *tcb)
 {
 	struct sn_sack_sb *sb = tcb->sb;
+	uint32_t prior_cwnd = tcb->cwnd, prior_ssthresh = tcb->ssthresh;
+	struct sn_seq_range h = hole(tcb, 0);
 
 	tcb->recover = tcb->snd_max;                   /* (4.1) RecoveryPoint = HighData */
-	tcb->ssthresh = tcp_cc_congestion_event(tcb);  /* (4.2) */
+	tcb->ssthresh = tcp_cc_loss_ssthresh(tcb);     /* (4.2), RFC 5681 §3.2 (2) */
 	tcb->cwnd = tcb->ssthresh;
 	tcb->in_recovery = 1;
 	tcb->sack_recovery = 1;
 	tcb->dupacks = 0;
 	st->ctr.fast_retrans++;
 	st->ctr.sack_recoveries++;
+	tcp_rack_episode_start(tcb, prior_cwnd, prior_ssthresh); /* for D-SACK undo */
+	if (tcp_rack_active(tcb) && !tcp_rack_next_lost(tcb, &h))
+		return;
 	/* (4.3) the first segment presumed dropped: HighACK + 1 */
-	struct sn_seq_range h = hole(tcb, 0);
-	uint32_t used = resend(st, tcb, h.start, h.end);
+	uint32_t used = tcp_sack_resend(st, tcb, h.start, h.end);
 	sb->high_rxt = h.start + used;
 	sb->rescue_rxt = sb->high_rxt;
 	sb->rescue_set = 1;
@@ -374,42 +416,80 @@ static void leave_recovery(struct sn_tcb *tcb)
 	tcb->in_recovery = 0;
 	tcb->sack_recovery = 0;
 	tcb->dupacks = 0;
+	tcp_rack_recovery_exit(tcb);
 }
 
-int tcp_sack_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg,
-		 uint32_t acked, int advanced)
+/* The scoreboard, the reports RACK reads, and the block itself for a
+ * connection that had none (NULL: none to be had). */
+static struct sn_sack_sb *sb_take_ack(struct synack_stack *st, struct sn_tcb *tcb,
+				      const struct sn_tcp_seg *seg, struct sn_sack_news *n,
+				      uint32_t *newly)
 {
-	uint32_t newly = 0;
-
-	if (tcb->sb)
+	if (tcb->sb) {
+		tcp_rack_on_cumack(st, tcb, n);
 		sb_prune(st, tcb);
+	}
 	if (seg->opts.nsack && !tcb->sb) {
 		tcb->sb = sn_pool_get(&st->sack_pool);
 		if (!tcb->sb)
 			st->ctr.sack_nomem++; /* NewReno for this connection */
 	}
 	if (!tcb->sb)
+		return NULL;
+	if (seg->opts.nsack) {
+		tcb->sb->blocks_seen = 1;
+		*newly = sb_update(st, tcb, seg, n);
+	}
+	return tcb->sb;
+}
+
+int tcp_sack_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg,
+		 uint32_t old_una, uint32_t acked, int advanced)
+{
+	struct sn_sack_news news = {.old_una = old_una};
+	uint32_t newly = 0;
+	struct sn_sack_sb *sb = sb_take_ack(st, tcb, seg, &news, &newly);
+
+	if (!sb)
 		return 0;
-	if (seg->opts.nsack)
-		newly = sb_update(st, tcb, seg);
+	tcp_rack_on_ack(st, tcb, seg, &news, advanced);
+	if (!sb->blocks_seen)
+		return 0; /* the peer never SACKed: NewReno */
 	if (tcb->in_recovery && !tcb->sack_recovery)
 		return 0; /* a NewReno recovery begun before the first block runs on */
+	int rack = tcp_rack_active(tcb);
 	if (tcb->in_recovery) {
+		if (rack) /* lost retransmissions, and losses in new data */
+			tcp_rack_detect_loss(st, tcb);
 		if (advanced && seq_geq(tcb->snd_una, tcb->recover))
 			leave_recovery(tcb);
 		return 1; /* (B): pipe and NextSeg run in tcp_output */
 	}
-	if (advanced) {
+	if (advanced)
 		tcp_cc_on_ack(st, tcb, acked); /* resets DupAcks */
-	}
 	/* §2: an ACK that SACKs new data is a duplicate ACK, whatever else it
-	 * carries; §5 (1)-(2): DupThresh of them, or IsLost(HighACK + 1) */
+	 * carries; §5 (1)-(2): DupThresh of them, or IsLost(HighACK + 1);
+	 * under RACK (RFC 8985 §6.2 step 5): a segment RACK marks lost */
 	if (newly && tcb->dupacks < UINT8_MAX)
 		tcb->dupacks++;
+	if (rack) {
+		if (tcp_rack_detect_loss(st, tcb) && seq_geq(tcb->snd_una, tcb->recover))
+			enter_recovery(st, tcb);
+		return 1;
+	}
 	if (newly && seq_geq(tcb->snd_una, tcb->recover) &&
 	    (tcb->dupacks >= DUPTHRESH || tcp_sack_is_lost(tcb, tcb->snd_una)))
 		enter_recovery(st, tcb);
 	return 1;
+}
+
+void tcp_sack_reo_timeout(struct synack_stack *st, struct sn_tcb *tcb)
+{
+	st->ctr.rack_reo_timeouts++;
+	if (tcp_rack_active(tcb) && tcp_rack_detect_loss(st, tcb) && !tcb->in_recovery &&
+	    seq_geq(tcb->snd_una, tcb->recover))
+		enter_recovery(st, tcb);
+	tcp_output(st, tcb);
 }
 
 void tcp_sack_on_timeout(struct sn_tcb *tcb)
@@ -419,6 +499,7 @@ void tcp_sack_on_timeout(struct sn_tcb *tcb)
 		tcb->sb->n = 0;
 		tcb->sb->rescue_set = 0;
 		tcb->sb->high_rxt = tcb->snd_una;
+		tcp_rack_on_timeout(tcb);
 	}
 }
 

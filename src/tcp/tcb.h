@@ -309,7 +309,7 @@ void tcp_sack_free(struct synack_stack *st, struct sn_tcb *tcb);
  * RFC 6675 §5. Returns 1 if that handled congestion control for this ACK,
  * 0 if NewReno should (no scoreboard, or a NewReno recovery in progress). */
 int tcp_sack_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg,
-		 uint32_t acked, int advanced);
+		 uint32_t old_una, uint32_t acked, int advanced);
 /* Step (C) during RFC 6675 recovery: send while cwnd - pipe >= SMSS. */
 int tcp_sack_output(struct synack_stack *st, struct sn_tcb *tcb);
 /* The retransmission timer fired: leave SACK recovery, forget the blocks. */
@@ -318,6 +318,21 @@ void tcp_sack_on_timeout(struct sn_tcb *tcb);
 int tcp_sack_is_lost(const struct sn_tcb *tcb, uint32_t seq);
 uint32_t tcp_sack_pipe(const struct sn_tcb *tcb);
 uint32_t tcp_sack_sacked_bytes(const struct sn_tcb *tcb);
+/* The reordering timer fired (RFC 8985 §6.3): detect, recover, send. */
+void tcp_sack_reo_timeout(struct synack_stack *st, struct sn_tcb *tcb);
+
+/* ---- rack.c: RACK-TLP (RFC 8985) send records, probes, D-SACK undo */
+/* [seq, seq + len) of sequence space went out (retransmit: again). */
+void tcp_rack_on_send(struct synack_stack *st, struct sn_tcb *tcb, uint32_t seq, uint32_t len,
+		      int retransmit);
+/* Arm the REXMT deadline as a probe timeout if TLP may probe (§7.2). */
+int tcp_tlp_arm(struct synack_stack *st, struct sn_tcb *tcb);
+/* New data went out: a pending probe timeout restarts (§7.2). */
+void tcp_tlp_new_data(struct synack_stack *st, struct sn_tcb *tcb);
+/* The REXMT deadline fired: what it was (SN_RX_RTO/PTO/REO, sack.h). */
+int tcp_rexmt_kind_take(struct sn_tcb *tcb);
+/* The probe timeout fired (§7.3). */
+void tcp_tlp_fire(struct synack_stack *st, struct sn_tcb *tcb);
 
 /* ---- options.c: window scaling, timestamps, SACK-permitted (RFC 7323, RFC 2018) */
 /* Rcv.Wind.Shift for a receive buffer of rcvbuf bytes: the smallest shift

@@ -9,7 +9,9 @@
  *            advice and flag the socket (MUST-20, SHLD-9); give up after
  *            R2 (syn_retries for a SYN, synack_retries for a passive open's
  *            SYN,ACK, retries2 for data) or the user
- *            timeout (RFC 9293 §3.8.3, MUST-20..23; RFC 6298 §5)
+ *            timeout (RFC 9293 §3.8.3, MUST-20..23; RFC 6298 §5). On a RACK
+ *            connection the same deadline may be a tail loss probe timeout
+ *            or RACK's reordering timer instead (RFC 8985 §8; rack.c)
  *   PERSIST  zero-window probe (MUST-35..37; SHLD-29/30: first after RTO, backoff)
  *   DELACK   the delayed ACK (SHLD-18: under 500 ms)
  *   KEEP     keepalive probe (MUST-24..29; off unless SO_KEEPALIVE): after
@@ -21,7 +23,7 @@
 #include <errno.h>
 
 #include "stack/stack.h"
-#include "tcp/tcb.h"
+#include "tcp/sack.h"
 
 
 /* Lazy re-arm: the wheel timer moves only when a deadline comes earlier
@@ -111,7 +113,8 @@ void tcp_timers_after_send(struct synack_stack *st, struct sn_tcb *tcb)
 		tcb->first_rexmt_at = 0;
 		return;
 	}
-	if (!tcb->deadline[SN_T_REXMT])
+	/* a tail loss probe comes first where RFC 8985 §7.2 allows one */
+	if (!tcb->deadline[SN_T_REXMT] && !tcp_tlp_arm(st, tcb))
 		tcp_timer_set(st, tcb, SN_T_REXMT, st->now + tcp_rto_current(st, tcb));
 }
 
@@ -176,6 +179,16 @@ static int rexmt_fired(struct synack_stack *st, struct sn_tcb *tcb)
 {
 	if (tcb->snd_max == tcb->snd_una)
 		return 0;
+	switch (tcp_rexmt_kind_take(tcb)) { /* one deadline, three timers (RFC 8985 §8) */
+	case SN_RX_PTO:
+		tcp_tlp_fire(st, tcb);
+		return 0;
+	case SN_RX_REO:
+		tcp_sack_reo_timeout(st, tcb);
+		return 0;
+	default:
+		break;
+	}
 	if (tcb->snd_wnd == 0 && sn_ring_len(&tcb->sndbuf) && tcp_state_synchronized(tcb->state))
 		return shrunk_window_probe(st, tcb);
 	if (!tcb->first_rexmt_at)

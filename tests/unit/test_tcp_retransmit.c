@@ -581,25 +581,31 @@ TEST(rfc5681_3_2_fast_retransmit_on_third_dupack)
 	uint32_t una = ti.snd_una - f.our_iss - 1;
 	uint32_t flight = ti.snd_nxt - ti.snd_una;
 	CHECK_EQ(flight, 8 * MSS);
+	/* RFC 3042 Limited Transmit: the first two duplicates each send one
+	 * new segment past cwnd, which stays as it is */
 	dupack(&f, una);
+	CHECK(is_data(&f, una + flight, MSS));
 	dupack(&f, una);
+	CHECK(is_data(&f, una + flight + MSS, MSS));
 	CHECK_EQ(fx_pending(&f), 0);
+	CHECK_EQ(info(&f, s).cwnd, 8 * MSS);
+	CHECK_EQ(counters(&f).limited_transmit, 2);
 	dupack(&f, una);
 	CHECK(is_data(&f, una, MSS));
 	CHECK_EQ(fx_pending(&f), 0);
 	ti = info(&f, s);
+	/* (2): the two Limited Transmit segments do not count in FlightSize */
 	CHECK_EQ(ti.ssthresh, flight / 2);
 	CHECK_EQ(ti.cwnd, flight / 2 + 3 * MSS);
 	CHECK_EQ(counters(&f).fast_retrans, 1);
 	CHECK_EQ(counters(&f).rto_timeouts, 0);
 	/* (4): each further duplicate inflates cwnd by one SMSS; new data
-	 * goes once cwnd exceeds the 8 segments in flight: 3 new segments */
+	 * goes once cwnd exceeds the 10 segments in flight: one more */
 	for (int i = 0; i < 4; i++)
 		dupack(&f, una);
 	ti = info(&f, s);
 	CHECK_EQ(ti.cwnd, flight / 2 + 7 * MSS);
-	for (uint32_t i = 0; i < 3; i++)
-		CHECK(is_data(&f, una + flight + i * MSS, MSS));
+	CHECK(is_data(&f, una + flight + 2 * MSS, MSS));
 	CHECK_EQ(fx_pending(&f), 0);
 	CHECK_EQ(counters(&f).fast_retrans, 1);
 	/* (6) and RFC 6582 §3.2 step 3: the full ACK of everything deflates
@@ -611,6 +617,27 @@ TEST(rfc5681_3_2_fast_retransmit_on_third_dupack)
 	CHECK(is_data(&f, una + flight + 3 * MSS, MSS));
 	CHECK(is_data(&f, una + flight + 4 * MSS, MSS));
 	CHECK_EQ(fx_pending(&f), 0);
+	fx_free(&f);
+}
+
+/* RFC 3042 §2: Limited Transmit sends new data on the first two duplicate
+ * ACKs only if the receiver's window allows: a window that ends at SND.MAX
+ * lets nothing out, and cwnd never changes. */
+TEST(rfc3042_2_limited_transmit_within_receiver_window)
+{
+	struct fx f;
+
+	pat_init();
+	int s = flight_of(&f, 8);
+	CHECK(s >= 0);
+	struct synack_tcp_info ti = info(&f, s);
+	uint32_t una = ti.snd_una - f.our_iss - 1, flight = ti.snd_nxt - ti.snd_una;
+	for (int i = 0; i < 2; i++) /* the window ends where our data does */
+		fx_in(&f, &(struct fx_seg){.flags = SN_TCP_ACK, .seq = PEER_ISS + 1,
+					   .ack = f.our_iss + 1 + una, .wnd = (uint16_t)flight});
+	CHECK_EQ(fx_pending(&f), 0);
+	CHECK_EQ(counters(&f).limited_transmit, 0);
+	CHECK_EQ(info(&f, s).cwnd, 8 * MSS);
 	fx_free(&f);
 }
 
@@ -628,17 +655,20 @@ TEST(rfc6582_partial_ack_retransmits_next_hole)
 	struct synack_tcp_info ti = info(&f, s);
 	uint32_t una = ti.snd_una - f.our_iss - 1;
 	uint32_t top = ti.snd_nxt - f.our_iss - 1;
-	/* segments una and una+3*MSS are lost */
+	/* segments una and una+3*MSS are lost; two new segments go on the
+	 * first two duplicates (RFC 3042), the hole on the third */
 	for (int i = 0; i < 3; i++)
 		dupack(&f, una);
+	CHECK(is_data(&f, top, MSS));
+	CHECK(is_data(&f, top + MSS, MSS));
 	CHECK(is_data(&f, una, MSS));
 	fx_flush(&f);
 	dupack(&f, una + 3 * MSS); /* partial ACK up to the second hole */
 	CHECK(is_data(&f, una + 3 * MSS, MSS));
-	ack_to(&f, top); /* full ACK */
+	ack_to(&f, top + 2 * MSS); /* full ACK: `recover` includes the two new segments */
 	fx_flush(&f);
 	ti = info(&f, s);
-	CHECK_EQ(ti.snd_una, f.our_iss + 1 + top);
+	CHECK_EQ(ti.snd_una, f.our_iss + 1 + top + 2 * MSS);
 	struct synack_counters c = counters(&f);
 	CHECK_EQ(c.fast_retrans, 1);
 	CHECK_EQ(c.rto_timeouts, 0);

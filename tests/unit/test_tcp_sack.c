@@ -4,7 +4,9 @@
  * segment first, as many as fit), D-SACK (RFC 2883 §4, tcp_dsack), and the
  * sender's scoreboard and RFC 6675 loss recovery (IsLost, pipe, NextSeg,
  * entry on the DupThresh-th SACKed segment, RecoveryPoint, exit, RTO per
- * §5.1), with RFC 2018 §8's rules for blocks that cannot be trusted.
+ * §5.1), with RFC 2018 §8's rules for blocks that cannot be trusted. The
+ * sender's tests run with tcp_recovery 0: RACK (test_tcp_rack.c) replaces
+ * DupThresh loss detection when it is on.
  */
 #include "check.h"
 #include "stack/stack.h"
@@ -40,6 +42,8 @@ static int sack_conn(struct fx *f, struct synack_config *c, int ts)
 		d.tcp_sack = 1;
 		/* RFC 6675 (4.2) as written: ssthresh = FlightSize / 2 */
 		d.tcp_congestion_control = SYNACK_CC_RENO;
+		/* RFC 6675's DupThresh loss detection, not RACK (test_tcp_rack.c) */
+		d.tcp_recovery = 0;
 		c = &d;
 	}
 	pat_init();
@@ -252,8 +256,9 @@ static void peer_ack(struct fx *f, uint32_t a, int n, const uint32_t (*b)[2])
 	fx_in(f, &seg);
 }
 
-/* The scoreboard exists only once a block arrives; the TCB itself holds
- * only a pointer to it (issue #6: small TCBs). */
+/* Without RACK (tcp_recovery 0) the scoreboard exists only once a block
+ * arrives; the TCB itself holds only a pointer to it (issue #6: small
+ * TCBs). With RACK it comes with the first data sent (test_tcp_rack.c). */
 TEST(rfc6675_scoreboard_allocated_on_first_block)
 {
 	struct fx f;
@@ -314,6 +319,7 @@ TEST(rfc6675_4_2_reduction_from_the_connection_algorithm)
 	synack_config_default(&c);
 	c.tcp_sack = 1;
 	c.tcp_congestion_control = SYNACK_CC_CUBIC;
+	c.tcp_recovery = 0;
 	int s = sack_conn(&f, &c, 0);
 	CHECK(s >= 0);
 	send_segs(&f, s, 10);

@@ -60,6 +60,8 @@ static const struct sc_knob knobs[] = {
 	{"net.ipv4.tcp_dsack", K_FIELD, F(tcp_dsack), 1, 0, 1, 0, NULL},
 	{"net.ipv4.tcp_ecn", K_FIELD, F(tcp_ecn), 1, 0, 2, 0, NULL},
 	{"net.ipv4.tcp_abc", K_FIELD, F(tcp_abc), 1, 0, 2, 0, NULL},
+	{"net.ipv4.tcp_recovery", K_FIELD, F(tcp_recovery), 1, 0, 7, 0, NULL},
+	{"net.ipv4.tcp_early_retrans", K_FIELD, F(tcp_early_retrans), 1, 0, 4, 0, NULL},
 	{"net.ipv4.tcp_syncookies", K_FIELD, F(syncookies), 1, 0, 2, 0, NULL},
 	{"net.ipv4.tcp_max_syn_backlog", K_FIELD, F(max_syn_backlog), 1, 1, 1u << 24, 0, NULL},
 	{"net.ipv4.tcp_synack_retries", K_FIELD, F(synack_retries), 1, 0, 255, 0, NULL},
@@ -105,6 +107,8 @@ static const struct sc_knob knobs[] = {
 	{"net.synack.tcp_ecn", K_FIELD, F(tcp_ecn), 1, 0, 2, 0, NULL},
 	{"net.synack.tcp_abc", K_FIELD, F(tcp_abc), 1, 0, 2, 0, NULL},
 	{"net.synack.tcp_dupack_bound", K_FIELD, F(tcp_dupack_bound), 1, 0, 1, 0, NULL},
+	{"net.synack.tcp_recovery", K_FIELD, F(tcp_recovery), 1, 0, 7, 0, NULL},
+	{"net.synack.tcp_early_retrans", K_FIELD, F(tcp_early_retrans), 1, 0, 4, 0, NULL},
 	{"net.synack.tcp_congestion_control", K_CC, F(tcp_congestion_control), 1, 0, 255, 0, NULL},
 };
 #undef F
