@@ -94,17 +94,34 @@ static uint32_t ts_gap(uint32_t a, uint32_t b)
 	return ts_after(a, b) ? a - b : b - a;
 }
 
-/* The array is full: merge the two neighbours closest in time, preferring
- * neighbours with the same marks. The merged record keeps the later time
+/* Record i is SACKed throughout: its time no longer matters to RACK. */
+static int rec_sacked(const struct sn_sack_sb *sb, int i)
+{
+	const struct sn_rack *rk = &sb->rack;
+	uint32_t s = rec_start(rk, i), e = rk->rec[i].end;
+
+	return tcp_sack_sacked_in(sb, s, e) == e - s;
+}
+
+/* The array is full: merge two neighbours. A record SACKed throughout
+ * merges into its neighbour for free, which keeps its own time and marks
+ * (only unSACKed octets are ever judged). Otherwise the two closest in
+ * time, preferring the same marks; the merged record keeps the later time
  * (never earlier than a segment's real send time), is retransmitted if
  * either was, and lost only if both were. */
-static void rec_merge_one(struct sn_rack *rk)
+static void rec_merge_one(struct sn_sack_sb *sb)
 {
-	int best = 0;
+	struct sn_rack *rk = &sb->rack;
+	int best = 0, keep = -1;
 	uint64_t best_cost = UINT64_MAX;
 
 	for (int i = 0; i + 1 < rk->nrec; i++) {
 		const struct sn_rack_rec *a = &rk->rec[i], *b = &rk->rec[i + 1];
+		if (rec_sacked(sb, i) || rec_sacked(sb, i + 1)) {
+			best = i;
+			keep = rec_sacked(sb, i) ? i + 1 : i;
+			break;
+		}
 		uint64_t cost = ts_gap(TS(a), TS(b));
 		if ((FL(a) ^ FL(b)) & SN_REC_LOST)
 			cost += 1ull << 33;
@@ -116,18 +133,25 @@ static void rec_merge_one(struct sn_rack *rk)
 		}
 	}
 	const struct sn_rack_rec *a = &rk->rec[best], *b = &rk->rec[best + 1];
-	uint32_t ts = ts_after(TS(a), TS(b)) ? TS(a) : TS(b);
-	uint32_t fl = ((FL(a) | FL(b)) & (SN_REC_RTX | SN_REC_COARSE)) | (FL(a) & FL(b) & SN_REC_LOST);
-	if (TS(a) != TS(b))
-		fl |= SN_REC_COARSE;
-	rk->rec[best + 1].ts_fl = ts | fl;
+	uint32_t ts_fl;
+	if (keep >= 0) {
+		ts_fl = rk->rec[keep].ts_fl;
+	} else {
+		uint32_t ts = ts_after(TS(a), TS(b)) ? TS(a) : TS(b);
+		uint32_t fl = ((FL(a) | FL(b)) & (SN_REC_RTX | SN_REC_COARSE)) |
+			      (FL(a) & FL(b) & SN_REC_LOST);
+		if (TS(a) != TS(b))
+			fl |= SN_REC_COARSE;
+		ts_fl = ts | fl;
+	}
+	rk->rec[best + 1].ts_fl = ts_fl;
 	rec_remove(rk, best, 1);
 }
 
-static void rec_room(struct sn_rack *rk, int need)
+static void rec_room(struct sn_sack_sb *sb, int need)
 {
-	while (rk->nrec + need > SN_RACK_RECS)
-		rec_merge_one(rk);
+	while (sb->rack.nrec + need > SN_RACK_RECS)
+		rec_merge_one(sb);
 }
 
 /* Make x a record boundary. Needs a free slot. */
@@ -143,13 +167,15 @@ static void rec_split(struct sn_rack *rk, uint32_t x)
 }
 
 /* [s, e) was just sent (again): one record with that time and marks. */
-static void rec_assign(struct sn_rack *rk, uint32_t s, uint32_t e, uint32_t ts_fl)
+static void rec_assign(struct sn_sack_sb *sb, uint32_t s, uint32_t e, uint32_t ts_fl)
 {
+	struct sn_rack *rk = &sb->rack;
+
 	if (seq_lt(s, rk->rec_base))
 		s = rk->rec_base;
 	if (!seq_lt(s, e) || seq_gt(s, rec_tail(rk)))
 		return;
-	rec_room(rk, 3);
+	rec_room(sb, 3);
 	rec_split(rk, s);
 	rec_split(rk, e);
 	int i = 0;
@@ -217,11 +243,11 @@ void tcp_rack_on_send(struct synack_stack *st, struct sn_tcb *tcb, uint32_t seq,
 			last->ts_fl = now | FL(last);
 			return;
 		}
-		rec_room(rk, 1);
+		rec_room(tcb->sb, 1);
 		rec_insert(rk, rk->nrec, e, now);
 		return;
 	}
-	rec_assign(rk, seq, e, now | (retransmit ? SN_REC_RTX : 0));
+	rec_assign(tcb->sb, seq, e, now | (retransmit ? SN_REC_RTX : 0));
 }
 
 /* ---------------------------------------------------------- §6.2 steps 1-3 */
@@ -305,7 +331,10 @@ static int any_lost(const struct sn_rack *rk)
 }
 
 /* RFC 3708 §3 / Linux's tcp_try_undo_dsack: every byte resent in the
- * episode came back as a duplicate, so none was lost. */
+ * episode came back as a duplicate, so none was lost. A recovery still
+ * running goes on to RecoveryPoint with the restored window: leaving it
+ * early would strand what RACK marks lost meanwhile, since no new
+ * recovery may begin below RecoveryPoint (RFC 6675 §5 (2)). */
 static void undo(struct synack_stack *st, struct sn_tcb *tcb)
 {
 	struct sn_rack *rk = &tcb->sb->rack;
@@ -313,12 +342,6 @@ static void undo(struct synack_stack *st, struct sn_tcb *tcb)
 	rk->undo_set = 0;
 	st->ctr.dsack_undo++;
 	tcp_cc_undo(tcb, rk->prior_cwnd, rk->prior_ssthresh);
-	if (tcb->in_recovery && tcb->sack_recovery && !any_lost(rk)) {
-		tcb->in_recovery = 0;
-		tcb->sack_recovery = 0;
-		tcb->dupacks = 0;
-		tcp_rack_recovery_exit(tcb);
-	}
 }
 
 static void on_dsack(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_sack_news *n)
