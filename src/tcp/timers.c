@@ -87,9 +87,10 @@ void tcp_timers_after_send(struct synack_stack *st, struct sn_tcb *tcb)
 	if (tcb->snd_wnd != 0 && tcb->snd_max != tcb->snd_una) {
 		/* the usual case, decided early: data in flight into an open
 		 * window (so no probe): the persist timer is off, and the
-		 * retransmission timer runs (RFC 6298 (5.1)) */
+		 * retransmission timer runs (RFC 6298 (5.1)), or a tail loss
+		 * probe's timeout where RFC 8985 §7.2 allows one */
 		tcp_timer_clear(st, tcb, SN_T_PERSIST);
-		if (!tcb->deadline[SN_T_REXMT])
+		if (!tcb->deadline[SN_T_REXMT] && !tcp_tlp_arm(st, tcb))
 			tcp_timer_set(st, tcb, SN_T_REXMT, st->now + tcp_rto_current(st, tcb));
 		return;
 	}
@@ -113,8 +114,7 @@ void tcp_timers_after_send(struct synack_stack *st, struct sn_tcb *tcb)
 		tcb->first_rexmt_at = 0;
 		return;
 	}
-	/* a tail loss probe comes first where RFC 8985 §7.2 allows one */
-	if (!tcb->deadline[SN_T_REXMT] && !tcp_tlp_arm(st, tcb))
+	if (!tcb->deadline[SN_T_REXMT]) /* a zero window: no probe (RFC 8985 §7.2) */
 		tcp_timer_set(st, tcb, SN_T_REXMT, st->now + tcp_rto_current(st, tcb));
 }
 
