@@ -186,9 +186,10 @@ int synack_sock_restrict(synack_stack *st, int s, const struct synack_endpoint *
 	return 0;
 }
 
-/* The options a new TCB takes from its socket. */
-static void sock_opts_to_tcb(const struct synack_stack *st, const struct sn_sock *so,
-			     struct sn_tcb *tcb)
+/* The options a new TCB takes from its socket. 0 or -ENOMEM (no block for
+ * its source route). */
+static int sock_opts_to_tcb(struct synack_stack *st, const struct sn_sock *so,
+			    struct sn_tcb *tcb)
 {
 	struct sn_sock_opt tmp;
 	const struct sn_sock_opt *o = sn_sock_opt(st, so, &tmp);
@@ -203,8 +204,9 @@ static void sock_opts_to_tcb(const struct synack_stack *st, const struct sn_sock
 	tcb->ttl = o->ttl;
 	tcb->tos = o->tos;
 	tcp_cc_select(tcb, o->cc_algo);
-	tcb->route = o->route; /* MUST-51 (the MSS accounts for it at the SYN,ACK) */
 	tcb->route_user = o->route.n != 0;
+	return tcp_route_store(st, tcb, &o->route); /* MUST-51 (the MSS accounts for it
+	                                              * at the SYN,ACK) */
 }
 
 int synack_sock_set_route(synack_stack *st, int s, const struct synack_route *route)
@@ -235,7 +237,7 @@ int synack_sock_set_route(synack_stack *st, int s, const struct synack_route *ro
 		o->route = r;
 	}
 	if (so->tcb)
-		tcp_route_set(so->tcb, &r, 1); /* MUST-52: the application's wins */
+		return tcp_route_set(st, so->tcb, &r, 1); /* MUST-52: the application's wins */
 	return 0;
 }
 
@@ -259,7 +261,10 @@ int synack_sock_route(synack_stack *st, int s, struct synack_route *route)
 	if (!so || !route)
 		return -EBADF;
 	struct sn_sock_opt tmp;
-	*route = so->tcb ? so->tcb->route : sn_sock_opt(st, so, &tmp)->route;
+	if (so->tcb)
+		*route = so->tcb->route ? *so->tcb->route : (struct synack_route){0};
+	else
+		*route = sn_sock_opt(st, so, &tmp)->route;
 	return 0;
 }
 
@@ -304,7 +309,7 @@ int synack_sock_listen(synack_stack *st, int s, int backlog)
 	lq->backlog = (uint32_t)backlog;
 	lq->foreign = foreign;
 	tcb->restricted = so->restricted;
-	sock_opts_to_tcb(st, so, tcb);
+	(void)sock_opts_to_tcb(st, so, tcb); /* a listener sends by no route of its own */
 	tcb->sock = so;
 	so->tcb = tcb;
 	so->listening = 1;
@@ -446,9 +451,12 @@ int synack_sock_connect(synack_stack *st, int s, const struct synack_endpoint *r
 	struct sn_tcb *tcb = tcb_alloc(st, sn_sock_sndbuf(st, so), sn_sock_rcvbuf(st, so));
 	if (!tcb)
 		return -ENOBUFS;
+	if (sock_opts_to_tcb(st, so, tcb) < 0) { /* not in any table yet */
+		tcb_free(st, tcb);
+		return -ENOBUFS;
+	}
 	tcb->local = local;
 	tcb->remote = *remote;
-	sock_opts_to_tcb(st, so, tcb);
 	tcb->port_shared = !so->bound;
 	tcb->sock = so;
 	so->tcb = tcb;

@@ -53,7 +53,7 @@ static void pmtu_lower(struct synack_stack *st, struct sn_tcb *tcb, uint16_t nex
 
 	if (pmtu < SN_PMTU_MIN)
 		pmtu = SN_PMTU_MIN;
-	pmtu -= tcp_route_optlen(&tcb->route); /* a source route's IP options */
+	pmtu -= tcp_route_optlen(tcb->route); /* a source route's IP options */
 	pmtu -= tcp_fixed_optlen(tcb);          /* and the timestamps every segment carries */
 	if (pmtu - 40 >= tcb->snd_mss)
 		return; /* RFC 1191 §6.3: only ever lower it on this news */

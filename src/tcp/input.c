@@ -49,7 +49,7 @@ static void take_mss(struct synack_stack *st, struct sn_tcb *tcb, const struct s
 
 	if (mss > ours)
 		mss = ours;
-	mss -= tcp_route_optlen(&tcb->route); /* §3.7.1: IP options come off the MSS */
+	mss -= tcp_route_optlen(tcb->route); /* §3.7.1: IP options come off the MSS */
 	if (mss < 64)
 		mss = 64; /* a floor against absurd MSS values */
 	tcb->snd_mss = (uint16_t)mss;
@@ -94,7 +94,8 @@ static struct sn_tcb *spawn_child(struct synack_stack *st, struct sn_tcb *lis, u
 	c->ttl = lis->ttl;
 	c->tos = lis->tos;
 	if (st->rx_route.n && st->rx_route_src == src)
-		c->route = st->rx_route; /* MUST-53: answer by the reversed route */
+		tcp_route_store(st, c, &st->rx_route); /* MUST-53: answer by the reversed route
+		                                        * (no memory for it: directly) */
 	c->cc.algo = lis->cc.algo;
 	tcp_state_clone_listen(st, c);
 	c->irs = seg->seq;
@@ -863,10 +864,11 @@ static void adopt_route(struct synack_stack *st, struct sn_tcb *tcb)
 
 	if (!r->n || tcb->route_user || st->rx_route_src != tcb->remote.addr)
 		return;
-	if (tcb->route.n == r->n && tcb->route.strict == r->strict &&
-	    !memcmp(tcb->route.hops, r->hops, r->n * sizeof(r->hops[0])))
+	const struct synack_route *cur = tcb->route;
+	if (cur && cur->n == r->n && cur->strict == r->strict &&
+	    !memcmp(cur->hops, r->hops, r->n * sizeof(r->hops[0])))
 		return;
-	tcp_route_set(tcb, r, 0);
+	tcp_route_set(st, tcb, r, 0); /* no memory for it: the old route stays */
 }
 
 static void conn_input(struct synack_stack *st, struct sn_tcb *tcb, struct sn_tcp_seg *seg)

@@ -169,7 +169,7 @@ static int emit_predicted(struct synack_stack *st, struct sn_tcb *tcb, uint32_t 
 			  uint32_t payload_len, int retransmit)
 {
 	if ((flags & (SN_TCP_SYN | SN_TCP_RST)) || !(flags & SN_TCP_ACK) || !tcb->syn_acked ||
-	    tcb->urg_send || tcb->route.n || st->trace_fn || st->fastpath_off ||
+	    tcb->urg_send || tcb->route || st->trace_fn || st->fastpath_off ||
 	    (tcb->sack_ok && (tcb->ooo || tcb->dsack_pending)))
 		return 0;
 	uint8_t *ip = st->txbuf, *th = st->txbuf + SN_IPV4_HDR_LEN;
@@ -258,7 +258,7 @@ void tcp_emit(struct synack_stack *st, struct sn_tcb *tcb, uint32_t seq, uint8_t
 	emit_count(st, tcb, flags, retransmit);
 	sn_trace_seg(st, SYNACK_TRACE_SEG_OUT, &tcb->local, &tcb->remote, &seg, retransmit);
 	emit_datagram(st, tcb->local.addr, tcb->remote.addr, hlen + seg.len, tcb->ttl, tos,
-		      &tcb->route);
+		      tcb->route);
 	emit_done(st, tcb, seq, flags, seg.ack, sn_tcp_seg_seqlen(&seg), retransmit);
 }
 

@@ -33,14 +33,31 @@ struct sn_tcb *tcb_alloc(struct synack_stack *st, uint32_t sndbuf, uint32_t rcvb
 	return tcb;
 }
 
-void tcp_route_set(struct sn_tcb *tcb, const struct synack_route *route, int user)
+int tcp_route_store(struct synack_stack *st, struct sn_tcb *tcb, const struct synack_route *route)
 {
-	uint32_t mss = (uint32_t)tcb->snd_mss + tcp_route_optlen(&tcb->route);
+	if (!route->n) {
+		if (tcb->route)
+			sn_pool_put(&st->route_pool, tcb->route);
+		tcb->route = NULL;
+		return 0;
+	}
+	if (!tcb->route && !(tcb->route = sn_pool_get(&st->route_pool)))
+		return -ENOMEM;
+	*tcb->route = *route;
+	return 0;
+}
 
-	tcb->route = *route;
+int tcp_route_set(struct synack_stack *st, struct sn_tcb *tcb, const struct synack_route *route,
+		  int user)
+{
+	uint32_t mss = (uint32_t)tcb->snd_mss + tcp_route_optlen(tcb->route);
+
+	if (tcp_route_store(st, tcb, route) < 0)
+		return -ENOMEM;
 	tcb->route_user = user && route->n;
 	mss -= tcp_route_optlen(route);
 	tcb->snd_mss = (uint16_t)(mss < 64 ? 64 : mss);
+	return 0;
 }
 
 void tcb_free(struct synack_stack *st, struct sn_tcb *tcb)
@@ -72,6 +89,8 @@ void tcb_free(struct synack_stack *st, struct sn_tcb *tcb)
 	else
 		tcp_reass_free(st, tcb);
 	tcp_sack_free(st, tcb);
+	if (tcb->route)
+		sn_pool_put(&st->route_pool, tcb->route);
 	st->nconns--;
 	sn_pool_put(&st->tcb_pool, tcb);
 }

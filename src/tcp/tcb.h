@@ -182,7 +182,8 @@ struct sn_tcb {
 	int soft_err;                /* last ICMP soft error (MUST-56, SHLD-25): SO_ERROR reads
 	                              * and clears it; a timeout reports it for -ETIMEDOUT */
 	uint8_t ttl, tos;            /* IP header fields for this connection (MUST-48, MUST-49) */
-	struct synack_route route;   /* IP source route for our datagrams (n = 0: none) */
+	struct synack_route *route;  /* IP source route for our datagrams (NULL: none): a
+	                              * block from the stack's route_pool while there is one */
 };
 
 /* ---- state.c: the one choke point for state (DESIGN.md invariant) */
@@ -206,7 +207,7 @@ int tcp_state_synchronized(enum synack_state s);
  * (RFC 9293 §3.7.1). */
 static inline uint32_t tcp_route_optlen(const struct synack_route *r)
 {
-	return r->n ? (3u + 4u * r->n + 3u) & ~3u : 0;
+	return r && r->n ? (3u + 4u * r->n + 3u) & ~3u : 0;
 }
 /* TCP option bytes every segment of the connection carries once the
  * handshake is done: the timestamps option (NOP, NOP, TS: 12) when
@@ -218,8 +219,13 @@ static inline uint32_t tcp_fixed_optlen(const struct sn_tcb *tcb)
 }
 /* Install route as the connection's source route (user: the application's,
  * MUST-51/52; else the peer's reversed, MUST-53/SHLD-24) and resize the
- * send MSS for its options. */
-void tcp_route_set(struct sn_tcb *tcb, const struct synack_route *route, int user);
+ * send MSS for its options. n = 0 removes it. 0, or -ENOMEM when no block
+ * can be had (the connection keeps its route). */
+int tcp_route_set(struct synack_stack *st, struct sn_tcb *tcb, const struct synack_route *route,
+		  int user);
+/* Copy route into the connection's block (taken if needed) without
+ * touching the MSS (a new connection: its MSS is set later). 0 or -ENOMEM. */
+int tcp_route_store(struct synack_stack *st, struct sn_tcb *tcb, const struct synack_route *route);
 
 /* ---- tcb.c: life and death */
 struct sn_tcb *tcb_alloc(struct synack_stack *st, uint32_t sndbuf, uint32_t rcvbuf);

@@ -103,3 +103,30 @@ TEST(unread_data_after_the_end_kept_in_the_options_block)
 	CHECK_EQ(f.st->sockopt_pool.live, 0);
 	fx_free(&f);
 }
+
+/* A source route (synack_sock_set_route) is a block of its own, held only while the
+ * connection has one: set by the application, withdrawn, set again, and
+ * returned with the TCB. */
+TEST(source_route_block_only_while_the_connection_has_one)
+{
+	struct fx f;
+	struct synack_route r = {.strict = 0, .n = 1, .hops = {0x0a000063u}}, got;
+
+	CHECK_EQ(fx_init(&f, NULL), 0);
+	int s = fx_passive_established(&f, 1000);
+	CHECK(s >= 0);
+	CHECK_EQ(f.st->route_pool.live, 0);
+	CHECK_EQ(synack_sock_set_route(f.st, s, &r), 0);
+	CHECK_EQ(f.st->route_pool.live, 1);
+	CHECK_EQ(synack_sock_route(f.st, s, &got), 0);
+	CHECK_EQ(got.n, 1);
+	CHECK_EQ(got.hops[0], 0x0a000063u);
+	CHECK_EQ(synack_sock_set_route(f.st, s, NULL), 0);
+	CHECK_EQ(f.st->route_pool.live, 0);
+	CHECK_EQ(synack_sock_route(f.st, s, &got), 0);
+	CHECK_EQ(got.n, 0);
+	CHECK_EQ(synack_sock_set_route(f.st, s, &r), 0);
+	CHECK_EQ(synack_sock_abort(f.st, s), 0);
+	CHECK_EQ(f.st->route_pool.live, 0);
+	fx_free(&f);
+}
