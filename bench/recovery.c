@@ -11,8 +11,8 @@
  * drops 5% independently, both ways. Figures per scenario and detector,
  * summed over the seeds: segments retransmitted, spurious ones (segments the
  * receiver got twice: its D-SACKs), out-of-order segments the receiver had
- * to drop (its queue holds SN_OOO_MAX ranges: what it drops is lost and must
- * be resent, even with no loss on the link), retransmission timeouts, loss
+ * to drop (past its out-of-order range or memory bounds: what it drops is
+ * lost and must be resent, even with no loss on the link), retransmission timeouts, loss
  * probes, undone reductions, and the mean completion time (connect to the
  * last byte read). The receiver checks every byte; a failed transfer is an error
  * (exit 1). Figures, not pass/fail: docs/performance.md shows them.
@@ -24,12 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "synack/sim.h"
+#include "../tests/sim_pair.h" /* the two hosts and the transfer, as test_sim_rack */
 
-#define A_ADDR 0x0a000001u
-#define B_ADDR 0x0a000002u
-#define PORT 5001
-#define SEC 1000000ull
 #define PCT5 50000u /* 5% in ppm */
 
 struct opts {
@@ -37,123 +33,47 @@ struct opts {
 	uint32_t rtt_ms, reorder_ms, seeds, buf;
 };
 
-struct run {
-	const struct opts *o;
-	synack_sim *sim;
-	synack_stack *st[2];
-	int sock[2], lsock;
-	uint64_t sent, got;
-	int error;
-};
 
 struct tally {
 	uint64_t rexmit, spurious, rcv_drops, timeouts, probes, undo, us;
 };
 
-static uint8_t pattern(uint64_t i)
+static uint8_t pattern(size_t i)
 {
 	return (uint8_t)(i * 131 + (i >> 9));
 }
 
-static void pump(struct run *r)
+static int setup(struct sim_flow *f, const struct opts *o, uint64_t seed, int reorder, int rack)
 {
-	uint8_t buf[16384];
-
-	while (r->sent < r->o->bytes) {
-		uint64_t k = r->o->bytes - r->sent < sizeof(buf) ? r->o->bytes - r->sent : sizeof(buf);
-		for (uint64_t i = 0; i < k; i++)
-			buf[i] = pattern(r->sent + i);
-		ssize_t n = synack_sock_send(r->st[0], r->sock[0], buf, (size_t)k);
-		if (n == -EAGAIN)
-			break;
-		if (n <= 0) {
-			r->error = (int)n;
-			return;
-		}
-		r->sent += (uint64_t)n;
-	}
-	for (;;) {
-		ssize_t n = synack_sock_recv(r->st[1], r->sock[1], buf, sizeof(buf));
-		if (n == -EAGAIN)
-			break;
-		if (n <= 0) {
-			r->error = n ? (int)n : -EPIPE;
-			return;
-		}
-		for (ssize_t i = 0; i < n; i++)
-			if (buf[i] != pattern(r->got + (uint64_t)i))
-				r->error = -EBADMSG;
-		r->got += (uint64_t)n;
-	}
-}
-
-static int step(void *ctx)
-{
-	struct run *r = ctx;
-
-	if (r->error)
-		return 1;
-	if (r->sock[1] < 0) {
-		r->sock[1] = synack_sock_accept(r->st[1], r->lsock, NULL);
-		if (r->sock[1] < 0)
-			return 0;
-	}
-	pump(r);
-	return r->got == r->o->bytes;
-}
-
-static int setup(struct run *r, uint64_t seed, int reorder, int rack)
-{
-	struct synack_impair_params link = {.delay_us = r->o->rtt_ms * 500u};
+	struct synack_impair_params link = {.delay_us = o->rtt_ms * 500u};
 	struct synack_config cfg;
-	struct synack_endpoint any = {0, PORT};
-	int err;
 
 	if (reorder) {
 		link.reorder_ppm = PCT5;
-		link.reorder_us = r->o->reorder_ms * 1000u;
+		link.reorder_us = o->reorder_ms * 1000u;
 	} else {
 		link.loss_ppm = PCT5;
 	}
-	if ((err = synack_sim_create(seed, &r->sim)))
-		return err;
-	synack_sim_set_default_link(r->sim, &link);
 	synack_config_default(&cfg);
-	cfg.sndbuf = cfg.rcvbuf = r->o->buf;
+	cfg.sndbuf = cfg.rcvbuf = o->buf;
 	cfg.tcp_recovery = (uint8_t)(rack ? 1 : 0);
 	cfg.tcp_early_retrans = (uint8_t)(rack ? 3 : 0);
-	for (int i = 0; i < 2; i++) {
-		cfg.addr = i ? B_ADDR : A_ADDR;
-		if ((err = synack_sim_add_host(r->sim, &cfg, &r->st[i])))
-			return err;
-	}
-	r->lsock = synack_sock_open(r->st[1]);
-	if ((err = synack_sock_bind(r->st[1], r->lsock, &any)) ||
-	    (err = synack_sock_listen(r->st[1], r->lsock, 4)))
-		return err;
-	return 0;
+	return sim_pair_open(seed, &link, cfg, &f->sim, f->st, &f->lsock);
 }
 
 static int transfer(const struct opts *o, uint64_t seed, int reorder, int rack, struct tally *t)
 {
-	struct run r = {.o = o, .sock = {-1, -1}, .lsock = -1};
-	struct synack_endpoint to = {B_ADDR, PORT};
+	struct sim_flow f = {.sock = {-1, -1}, .lsock = -1, .len = (size_t)o->bytes, .pattern = pattern};
 	struct synack_counters c, rc;
-	int err = setup(&r, seed, reorder, rack);
+	uint64_t us = 0;
+	int err = setup(&f, o, seed, reorder, rack);
 
+	if (!err)
+		err = sim_flow_run(&f, 3600 * SEC, &us);
+	t->us += us;
 	if (!err) {
-		r.sock[0] = synack_sock_open(r.st[0]);
-		uint64_t t0 = synack_sim_now(r.sim);
-		err = synack_sock_connect(r.st[0], r.sock[0], &to);
-		if (err == -EINPROGRESS)
-			err = !synack_sim_run(r.sim, step, &r, 3600 * SEC) || r.error
-				      ? (r.error ? r.error : -ETIMEDOUT)
-				      : 0;
-		t->us += synack_sim_now(r.sim) - t0;
-	}
-	if (!err) {
-		synack_stack_counters(r.st[0], &c);
-		synack_stack_counters(r.st[1], &rc);
+		synack_stack_counters(f.st[0], &c);
+		synack_stack_counters(f.st[1], &rc);
 		t->rexmit += c.retrans_segs;
 		t->spurious += rc.dsack_sent;
 		t->rcv_drops += rc.drops[SYNACK_DROP_OOO_FULL] + rc.drops[SYNACK_DROP_OOO_MEM];
@@ -161,8 +81,8 @@ static int transfer(const struct opts *o, uint64_t seed, int reorder, int rack, 
 		t->probes += c.loss_probes;
 		t->undo += c.dsack_undo;
 	}
-	if (r.sim)
-		synack_sim_destroy(r.sim);
+	if (f.sim)
+		synack_sim_destroy(f.sim);
 	return err;
 }
 

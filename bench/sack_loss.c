@@ -33,12 +33,8 @@ struct opts {
 
 struct run {
 	const struct opts *o;
-	synack_sim *sim;
-	synack_stack *st[2];
-	int sock[2], lsock;
-	size_t sent, got;
+	struct sim_flow f; /* the transfer (tests/sim_pair.h) */
 	uint64_t rexmit_bytes;
-	int error;
 };
 
 /* What one loss rate and one recovery add up to over the seeds. */
@@ -59,31 +55,6 @@ static void on_trace(void *ctx, const struct synack_trace_event *ev)
 		r->rexmit_bytes += ev->seg.len;
 }
 
-static void pump(struct run *r)
-{
-	int err = sim_send_pattern(r->st[0], r->sock[0], (size_t)r->o->bytes, &r->sent, pattern);
-
-	if (!err)
-		err = sim_recv_check(r->st[1], r->sock[1], &r->got, pattern);
-	if (err)
-		r->error = err;
-}
-
-static int step(void *ctx)
-{
-	struct run *r = ctx;
-
-	if (r->error)
-		return 1;
-	if (r->sock[1] < 0) {
-		r->sock[1] = synack_sock_accept(r->st[1], r->lsock, NULL);
-		if (r->sock[1] < 0)
-			return 0;
-	}
-	pump(r);
-	return r->got == r->o->bytes;
-}
-
 static int setup(struct run *r, uint64_t seed, double loss, int sack)
 {
 	struct synack_impair_params link = {.delay_us = r->o->rtt_ms * 500u,
@@ -95,36 +66,30 @@ static int setup(struct run *r, uint64_t seed, double loss, int sack)
 	cfg.sndbuf = cfg.rcvbuf = r->o->buf;
 	cfg.tcp_sack = (uint8_t)sack;
 	cfg.tcp_congestion_control = SYNACK_CC_RENO;
-	if ((err = sim_pair_open(seed, &link, cfg, &r->sim, r->st, &r->lsock)))
+	if ((err = sim_pair_open(seed, &link, cfg, &r->f.sim, r->f.st, &r->f.lsock)))
 		return err;
-	synack_stack_set_trace(r->st[0], on_trace, r);
+	synack_stack_set_trace(r->f.st[0], on_trace, r);
 	return 0;
 }
 
 static int transfer(const struct opts *o, uint64_t seed, double loss, int sack, struct tally *t)
 {
-	struct run r = {.o = o, .sock = {-1, -1}, .lsock = -1};
-	struct synack_endpoint to = {B_ADDR, PORT};
+	struct run r = {.o = o,
+			.f = {.sock = {-1, -1}, .lsock = -1, .len = (size_t)o->bytes, .pattern = pattern}};
 	struct synack_counters c;
+	uint64_t us = 0;
 	int err = setup(&r, seed, loss, sack);
 
+	if (!err)
+		err = sim_flow_run(&r.f, 3600 * SEC, &us);
+	t->us += us;
 	if (!err) {
-		r.sock[0] = synack_sock_open(r.st[0]);
-		uint64_t t0 = synack_sim_now(r.sim);
-		err = synack_sock_connect(r.st[0], r.sock[0], &to);
-		if (err == -EINPROGRESS)
-			err = !synack_sim_run(r.sim, step, &r, 3600 * SEC) || r.error
-				      ? (r.error ? r.error : -ETIMEDOUT)
-				      : 0;
-		t->us += synack_sim_now(r.sim) - t0;
-	}
-	if (!err) {
-		synack_stack_counters(r.st[0], &c);
+		synack_stack_counters(r.f.st[0], &c);
 		t->rexmit_bytes += r.rexmit_bytes;
 		t->timeouts += c.rto_timeouts;
 	}
-	if (r.sim)
-		synack_sim_destroy(r.sim);
+	if (r.f.sim)
+		synack_sim_destroy(r.f.sim);
 	return err;
 }
 

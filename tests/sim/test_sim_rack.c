@@ -22,23 +22,15 @@
 #include <errno.h>
 
 #include "check.h"
-#include "synack/sim.h"
+#include "sim_pair.h"
 
-#define A_ADDR 0x0a000001u
-#define B_ADDR 0x0a000002u
-#define PORT 5001
-#define SEC 1000000ull
 #define RTT_US 60000u
 #define BUF (1024u * 1024)
 #define LEN (1024u * 1024)
 #define NSEEDS 6
 
 struct run {
-	synack_sim *sim;
-	synack_stack *st[2];
-	int sock[2], lsock;
-	size_t sent, got;
-	int error;
+	struct sim_flow f; /* the transfer (tests/sim_pair.h) */
 	struct synack_counters ctr, rctr;
 };
 
@@ -47,59 +39,10 @@ static uint8_t pattern(size_t i)
 	return (uint8_t)(i * 151 + (i >> 10));
 }
 
-static void pump(struct run *r)
-{
-	uint8_t buf[16384];
-
-	while (r->sent < LEN) {
-		size_t k = LEN - r->sent < sizeof(buf) ? LEN - r->sent : sizeof(buf);
-		for (size_t i = 0; i < k; i++)
-			buf[i] = pattern(r->sent + i);
-		ssize_t n = synack_sock_send(r->st[0], r->sock[0], buf, k);
-		if (n == -EAGAIN)
-			break;
-		if (n <= 0) {
-			r->error = (int)n;
-			return;
-		}
-		r->sent += (size_t)n;
-	}
-	for (;;) {
-		ssize_t n = synack_sock_recv(r->st[1], r->sock[1], buf, sizeof(buf));
-		if (n == -EAGAIN)
-			break;
-		if (n <= 0) {
-			r->error = n ? (int)n : -EPIPE;
-			return;
-		}
-		for (ssize_t i = 0; i < n; i++)
-			if (buf[i] != pattern(r->got + (size_t)i))
-				r->error = -EBADMSG;
-		r->got += (size_t)n;
-	}
-}
-
-static int step(void *ctx)
-{
-	struct run *r = ctx;
-
-	if (r->error)
-		return 1;
-	if (r->sock[1] < 0) {
-		r->sock[1] = synack_sock_accept(r->st[1], r->lsock, NULL);
-		if (r->sock[1] < 0)
-			return 0;
-	}
-	pump(r);
-	return r->got == LEN;
-}
-
 static int setup(struct run *r, uint64_t seed, int reorder, int rack)
 {
 	struct synack_impair_params link = {.delay_us = RTT_US / 2};
 	struct synack_config cfg;
-	struct synack_endpoint any = {0, PORT};
-	int err;
 
 	if (reorder) {
 		link.reorder_ppm = 50000;
@@ -107,42 +50,24 @@ static int setup(struct run *r, uint64_t seed, int reorder, int rack)
 	} else {
 		link.loss_ppm = 50000;
 	}
-	*r = (struct run){.sock = {-1, -1}, .lsock = -1};
-	if ((err = synack_sim_create(seed, &r->sim)))
-		return err;
-	synack_sim_set_default_link(r->sim, &link);
+	*r = (struct run){.f = {.sock = {-1, -1}, .lsock = -1, .len = LEN, .pattern = pattern}};
 	synack_config_default(&cfg);
 	cfg.sndbuf = cfg.rcvbuf = BUF;
 	cfg.tcp_recovery = (uint8_t)(rack ? 1 : 0);
 	cfg.tcp_early_retrans = (uint8_t)(rack ? 3 : 0);
-	for (int i = 0; i < 2; i++) {
-		cfg.addr = i ? B_ADDR : A_ADDR;
-		if ((err = synack_sim_add_host(r->sim, &cfg, &r->st[i])))
-			return err;
-	}
-	r->lsock = synack_sock_open(r->st[1]);
-	if ((err = synack_sock_bind(r->st[1], r->lsock, &any)) ||
-	    (err = synack_sock_listen(r->st[1], r->lsock, 4)))
-		return err;
-	return 0;
+	return sim_pair_open(seed, &link, cfg, &r->f.sim, r->f.st, &r->f.lsock);
 }
 
 static int run(uint64_t seed, int reorder, int rack, struct run *r, uint64_t *us)
 {
-	struct synack_endpoint to = {B_ADDR, PORT};
 	int err = setup(r, seed, reorder, rack);
 
+	if (!err)
+		err = sim_flow_run(&r->f, 900 * SEC, us);
 	if (err)
 		return err;
-	r->sock[0] = synack_sock_open(r->st[0]);
-	uint64_t t0 = synack_sim_now(r->sim);
-	if ((err = synack_sock_connect(r->st[0], r->sock[0], &to)) != -EINPROGRESS)
-		return err;
-	if (!synack_sim_run(r->sim, step, r, 900 * SEC) || r->error)
-		return r->error ? r->error : -ETIMEDOUT;
-	*us = synack_sim_now(r->sim) - t0;
-	synack_stack_counters(r->st[0], &r->ctr);
-	synack_stack_counters(r->st[1], &r->rctr);
+	synack_stack_counters(r->f.st[0], &r->ctr);
+	synack_stack_counters(r->f.st[1], &r->rctr);
 	return 0;
 }
 
@@ -157,7 +82,7 @@ static void scenario(int reorder, struct totals t[2])
 			struct run r;
 			uint64_t us = 0;
 			CHECK_EQ(run(seed, reorder, rack, &r, &us), 0);
-			CHECK_EQ(r.got, LEN);
+			CHECK_EQ(r.f.got, LEN);
 			if (!rack)
 				CHECK_EQ(r.ctr.loss_probes, 0);
 			printf("%s seed %llu %-9s: 1 MiB in %6.2f s, %4llu segments resent, "
@@ -175,7 +100,7 @@ static void scenario(int reorder, struct totals t[2])
 			t[rack].rto += r.ctr.rto_timeouts;
 			t[rack].probes += r.ctr.loss_probes;
 			t[rack].us += us;
-			synack_sim_destroy(r.sim);
+			synack_sim_destroy(r.f.sim);
 		}
 	}
 	printf("%s total: RACK-TLP %llu resent, %llu timeouts, %.2f s; DupThresh %llu resent, "

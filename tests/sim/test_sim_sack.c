@@ -37,11 +37,7 @@
 #define NSEEDS 24 /* seeds 1000..1023, as bench/sack_loss */
 
 struct run {
-	synack_sim *sim;
-	synack_stack *st[2];
-	int sock[2], lsock;
-	size_t sent, got;
-	int error;
+	struct sim_flow f; /* the transfer (tests/sim_pair.h) */
 	uint64_t rexmit_bytes; /* payload bytes the sender sent again (trace) */
 	struct synack_tcp_info info;
 	struct synack_counters ctr;
@@ -60,65 +56,34 @@ static void on_trace(void *ctx, const struct synack_trace_event *ev)
 		r->rexmit_bytes += ev->seg.len;
 }
 
-static void pump(struct run *r)
-{
-	int err = sim_send_pattern(r->st[0], r->sock[0], LEN, &r->sent, pattern);
-
-	if (!err)
-		err = sim_recv_check(r->st[1], r->sock[1], &r->got, pattern);
-	if (err)
-		r->error = err;
-}
-
-static int step(void *ctx)
-{
-	struct run *r = ctx;
-
-	if (r->error)
-		return 1;
-	if (r->sock[1] < 0) {
-		r->sock[1] = synack_sock_accept(r->st[1], r->lsock, NULL);
-		if (r->sock[1] < 0)
-			return 0;
-	}
-	pump(r);
-	return r->got == LEN;
-}
-
 static int setup(struct run *r, uint64_t seed, int sack)
 {
 	struct synack_impair_params link = {.delay_us = RTT_US / 2, .loss_ppm = LOSS_PPM};
 	struct synack_config cfg;
 	int err;
 
-	*r = (struct run){.sock = {-1, -1}, .lsock = -1};
+	*r = (struct run){.f = {.sock = {-1, -1}, .lsock = -1, .len = LEN, .pattern = pattern}};
 	synack_config_default(&cfg);
 	cfg.sndbuf = cfg.rcvbuf = BUF;
 	cfg.tcp_sack = (uint8_t)sack;
 	cfg.tcp_congestion_control = SYNACK_CC_RENO;
-	if ((err = sim_pair_open(seed, &link, cfg, &r->sim, r->st, &r->lsock)))
+	if ((err = sim_pair_open(seed, &link, cfg, &r->f.sim, r->f.st, &r->f.lsock)))
 		return err;
-	synack_stack_set_trace(r->st[0], on_trace, r);
+	synack_stack_set_trace(r->f.st[0], on_trace, r);
 	return 0;
 }
 
 /* The transfer; *us is its virtual duration from connect to the last byte. */
 static int run(uint64_t seed, int sack, struct run *r, uint64_t *us)
 {
-	struct synack_endpoint to = {B_ADDR, PORT};
 	int err = setup(r, seed, sack);
 
+	if (!err)
+		err = sim_flow_run(&r->f, 900 * SEC, us);
 	if (err)
 		return err;
-	r->sock[0] = synack_sock_open(r->st[0]);
-	uint64_t t0 = synack_sim_now(r->sim);
-	if ((err = synack_sock_connect(r->st[0], r->sock[0], &to)) != -EINPROGRESS)
-		return err;
-	if (!synack_sim_run(r->sim, step, r, 900 * SEC) || r->error)
-		return r->error ? r->error : -ETIMEDOUT;
-	*us = synack_sim_now(r->sim) - t0;
-	synack_sock_info(r->st[0], r->sock[0], &r->info);
-	synack_stack_counters(r->st[0], &r->ctr);
+	synack_sock_info(r->f.st[0], r->f.sock[0], &r->info);
+	synack_stack_counters(r->f.st[0], &r->ctr);
 	return 0;
 }
 
@@ -142,7 +107,7 @@ TEST(rfc6675_sack_fewer_retransmissions_than_newreno_same_seeded_loss)
 			struct run r;
 			uint64_t us = 0;
 			CHECK_EQ(run(seed, sack, &r, &us), 0);
-			CHECK_EQ(r.got, LEN);
+			CHECK_EQ(r.f.got, LEN);
 			CHECK(r.rexmit_bytes > 0); /* the loss hit this flow */
 			CHECK_EQ(!!(r.info.options & SYNACK_TCPI_OPT_SACK), sack);
 			if (sack)
@@ -153,7 +118,7 @@ TEST(rfc6675_sack_fewer_retransmissions_than_newreno_same_seeded_loss)
 			bytes[sack] += r.rexmit_bytes;
 			rto[sack] += r.ctr.rto_timeouts;
 			time_us[sack] += us;
-			synack_sim_destroy(r.sim);
+			synack_sim_destroy(r.f.sim);
 		}
 	}
 	printf("total over %d seeds: SACK retransmitted %llu bytes, %llu timeouts, %.2f s; "
