@@ -26,7 +26,20 @@ stop_pid "$SERVE_PID" # SIGTERM: serve exits, the capture is complete
 start_bg "$WORK/nc.log" sh -c "exec nc -l -N $KERNEL_ADDR 9003 <$WORK/root/f.bin >$WORK/nc-got.bin"
 NC_PID=$LAST_PID
 wait_for_listen 9003
-in_ns "$SYNACK" connect --pcap "$CONN_PCAP" "$KERNEL_ADDR" 9003 <"$WORK/root/f.bin" \
+# nc -l quits as soon as the network side has sent FIN and its stdin buffer
+# happens to be empty, even if its stdin has more to send (OpenBSD nc's
+# "listen and net in gone" rule). So synack's stdin stays open, and its FIN
+# waits, until it has received nc's whole file (at most 20 s).
+feed_then_wait() {
+	local i
+	cat "$WORK/root/f.bin"
+	for i in $(seq 1 400); do
+		[ "$(stat -c %s "$WORK/connect-got.bin" 2>/dev/null || echo 0)" -ge 300000 ] && return 0
+		sleep 0.05
+	done
+}
+: >"$WORK/connect-got.bin"
+feed_then_wait | in_ns "$SYNACK" connect --pcap "$CONN_PCAP" "$KERNEL_ADDR" 9003 \
 	>"$WORK/connect-got.bin" 2>"$WORK/connect.log" || fail "connect: $(cat "$WORK/connect.log")"
 wait "$NC_PID" || true
 cmp -s "$WORK/nc-got.bin" "$WORK/root/f.bin" || fail "connect -> nc: bytes differ"
