@@ -51,6 +51,15 @@ echo "$nstat"
 recv=$(echo "$nstat" | grep -o 'TcpExtSyncookiesRecv [0-9]*' | awk '{print $2}')
 [ "${recv:-0}" -ge 3 ] || fail "expected at least 3 cookie handshakes, got '${recv:-0}'"
 echo "$nstat" | grep -q 'TcpExtSyncookiesFailed' && fail "a genuine cookie failed validation"
-echo "$nstat" | grep -q 'TcpRetransSegs' && fail "retransmissions on a clean link (window scaling wrong?)"
+# A window scale misread on either side makes synack send beyond Linux's
+# window again and again: retransmissions by the hundred. A few are not a
+# fault: on this shared machine Linux's ACK (sent from softirq context, which
+# may be deferred to ksoftirqd under load) can come after synack's tail loss
+# probe timer (RFC 8985) has fired.
+counter() { echo "$nstat" | { grep -o "$1 [0-9]*" || true; } | awk '{print $2}'; }
+out=$(counter TcpOutSegs) retrans=$(counter TcpRetransSegs)
+[ "${retrans:-0}" -eq 0 ] || echo "note: $retrans of ${out:-0} segments retransmitted (probes: $(counter TcpExtTCPLossProbes))"
+[ $((${retrans:-0} * 100)) -le "${out:-0}" ] ||
+	fail "${retrans} of ${out} segments retransmitted on a clean link (window scaling wrong?)"
 grep -q "illegal" "$WORK/serve.log" && fail "illegal transitions"
 echo "PASS syncookies"
