@@ -461,7 +461,7 @@ static void output_syn(struct synack_stack *st, struct sn_tcb *tcb)
  * after an ACK or in-order data arrives, decided without the walk. */
 static int may_send_any(const struct sn_tcb *tcb)
 {
-	return tcb->ack_now || tcb->fin_queued || tcb->sack_recovery ||
+	return tcb->ack_now || tcb->fin_queued || tcp_sack_driven(tcb) ||
 	       tcb->snd_nxt - tcb->snd_una != sn_ring_len(&tcb->sndbuf);
 }
 
@@ -480,8 +480,9 @@ void tcp_output(struct synack_stack *st, struct sn_tcb *tcb)
 	if (!tcb->syn_acked) {
 		output_syn(st, tcb);
 	} else if (may_send_any(tcb)) {
-		/* RFC 6675 recovery sends by pipe and NextSeg (sack.c) */
-		int sent = tcb->sack_recovery ? tcp_sack_output(st, tcb) : output_data(st, tcb);
+		/* RFC 6675 recovery, and the recovery after a timeout with
+		 * SACK, send by pipe and NextSeg (sack.c) */
+		int sent = tcp_sack_driven(tcb) ? tcp_sack_output(st, tcb) : output_data(st, tcb);
 		sent += output_fin(st, tcb);
 		if (!sent && tcb->ack_now)
 			tcp_send_ack(st, tcb);

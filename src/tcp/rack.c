@@ -445,12 +445,18 @@ void tcp_rack_episode_start(struct sn_tcb *tcb, uint32_t prior_cwnd, uint32_t pr
 	rk->prior_ssthresh = prior_ssthresh;
 }
 
-void tcp_rack_on_timeout(struct sn_tcb *tcb)
+void tcp_rack_on_timeout(struct sn_tcb *tcb, int lost)
 {
 	struct sn_rack *rk = &tcb->sb->rack;
 
+	/* RFC 8985 §6.3 marks the first segment and those sent more than
+	 * RACK.rtt + reo_wnd ago; after a timeout of at least 200 ms that is
+	 * all of them in practice, and marking all lets pipe start from zero
+	 * with cwnd at one segment (Linux's tcp_timeout_mark_lost leaves
+	 * only recently sent ones unmarked). SACKed octets are never resent. */
 	for (int i = 0; i < rk->nrec; i++)
-		rk->rec[i].ts_fl &= ~SN_REC_LOST;
+		rk->rec[i].ts_fl = lost ? rk->rec[i].ts_fl | SN_REC_LOST
+					: rk->rec[i].ts_fl & ~SN_REC_LOST;
 	rk->tlp_set = 0;
 	rk->undo_set = 0; /* no undo across a timeout (no Eifel/F-RTO here) */
 	rk->timer = SN_RX_RTO;

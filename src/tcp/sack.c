@@ -19,10 +19,21 @@
  * second) is counted and not recorded. SACKed data is never released: the
  * send ring drops bytes only on the cumulative ACK. A scoreboard range that
  * the cumulative ACK lands on or inside means the receiver dropped what it
- * had reported (reneging): the scoreboard is cleared. A retransmission
- * timeout clears it too (RFC 2018 §8: "the data sender SHOULD turn off all
- * of the SACKed bits") and goes back to SND.UNA, so a forged or reneged
- * block can delay a retransmission by one RTO but never skip one.
+ * had reported (reneging): the scoreboard is cleared, and what it held is
+ * resent like any other loss.
+ *
+ * A retransmission timeout keeps the scoreboard (RFC 6675 §5.1: SACK
+ * information SHOULD go on being used after an RTO, as Linux does; RFC
+ * 2018 §8's older advice was to clear it). RecoveryPoint becomes HighData,
+ * and until SND.UNA reaches it (rto_loss, Linux's TCP_CA_Loss) every
+ * unSACKed octet below it is lost: pipe and NextSeg resend the holes from
+ * SND.UNA up, in slow start from one segment, skipping what the peer
+ * holds, then send new data. Reneging cannot strand data: SND.UNA is never
+ * SACKed, so the first resend that fills the hole below a reneged range
+ * brings a cumulative ACK that lands on it (cleared, above). A second
+ * timeout with no cumulative progress in between clears the scoreboard
+ * anyway (reneging suspected, RFC 6675 §5.1): go-back-N over everything,
+ * so a forged or dropped block costs at most one RTO, never the data.
  *
  * RFC 6675 names: HighACK = SND.UNA, HighData = SND.MAX, RecoveryPoint =
  * tcb->recover, DupThresh = 3. HighRxt and RescueRxt live in the scoreboard
@@ -122,6 +133,8 @@ static void sb_prune(struct synack_stack *st, struct sn_tcb *tcb)
 	if (sb->n && seq_leq(sb->r[0].start, tcb->snd_una)) {
 		st->ctr.sack_reneging++;
 		sb->n = 0;
+		if (sb->rto_loss) /* what it held is lost too: resend from here */
+			sb->high_rxt = tcb->snd_una;
 	}
 }
 
@@ -210,16 +223,34 @@ static int hole_lost(const struct sn_tcb *tcb, int k)
 	return above > (DUPTHRESH - 1u) * tcb->snd_mss;
 }
 
+/* Where the lost part of hole k (h) ends: all of it by DupThresh; after a
+ * timeout, whatever lies below RecoveryPoint; else none (h.start). */
+static uint32_t lost_end(const struct sn_tcb *tcb, int k, struct sn_seq_range h)
+{
+	if (k < tcb->sb->n && hole_lost(tcb, k))
+		return h.end;
+	if (tcb->sb->rto_loss && seq_lt(h.start, tcb->recover))
+		return seq_min(h.end, tcb->recover);
+	return h.start;
+}
+
 int tcp_sack_is_lost(const struct sn_tcb *tcb, uint32_t seq)
 {
 	if (!tcb->sb)
 		return 0;
 	if (tcp_rack_active(tcb))
 		return tcp_rack_is_lost(tcb, seq);
-	for (int k = 0; k < tcb->sb->n; k++)
-		if (seq_lt(seq, tcb->sb->r[k].start))
-			return seq_geq(seq, hole(tcb, k).start) && hole_lost(tcb, k);
+	for (int k = 0; k <= tcb->sb->n; k++) {
+		struct sn_seq_range h = hole(tcb, k);
+		if (seq_lt(seq, h.end))
+			return seq_geq(seq, h.start) && seq_lt(seq, lost_end(tcb, k, h));
+	}
 	return 0;
+}
+
+int tcp_sack_driven(const struct sn_tcb *tcb)
+{
+	return tcb->sack_recovery || (tcb->sb && tcb->sb->rto_loss);
 }
 
 /* SetPipe(): octets not SACKed and not lost are in the network, and so are
@@ -236,9 +267,8 @@ uint32_t tcp_sack_pipe(const struct sn_tcb *tcb)
 		struct sn_seq_range h = hole(tcb, k);
 		if (!seq_lt(h.start, h.end))
 			continue;
-		if (k == sb->n || !hole_lost(tcb, k))
-			pipe += rlen(&h);
-		if (tcb->sack_recovery && seq_lt(h.start, sb->high_rxt))
+		pipe += h.end - lost_end(tcb, k, h);
+		if (tcp_sack_driven(tcb) && seq_lt(h.start, sb->high_rxt))
 			pipe += seq_min(h.end, sb->high_rxt) - h.start;
 	}
 	return pipe;
@@ -246,20 +276,20 @@ uint32_t tcp_sack_pipe(const struct sn_tcb *tcb)
 
 enum { NEXT_NONE, NEXT_LOST, NEXT_NEW, NEXT_UNSACKED, NEXT_RESCUE };
 
-/* NextSeg() rules (1) and (3): the lowest unSACKed octet above HighRxt and
- * below the highest SACKed one, lost (rule 1) or not (rule 3). */
+/* NextSeg() rules (1) and (3): the lowest unSACKed octet above HighRxt,
+ * lost (rule 1: below the highest SACKed octet, or after a timeout below
+ * RecoveryPoint) or not (rule 3: below the highest SACKed octet). */
 static int next_hole(const struct sn_tcb *tcb, int need_lost, struct sn_seq_range *out)
 {
 	const struct sn_sack_sb *sb = tcb->sb;
 
-	for (int k = 0; k < sb->n; k++) {
+	for (int k = 0; k <= sb->n; k++) {
 		struct sn_seq_range h = hole(tcb, k);
 		uint32_t s = seq_max(h.start, sb->high_rxt);
-		if (!seq_lt(s, h.end))
+		uint32_t e = need_lost ? lost_end(tcb, k, h) : k < sb->n ? h.end : h.start;
+		if (!seq_lt(s, e))
 			continue;
-		if (need_lost && !hole_lost(tcb, k))
-			return 0; /* holes higher up have less above them */
-		*out = (struct sn_seq_range){s, h.end};
+		*out = (struct sn_seq_range){s, e};
 		return 1;
 	}
 	return 0;
@@ -292,8 +322,9 @@ static int next_seg(struct sn_tcb *tcb, struct sn_seq_range *seg)
 		*seg = (struct sn_seq_range){tcb->snd_max, tcb->snd_max + room};
 		return NEXT_NEW;
 	}
-	if (rack)
-		return NEXT_NONE; /* rules (3) and (4): TLP's job under RACK */
+	if (rack || sb->rto_loss)
+		return NEXT_NONE; /* rules (3) and (4): TLP's job under RACK;
+				   * after a timeout everything unSACKed is lost */
 	if (next_hole(tcb, 0, seg))
 		return NEXT_UNSACKED;
 	/* rule (4): one rescue retransmission per recovery, of the highest
@@ -323,6 +354,8 @@ uint32_t tcp_sack_resend(struct synack_stack *st, struct sn_tcb *tcb, uint32_t s
 
 	if (len > tcb->snd_mss)
 		len = tcb->snd_mss;
+	if (len && s + len == data_end)
+		flags |= SN_TCP_PSH; /* as when it first went: the end of what is queued */
 	if (s + len == data_end && tcb->fin_queued && seq_gt(tcb->snd_max, data_end) &&
 	    seq_gt(e, data_end))
 		flags |= SN_TCP_FIN;
@@ -455,6 +488,8 @@ int tcp_sack_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tc
 	tcp_rack_on_ack(st, tcb, seg, &news, advanced);
 	if (!sb->blocks_seen)
 		return 0; /* the peer never SACKed: NewReno */
+	if (sb->rto_loss && seq_geq(tcb->snd_una, tcb->recover))
+		sb->rto_loss = 0; /* the timeout's recovery is over (RFC 6675 §5.1) */
 	if (tcb->in_recovery && !tcb->sack_recovery)
 		return 0; /* a NewReno recovery begun before the first block runs on */
 	int rack = tcp_rack_active(tcb);
@@ -492,15 +527,22 @@ void tcp_sack_reo_timeout(struct synack_stack *st, struct sn_tcb *tcb)
 	tcp_output(st, tcb);
 }
 
-void tcp_sack_on_timeout(struct sn_tcb *tcb)
+int tcp_sack_on_timeout(struct sn_tcb *tcb)
 {
+	struct sn_sack_sb *sb = tcb->sb;
+
 	tcb->sack_recovery = 0;
-	if (tcb->sb) { /* RFC 2018 §8: SACKed bits off; RFC 6675 §5.1 */
-		tcb->sb->n = 0;
-		tcb->sb->rescue_set = 0;
-		tcb->sb->high_rxt = tcb->snd_una;
-		tcp_rack_on_timeout(tcb);
-	}
+	if (!sb)
+		return 0;
+	sb->rescue_set = 0;
+	sb->high_rxt = tcb->snd_una;
+	/* RFC 6675 §5.1: keep what the peer reported, unless a timeout
+	 * follows a timeout with no cumulative progress (reneging suspected) */
+	if (tcb->nretrans > 1)
+		sb->n = 0;
+	sb->rto_loss = sb->blocks_seen && tcb->syn_acked;
+	tcp_rack_on_timeout(tcb, sb->rto_loss);
+	return sb->rto_loss;
 }
 
 uint32_t tcp_sack_sacked_bytes(const struct sn_tcb *tcb)

@@ -76,6 +76,9 @@ struct sn_sack_sb {
 	uint8_t n;           /* ranges in use */
 	unsigned rescue_set : 1; /* rescue_rxt holds a value in this recovery */
 	unsigned blocks_seen : 1; /* the peer has sent a SACK block: RFC 6675, not NewReno */
+	unsigned rto_loss : 1;   /* a retransmission timeout's recovery (Linux's TCP_CA_Loss):
+	                          * until SND.UNA reaches RecoveryPoint, every unSACKed
+	                          * octet below it is lost and pipe/NextSeg send */
 	struct sn_rack rack;
 };
 
@@ -128,7 +131,9 @@ uint32_t tcp_rack_pipe(const struct sn_tcb *tcb);
 void tcp_rack_episode_start(struct sn_tcb *tcb, uint32_t prior_cwnd, uint32_t prior_ssthresh);
 /* Recovery ended (fast or RTO): RFC 8985 §6.2 step 4's persistence. */
 void tcp_rack_recovery_exit(struct sn_tcb *tcb);
-/* A retransmission timeout: no marks, no probe, no undo (go-back-N). */
-void tcp_rack_on_timeout(struct sn_tcb *tcb);
+/* A retransmission timeout: no probe, no undo; with lost set every record
+ * is marked lost (RFC 8985 §6.3; only the unSACKed octets in them count),
+ * else every mark is cleared (plain go-back-N). */
+void tcp_rack_on_timeout(struct sn_tcb *tcb, int lost);
 
 #endif

@@ -12,7 +12,8 @@
  *
  * The send ring's head byte has sequence number snd_una (plus one while our
  * SYN is unacknowledged). snd_nxt is the next byte to send and moves back to
- * snd_una when the retransmission timer fires (go-back-N); snd_max is the
+ * snd_una when the retransmission timer fires (go-back-N; with SACK it
+ * stays and sack.c resends the holes by pipe and NextSeg); snd_max is the
  * highest sequence number ever sent, which bounds acceptable ACKs. The FIN,
  * when queued by CLOSE, takes the sequence number just past the queued data.
  *
@@ -318,8 +319,13 @@ int tcp_sack_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tc
 		 uint32_t old_una, uint32_t acked, int advanced);
 /* Step (C) during RFC 6675 recovery: send while cwnd - pipe >= SMSS. */
 int tcp_sack_output(struct synack_stack *st, struct sn_tcb *tcb);
-/* The retransmission timer fired: leave SACK recovery, forget the blocks. */
-void tcp_sack_on_timeout(struct sn_tcb *tcb);
+/* The retransmission timer fired: leave SACK recovery; keep the blocks
+ * (RFC 6675 §5.1). Returns 1 if the resends skip SACKed data (pipe and
+ * NextSeg until RecoveryPoint), 0 for plain go-back-N from SND.UNA. */
+int tcp_sack_on_timeout(struct sn_tcb *tcb);
+/* Output runs by pipe and NextSeg (sack.c): fast recovery, or the
+ * recovery after a timeout. */
+int tcp_sack_driven(const struct sn_tcb *tcb);
 /* RFC 6675 IsLost(seq) and SetPipe(), for tests and tcp_info. */
 int tcp_sack_is_lost(const struct sn_tcb *tcb, uint32_t seq);
 uint32_t tcp_sack_pipe(const struct sn_tcb *tcb);

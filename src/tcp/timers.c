@@ -209,11 +209,11 @@ static int rexmt_fired(struct synack_stack *st, struct sn_tcb *tcb)
 		sn_ip_negative_advice(st, &tcb->local, &tcb->remote);
 	}
 	tcp_cc_on_timeout(tcb);
-	tcp_sack_on_timeout(tcb);
+	if (!tcp_sack_on_timeout(tcb))
+		tcb->snd_nxt = tcb->snd_una; /* go back N (else over the holes only) */
 	if (tcb->backoff < 30)
 		tcb->backoff++;
 	tcb->timing = 0;            /* Karn: no sample from a retransmitted segment */
-	tcb->snd_nxt = tcb->snd_una; /* go back N */
 	tcp_output(st, tcb);
 	tcp_timer_set(st, tcb, SN_T_REXMT, rexmt_deadline(st, tcb));
 	return 0;

@@ -385,3 +385,107 @@ TEST(knob_tcp_recovery_block_with_first_data)
 		fx_free(&f);
 	}
 }
+
+/* Ten segments; the peer holds 2..9 and the fast retransmissions of 0
+ * and 1 are lost too, so the RTO fires with the scoreboard full. */
+static void rto_with_holes_0_and_1(struct fx *f, int s)
+{
+	send_at(f, s, 0, 10);
+	fx_wait(f, RTT);
+	fx_flush(f);
+	peer_ack(f, OFF(0), 1, OFF(2), OFF(10), 0, 0);
+	CHECK(is_seg(f, OFF(0)) && is_seg(f, OFF(1)));
+	CHECK_EQ(fx_pending(f), 0);
+	struct sn_tcb *tcb = tcb_of(f, s);
+	/* the probe timeout armed with the flight comes first and, with
+	 * recovery running, only arms the RTO */
+	for (int i = 0; i < 3 && !counters(f).rto_timeouts; i++)
+		fx_wait(f, tcb->deadline[SN_T_REXMT] - f->now);
+	CHECK_EQ(counters(f).rto_timeouts, 1);
+}
+
+/* RFC 6675 §5.1 with RFC 8985 §6.3: after the RTO the scoreboard stays,
+ * every unSACKed segment is lost, and the resends (slow start from one
+ * segment) are the holes only: 0, then 1, never the SACKed 2..9. */
+TEST(rfc6675_5_1_rto_resends_only_the_holes)
+{
+	struct fx f;
+	int s = rack_conn(&f, NULL);
+	CHECK(s >= 0);
+	rto_with_holes_0_and_1(&f, s);
+	struct sn_tcb *tcb = tcb_of(&f, s);
+	CHECK_EQ(tcp_sack_sacked_bytes(tcb), 8 * MSS);
+	CHECK(is_seg(&f, OFF(0)));
+	CHECK_EQ(fx_pending(&f), 0);
+	fx_wait(&f, RTT);
+	peer_ack(&f, OFF(1), 1, OFF(2), OFF(10), 0, 0);
+	CHECK(is_seg(&f, OFF(1)));
+	CHECK_EQ(fx_pending(&f), 0); /* cwnd 2, nothing else unSACKed */
+	fx_wait(&f, RTT);
+	peer_ack(&f, OFF(10), 0, 0, 0, 0, 0);
+	CHECK_EQ(sn_ring_len(&tcb->sndbuf), 0);
+	CHECK_EQ(counters(&f).retrans_segs, 4);
+	CHECK_EQ(counters(&f).rto_timeouts, 1);
+	fx_free(&f);
+}
+
+/* The receiver may discard what it SACKed (RFC 2018 §8). After the RTO
+ * its cumulative ACK stops at the reneged range: the scoreboard is
+ * cleared (TcpExtTCPSACKReneging) and 2..9, marked lost by the RTO, go
+ * again; everything is delivered. */
+TEST(rfc2018_8_reneging_after_rto_resends_the_reneged_data)
+{
+	struct fx f;
+	struct sn_tcp_seg o;
+	int s = rack_conn(&f, NULL);
+	CHECK(s >= 0);
+	rto_with_holes_0_and_1(&f, s);
+	struct sn_tcb *tcb = tcb_of(&f, s);
+	CHECK(is_seg(&f, OFF(0)));
+	fx_wait(&f, RTT);
+	peer_ack(&f, OFF(1), 1, OFF(2), OFF(10), 0, 0);
+	CHECK(is_seg(&f, OFF(1)));
+	fx_wait(&f, RTT);
+	peer_ack(&f, OFF(2), 0, 0, 0, 0, 0); /* 2..9 dropped by the receiver */
+	CHECK_EQ(counters(&f).sack_reneging, 1);
+	CHECK_EQ(tcp_sack_sacked_bytes(tcb), 0);
+	uint32_t next = OFF(2);
+	for (int i = 0; i < 8 && next < OFF(10); i++) {
+		int got = 0;
+		while (fx_out(&f, &o)) {
+			CHECK_EQ(o.seq, f.our_iss + 1 + next);
+			next += o.len;
+			got++;
+		}
+		CHECK(got > 0);
+		fx_wait(&f, RTT);
+		peer_ack(&f, next, 0, 0, 0, 0, 0);
+	}
+	CHECK_EQ(next, OFF(10));
+	CHECK_EQ(sn_ring_len(&tcb->sndbuf), 0);
+	CHECK_EQ(counters(&f).rto_timeouts, 1);
+	fx_free(&f);
+}
+
+/* A second timeout with no cumulative progress since the first suspects
+ * reneging (RFC 6675 §5.1 allows clearing): the scoreboard goes, and the
+ * resends go back N over the SACKed data too. */
+TEST(rfc6675_5_1_second_rto_without_progress_clears_scoreboard)
+{
+	struct fx f;
+	int s = rack_conn(&f, NULL);
+	CHECK(s >= 0);
+	rto_with_holes_0_and_1(&f, s);
+	struct sn_tcb *tcb = tcb_of(&f, s);
+	CHECK(is_seg(&f, OFF(0)));
+	CHECK_EQ(tcp_sack_sacked_bytes(tcb), 8 * MSS);
+	fx_wait(&f, tcb->deadline[SN_T_REXMT] - f.now); /* lost again */
+	CHECK_EQ(counters(&f).rto_timeouts, 2);
+	CHECK_EQ(tcp_sack_sacked_bytes(tcb), 0);
+	CHECK(is_seg(&f, OFF(0)));
+	CHECK_EQ(fx_pending(&f), 0);
+	fx_wait(&f, RTT);
+	peer_ack(&f, OFF(1), 0, 0, 0, 0, 0);
+	CHECK(is_seg(&f, OFF(1)) && is_seg(&f, OFF(2)));
+	fx_free(&f);
+}

@@ -417,10 +417,48 @@ TEST(rfc2018_8_reneging_clears_scoreboard_data_kept)
 	fx_free(&f);
 }
 
-/* A forged block cannot make us skip data: after the RTO (RFC 2018 §8:
- * SACKed bits off; RFC 6675 §5.1) everything from SND.UNA goes again,
- * and no new recovery starts before RecoveryPoint is ACKed. */
-TEST(rfc6675_5_1_rto_forgets_blocks_and_resends_from_snd_una)
+/* RFC 6675 §5.1: the scoreboard outlives the RTO. Every unSACKed octet
+ * below RecoveryPoint is lost; the resends, in slow start from one
+ * segment, cover the holes only, and no new recovery starts before
+ * RecoveryPoint is ACKed. */
+TEST(rfc6675_5_1_rto_keeps_scoreboard_resends_only_holes)
+{
+	struct fx f;
+	struct sn_tcp_seg o;
+	int s = sack_conn(&f, NULL, 0);
+	CHECK(s >= 0);
+	send_segs(&f, s, 8);
+	struct sn_tcb *tcb = tcb_of(&f, s);
+	/* holes [0, 2) and [4, 5): both lost by DupThresh's byte rule */
+	const uint32_t blocks[][2] = {{2 * MSS, 4 * MSS}, {5 * MSS, 8 * MSS}};
+	peer_ack(&f, 0, 2, blocks);
+	CHECK(tcb->in_recovery);
+	for (uint32_t off = 0; off < 8 * MSS; off += MSS)
+		if (off < 2 * MSS || off == 4 * MSS)
+			CHECK(fx_out(&f, &o) && o.seq == S(off));
+	CHECK_EQ(fx_pending(&f), 0);
+	fx_wait(&f, tcb->deadline[SN_T_REXMT] - f.now); /* every resend was lost */
+	CHECK(!tcb->in_recovery && !tcb->sack_recovery);
+	CHECK_EQ(tcp_sack_sacked_bytes(tcb), 5 * MSS);
+	CHECK_EQ(tcb->recover, S(8 * MSS));
+	CHECK(tcp_sack_is_lost(tcb, S(4 * MSS)) && !tcp_sack_is_lost(tcb, S(5 * MSS)));
+	CHECK(fx_out(&f, &o) && o.seq == S(0) && o.len == MSS); /* cwnd: one segment */
+	CHECK_EQ(fx_pending(&f), 0);
+	peer_ack(&f, MSS, 2, blocks); /* cwnd 2: the rest of the holes, nothing SACKed */
+	CHECK(fx_out(&f, &o) && o.seq == S(1 * MSS));
+	CHECK(fx_out(&f, &o) && o.seq == S(4 * MSS));
+	CHECK_EQ(fx_pending(&f), 0);
+	CHECK(!tcb->in_recovery); /* HighACK < RecoveryPoint: no new recovery */
+	peer_ack(&f, 8 * MSS, 0, NULL);
+	CHECK_EQ(sn_ring_len(&tcb->sndbuf), 0);
+	CHECK_EQ(counters(&f).retrans_segs, 6);
+	fx_free(&f);
+}
+
+/* A forged block (or one the receiver reneged on, RFC 2018 §8) cannot
+ * make us skip data: the first cumulative ACK after the RTO lands on the
+ * range, clears the scoreboard, and everything from there goes again. */
+TEST(rfc6675_5_1_rto_forged_block_found_by_the_cumulative_ack)
 {
 	struct fx f;
 	struct sn_tcp_seg o;
@@ -428,29 +466,28 @@ TEST(rfc6675_5_1_rto_forgets_blocks_and_resends_from_snd_una)
 	CHECK(s >= 0);
 	send_segs(&f, s, 6);
 	struct sn_tcb *tcb = tcb_of(&f, s);
-	/* the "peer" claims 1..5 but never ACKs */
+	/* the "peer" claims 1..5 but holds none of it */
 	peer_ack(&f, 0, 1, (const uint32_t[][2]){{1 * MSS, 6 * MSS}});
 	CHECK(tcb->in_recovery);
 	CHECK(fx_out(&f, &o));
 	CHECK_EQ(o.seq, S(0));
 	CHECK_EQ(fx_pending(&f), 0);
 	fx_wait(&f, tcb->deadline[SN_T_REXMT] - f.now); /* the RTO */
-	CHECK(!tcb->in_recovery && !tcb->sack_recovery);
-	CHECK_EQ(tcp_sack_sacked_bytes(tcb), 0);
-	CHECK_EQ(tcb->recover, S(6 * MSS));
-	CHECK(fx_out(&f, &o));
-	CHECK_EQ(o.seq, S(0));
-	/* go-back-N from SND.UNA, SACKed or not */
+	CHECK_EQ(tcp_sack_sacked_bytes(tcb), 5 * MSS);
+	CHECK(fx_out(&f, &o) && o.seq == S(0));
+	CHECK_EQ(fx_pending(&f), 0);
 	uint32_t next = MSS;
-	for (int i = 0; i < 3; i++) {
-		peer_ack(&f, next, 1, (const uint32_t[][2]){{5 * MSS, 6 * MSS}});
+	for (int i = 0; i < 4 && next < 6 * MSS; i++) {
+		peer_ack(&f, next, 0, NULL);
 		while (fx_out(&f, &o)) {
 			CHECK_EQ(o.seq, S(next));
 			next += o.len;
 		}
 	}
 	CHECK_EQ(next, 6 * MSS);
-	CHECK(!tcb->in_recovery); /* HighACK < RecoveryPoint: no new recovery */
+	CHECK_EQ(counters(&f).sack_reneging, 1);
+	CHECK_EQ(tcp_sack_sacked_bytes(tcb), 0);
+	CHECK(!tcb->in_recovery);
 	fx_free(&f);
 }
 
