@@ -135,7 +135,10 @@ struct synack_stack {
 	uint64_t challenge_epoch;         /* now / 1 s + 1 when the budget was drawn */
 	uint32_t challenge_left;
 
-	unsigned fastpath_off : 1;        /* header prediction off (only the differential test sets it) */
+	unsigned fastpath_off : 1;        /* header prediction and RACK's closed forms off (only
+	                                   * the differential tests set it) */
+	uint64_t rack_closed_forms;       /* RACK's closed forms taken (the differential test
+	                                   * reads it: not vacuous) */
 
 	/* The return route of the datagram being processed: its completed
 	 * source route reversed (MUST-53), n = 0 if none; valid only inside

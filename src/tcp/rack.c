@@ -85,6 +85,8 @@ static void rec_insert(struct sn_rack *rk, int i, uint32_t end, uint32_t ts_fl)
 
 static void rec_remove(struct sn_rack *rk, int i, int count)
 {
+	if (!count)
+		return;
 	memmove(&rk->rec[i], &rk->rec[i + count], (size_t)(rk->nrec - i - count) * sizeof(rk->rec[0]));
 	rk->nrec = (uint8_t)(rk->nrec - count);
 }
@@ -92,6 +94,13 @@ static void rec_remove(struct sn_rack *rk, int i, int count)
 static uint32_t ts_gap(uint32_t a, uint32_t b)
 {
 	return ts_after(a, b) ? a - b : b - a;
+}
+
+/* Records below `end` may now be marked or out of time order (sack.h). */
+static void mark_below(struct sn_rack *rk, uint32_t end)
+{
+	if (seq_gt(end, rk->mark_end))
+		rk->mark_end = end;
 }
 
 /* Record i is SACKed throughout: its time no longer matters to RACK. */
@@ -145,6 +154,8 @@ static void rec_merge_one(struct sn_sack_sb *sb)
 		ts_fl = ts | fl;
 	}
 	rk->rec[best + 1].ts_fl = ts_fl;
+	if (seq_lt(rec_start(rk, best), rk->mark_end)) /* never straddle mark_end */
+		mark_below(rk, rk->rec[best + 1].end);
 	rec_remove(rk, best, 1);
 }
 
@@ -186,6 +197,7 @@ static void rec_assign(struct sn_sack_sb *sb, uint32_t s, uint32_t e, uint32_t t
 		j++;
 	rec_remove(rk, i, j - i);
 	rec_insert(rk, i, e, ts_fl);
+	mark_below(rk, e); /* a time out of sequence order */
 }
 
 /* Segments sent within this much of each other share a record. */
@@ -211,6 +223,7 @@ static int rack_start(struct synack_stack *st, struct sn_tcb *tcb)
 	rk->on = 1;
 	rk->nrec = 0;
 	rk->rec_base = tcb->snd_una;
+	rk->mark_end = tcb->snd_una;
 	if (!rk->reo_wnd_mult)
 		rk->reo_wnd_mult = 1;
 	if (tcb->snd_max != tcb->snd_una)
@@ -239,6 +252,9 @@ void tcp_rack_on_send(struct synack_stack *st, struct sn_tcb *tcb, uint32_t seq,
 		struct sn_rack_rec *last = rk->nrec ? &rk->rec[rk->nrec - 1] : NULL;
 		if (last && !(FL(last) & (SN_REC_RTX | SN_REC_LOST)) &&
 		    now - TS(last) <= granule(tcb)) {
+			if (rk->mark_end != rk->rec_base && /* never straddle mark_end */
+			    seq_lt(rec_start(rk, rk->nrec - 1), rk->mark_end))
+				mark_below(rk, e);
 			last->end = e;
 			last->ts_fl = now | FL(last);
 			return;
@@ -286,7 +302,7 @@ static void delivered_range(struct synack_stack *st, struct sn_tcb *tcb, struct 
 {
 	const struct sn_rack *rk = &tcb->sb->rack;
 
-	for (int i = 0; i < rk->nrec; i++) {
+	for (int i = 0; i < rk->nrec && seq_lt(rec_start(rk, i), e); i++) {
 		uint32_t rs = seq_max(rec_start(rk, i), s), re = seq_min(rk->rec[i].end, e);
 		if (!seq_lt(rs, re))
 			continue;
@@ -295,20 +311,56 @@ static void delivered_range(struct synack_stack *st, struct sn_tcb *tcb, struct 
 	}
 }
 
+/* Steps 1-3 for [rec_base, SND.UNA) when nothing in it was SACKed before
+ * and its `last` + 1 records carry no mark and were timed in sequence
+ * order (mark_end at rec_base, sack.h): what delivered_range works out
+ * piece by piece, in closed form. The pieces' ends rise, their times do
+ * not fall and none was resent, so the last piece is the candidate (step
+ * 2) and gives min_RTT's sample unless it is coarse (step 1; then the full
+ * walk), and a piece ends below RACK.fack only if the first one does
+ * (step 3). Returns 0, having changed nothing, to leave it to the walk. */
+static int cumack_in_order(struct synack_stack *st, struct sn_tcb *tcb, struct sn_sack_news *n,
+			   int last)
+{
+	struct sn_rack *rk = &tcb->sb->rack;
+	const struct sn_rack_rec *r = &rk->rec[last];
+	uint32_t first_end = seq_min(rk->rec[0].end, tcb->snd_una);
+	uint32_t e = seq_min(r->end, tcb->snd_una), ts = TS(r), rtt = now32(st) - ts;
+
+	if (st->fastpath_off || FL(r) & SN_REC_COARSE)
+		return 0;
+	if (!rk->min_rtt_us || rtt < rk->min_rtt_us)
+		rk->min_rtt_us = rtt ? rtt : 1;
+	if (rk->fack_set && seq_lt(first_end, rk->fack))
+		n->reordered = 1;
+	if (!rk->fack_set || seq_gt(e, rk->fack)) {
+		rk->fack = e;
+		rk->fack_set = 1;
+	}
+	n->cand_ts = ts;
+	n->cand_end = e;
+	n->cand_set = 1;
+	st->rack_closed_forms++;
+	return 1;
+}
+
 void tcp_rack_on_cumack(struct synack_stack *st, struct sn_tcb *tcb, struct sn_sack_news *n)
 {
 	struct sn_rack *rk = &tcb->sb->rack;
 
-	if (!rk->on)
+	if (!rk->on || !seq_lt(rk->rec_base, tcb->snd_una))
 		return;
-	if (seq_lt(rk->rec_base, tcb->snd_una)) {
+	int k = 0;
+	while (k < rk->nrec && seq_leq(rk->rec[k].end, tcb->snd_una))
+		k++;
+	int last = k < rk->nrec && seq_lt(rec_start(rk, k), tcb->snd_una) ? k : k - 1;
+	if (last < 0 || rk->mark_end != rk->rec_base || tcb->sb->n ||
+	    !cumack_in_order(st, tcb, n, last))
 		delivered_range(st, tcb, n, rk->rec_base, tcb->snd_una, 1);
-		int k = 0;
-		while (k < rk->nrec && seq_leq(rk->rec[k].end, tcb->snd_una))
-			k++;
-		rec_remove(rk, 0, k);
-		rk->rec_base = tcb->snd_una;
-	}
+	rec_remove(rk, 0, k);
+	rk->rec_base = tcb->snd_una;
+	if (seq_lt(rk->mark_end, rk->rec_base))
+		rk->mark_end = rk->rec_base;
 }
 
 /* ---------------------------------------------------------- D-SACK */
@@ -508,6 +560,27 @@ static void mark_lost(struct synack_stack *st, struct sn_rack *rk, int i, uint32
 	if (FL(&rk->rec[i]) & SN_REC_RTX)
 		st->ctr.lost_retransmit++;
 	rk->rec[i].ts_fl |= SN_REC_LOST;
+	mark_below(rk, rk->rec[i].end);
+}
+
+/* What the walk below finds when every record is unmarked and timed in
+ * sequence order (mark_end at rec_base, sack.h) and the first was not sent
+ * before RACK.xmit_ts (RACK_sent_after of its part above SND.UNA, or no
+ * xmit_ts yet): then no record was, nothing is or becomes lost, no timer
+ * is due. The usual ACK of a connection without loss ends here. */
+static int nothing_to_judge(struct synack_stack *st, const struct sn_tcb *tcb)
+{
+	const struct sn_rack *rk = &tcb->sb->rack;
+
+	if (st->fastpath_off || rk->mark_end != rk->rec_base)
+		return 0;
+	if (rk->nrec && rk->xmit_set) {
+		uint32_t ts = TS(&rk->rec[0]), s = seq_max(rk->rec_base, tcb->snd_una);
+		if (!ts_after(ts, rk->xmit_ts) && (ts != rk->xmit_ts || seq_lt(s, rk->end_seq)))
+			return 0;
+	}
+	st->rack_closed_forms++;
+	return 1;
 }
 
 int tcp_rack_detect_loss(struct synack_stack *st, struct sn_tcb *tcb)
@@ -516,6 +589,8 @@ int tcp_rack_detect_loss(struct synack_stack *st, struct sn_tcb *tcb)
 	uint32_t reo, now = now32(st), timeout = 0;
 	int lost = 0;
 
+	if (nothing_to_judge(st, tcb))
+		return 0;
 	if (!rk->xmit_set)
 		return any_lost(rk);
 	reo = reo_wnd(st, tcb);

@@ -90,6 +90,8 @@ static uint32_t sb_bytes(const struct sn_sack_sb *sb)
 
 static void sb_remove(struct sn_sack_sb *sb, int i, int count)
 {
+	if (!count)
+		return;
 	memmove(&sb->r[i], &sb->r[i + count], (size_t)(sb->n - i - count) * sizeof(sb->r[0]));
 	sb->n = (uint8_t)(sb->n - count);
 }
@@ -479,8 +481,12 @@ static struct sn_sack_sb *sb_take_ack(struct synack_stack *st, struct sn_tcb *tc
 int tcp_sack_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg,
 		 uint32_t old_una, uint32_t acked, int advanced)
 {
-	struct sn_sack_news news = {.old_una = old_una};
+	struct sn_sack_news news; /* newr[] is read only below nnew */
 	uint32_t newly = 0;
+
+	news.old_una = old_una;
+	news.dsack = news.cand_set = news.reordered = 0;
+	news.nnew = 0;
 	struct sn_sack_sb *sb = sb_take_ack(st, tcb, seg, &news, &newly);
 
 	if (!sb)

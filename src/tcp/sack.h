@@ -16,6 +16,15 @@
  * merge. A merged record keeps the later time, so a segment may look sent
  * later than it was, never earlier: RACK may detect its loss later than it
  * could, never falsely. rec_base follows SND.UNA.
+ *
+ * mark_end bounds the records an ACK can find loss in without RACK's scan:
+ * no record straddles it, and every record at or above it carries neither
+ * mark and was timed as new data (appended at SND.MAX), so their times never
+ * decrease with sequence. Marks, retransmissions and merges across it move
+ * it up; it follows rec_base when SND.UNA passes it. With mark_end at
+ * rec_base (the usual state of a connection without loss) a record sent
+ * after RACK.xmit_ts at the front means every record was, and steps 1-3 of
+ * a cumulative ACK have a closed form (rack.c).
  */
 #ifndef SYNACK_TCP_SACK_H
 #define SYNACK_TCP_SACK_H
@@ -54,6 +63,7 @@ struct sn_rack {
 	uint32_t undo_rtx;       /* bytes resent in the episode and not yet D-SACKed */
 	uint32_t prior_cwnd, prior_ssthresh; /* what the episode's reduction took */
 	uint32_t rec_base;       /* rec[0] starts here */
+	uint32_t mark_end;       /* records at or above it: unmarked, in time order */
 	uint8_t nrec;            /* records in use */
 	uint8_t reo_wnd_mult;    /* RACK.reo_wnd_mult (>= 1) */
 	uint8_t reo_wnd_persist; /* RACK.reo_wnd_persist */

@@ -189,6 +189,43 @@ TEST(rfc8985_6_2_step3_reordering_seen_no_retransmission)
 	fx_free(&f);
 }
 
+/* Step 3 on a cumulative ACK with nothing SACKed: the peer SACKed
+ * [3, 5) (RACK.fack = 5), then reneged (an ACK of 3, RFC 2018 §8: the
+ * scoreboard is cleared), then ACKs 4: a never-resent segment delivered
+ * below RACK.fack is reordering, counted on each such ACK. The last ACK
+ * takes rack.c's closed form (SND.UNA's records unmarked, in time order,
+ * nothing SACKed): it must count it as the record walk does. */
+static void reorder_count_after_reneging(int walk_only, uint64_t *n)
+{
+	struct fx f;
+	int s = rack_conn(&f, NULL);
+	CHECK(s >= 0);
+	f.st->fastpath_off = walk_only != 0;
+	send_at(&f, s, 0, 6);
+	fx_wait(&f, RTT);
+	fx_flush(&f);
+	peer_ack(&f, OFF(0), 1, OFF(3), OFF(5), 0, 0);
+	peer_ack(&f, OFF(1), 1, OFF(3), OFF(5), 0, 0); /* below fack: 1 */
+	peer_ack(&f, OFF(3), 0, 0, 0, 0, 0);           /* reneging: 2 */
+	CHECK_EQ(counters(&f).sack_reneging, 1);
+	uint64_t closed = f.st->rack_closed_forms;
+	peer_ack(&f, OFF(4), 0, 0, 0, 0, 0);           /* closed form: 3 */
+	CHECK_EQ(f.st->rack_closed_forms > closed, !walk_only);
+	CHECK_EQ(counters(&f).retrans_segs, 0);
+	*n = counters(&f).sack_reorder;
+	fx_free(&f);
+}
+
+TEST(rfc8985_6_2_step3_cumulative_ack_below_fack_closed_form)
+{
+	uint64_t walk = 0, closed = 0;
+
+	reorder_count_after_reneging(1, &walk);
+	reorder_count_after_reneging(0, &closed);
+	CHECK_EQ(walk, 3);
+	CHECK_EQ(closed, 3);
+}
+
 /* RACK finds a lost retransmission as it finds any loss: a segment sent
  * after the retransmission is delivered and the retransmission is not
  * (TcpExtTCPLostRetransmit); it goes again at once, without the RTO. */
