@@ -509,6 +509,8 @@ void tcp_rack_on_timeout(struct sn_tcb *tcb, int lost)
 	for (int i = 0; i < rk->nrec; i++)
 		rk->rec[i].ts_fl = lost ? rk->rec[i].ts_fl | SN_REC_LOST
 					: rk->rec[i].ts_fl & ~SN_REC_LOST;
+	if (lost)
+		mark_below(rk, rec_tail(rk));
 	rk->tlp_set = 0;
 	rk->undo_set = 0; /* no undo across a timeout (no Eifel/F-RTO here) */
 	rk->timer = SN_RX_RTO;
