@@ -197,6 +197,11 @@ struct synack_config {
 	                           * zero reordering window; 0: RFC 6675 DupThresh only */
 	uint8_t tcp_early_retrans; /* tcp_early_retrans: 3 or 4 (default 3) Tail Loss Probe
 	                            * (RFC 8985 §7) on RACK connections; 0..2 no probes */
+	uint8_t tcp_prr;          /* cwnd in SACK fast recovery: 1 (default) Proportional Rate
+	                           * Reduction with RFC 6937's slow start reduction bound; 2 the
+	                           * bound's extra segment only on ACKs that advance SND.UNA and
+	                           * show no new loss (Linux since 5.14, RFC 9937); 0 none:
+	                           * cwnd = ssthresh at entry (RFC 6675 alone) */
 };
 
 /* Fills cfg with the defaults (documented in docs/configuration.md). */
@@ -462,6 +467,9 @@ struct synack_counters {
 	uint64_t dsack_undo;              /* congestion responses undone: every retransmission
 	                                   * of the episode was D-SACKed (RFC 3708, RFC 2883) */
 	uint64_t limited_transmit;        /* new segments sent on duplicate ACKs (RFC 3042) */
+	uint64_t sack_recovery_fail;      /* retransmission timeouts during SACK fast recovery */
+	uint64_t loss_failures;           /* ... during the recovery after a timeout */
+	uint64_t sack_failures;           /* ... outside recovery with SACKed data outstanding */
 	uint64_t drops[SYNACK_DROP_MAX];
 	uint64_t transitions[SYNACK_NSTATES][SYNACK_NSTATES]; /* [from][to] */
 	uint64_t in_state[SYNACK_NSTATES]; /* gauge: connections now in each state */

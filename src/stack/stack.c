@@ -67,6 +67,7 @@ void synack_config_default(struct synack_config *cfg)
 		.tcp_dupack_bound = 1, /* issue #7: dup-ACK spoofing */
 		.tcp_recovery = 1,      /* RACK, as Linux (RFC 8985) */
 		.tcp_early_retrans = 3, /* Tail Loss Probe, as Linux */
+		.tcp_prr = 1,           /* RFC 6937 PRR-SSRB (docs/loss-recovery.md) */
 	};
 }
 
@@ -81,7 +82,8 @@ static int config_valid(const struct synack_config *c)
 	       c->tcp_window_scaling <= 1 && c->tcp_timestamps <= 1 && c->tcp_sack <= 1 &&
 	       c->tcp_dsack <= 1 && c->tcp_tw_reuse <= 2 && tcp_cc_name(c->tcp_congestion_control) &&
 	       c->accept_source_route <= 1 && c->tcp_ecn <= 2 && c->tcp_abc <= 2 &&
-	       c->tcp_dupack_bound <= 1 && c->tcp_recovery <= 7 && c->tcp_early_retrans <= 4;
+	       c->tcp_dupack_bound <= 1 && c->tcp_recovery <= 7 && c->tcp_early_retrans <= 4 &&
+	       c->tcp_prr <= 2;
 }
 
 static int socks_init(struct synack_stack *st)

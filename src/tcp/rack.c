@@ -394,6 +394,7 @@ static void undo(struct synack_stack *st, struct sn_tcb *tcb)
 	rk->undo_set = 0;
 	st->ctr.dsack_undo++;
 	tcp_cc_undo(tcb, rk->prior_cwnd, rk->prior_ssthresh);
+	tcb->sb->prr = 0; /* the restored cwnd stands: no more reduction */
 }
 
 static void on_dsack(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_sack_news *n)
@@ -562,6 +563,7 @@ static void mark_lost(struct synack_stack *st, struct sn_rack *rk, int i, uint32
 	if (FL(&rk->rec[i]) & SN_REC_RTX)
 		st->ctr.lost_retransmit++;
 	rk->rec[i].ts_fl |= SN_REC_LOST;
+	rk->nlost++;
 	mark_below(rk, rk->rec[i].end);
 }
 

@@ -410,6 +410,8 @@ int tcp_sack_output(struct synack_stack *st, struct sn_tcb *tcb)
 		if (!used)
 			break;
 		pipe += used; /* (C.4) */
+		if (tcb->sack_recovery)
+			sb->prr_out += used; /* RFC 6937: every transmission */
 		sent++;
 	}
 	return sent;
@@ -417,27 +419,90 @@ int tcp_sack_output(struct synack_stack *st, struct sn_tcb *tcb)
 
 /* ---------------------------------------------------------- RFC 6675 §5 */
 
-/* Step (4): fast retransmit and enter loss recovery. Under RACK the first
- * segment resent is the lowest RACK marked lost. */
-static void enter_recovery(struct synack_stack *st, struct sn_tcb *tcb)
+/* ---------------------------------------------------------- RFC 6937 */
+
+uint32_t tcp_prr_sndcnt(uint32_t prr_delivered, uint32_t prr_out, uint32_t recover_fs,
+			uint32_t ssthresh, uint32_t pipe, uint32_t delivered, uint32_t mss, int safe)
+{
+	uint64_t snd;
+
+	if (pipe > ssthresh) {
+		/* proportional: the reduction spread over the round trip;
+		 * rounded up to whole segments, as Linux counts packets */
+		uint64_t fs = recover_fs ? recover_fs : 1;
+		uint64_t target = ((uint64_t)prr_delivered * ssthresh + fs - 1) / fs;
+		target = (target + mss - 1) / mss * mss;
+		snd = target > prr_out ? target - prr_out : 0;
+	} else {
+		/* the reduction bound: what was delivered, one SMSS more on a
+		 * safe ACK (slow start inside recovery), never past ssthresh */
+		uint32_t banked = prr_delivered > prr_out ? prr_delivered - prr_out : 0;
+		uint64_t limit = (uint64_t)(banked > delivered ? banked : delivered) + (safe ? mss : 0);
+		snd = limit < ssthresh - pipe ? limit : ssthresh - pipe;
+	}
+	if (!prr_out && snd < mss)
+		snd = mss; /* the fast retransmit goes whatever the arithmetic says */
+	return snd > UINT32_MAX ? UINT32_MAX : (uint32_t)snd;
+}
+
+/* One ACK of an RFC 6675 recovery (or the event that starts one):
+ * prr_delivered grows by what it delivered, and cwnd = pipe + sndcnt.
+ * An ACK that delivers nothing leaves cwnd alone (as Linux), and cwnd
+ * never falls below one segment, so an empty pipe still sends. */
+static void prr_on_ack(const struct synack_stack *st, struct sn_tcb *tcb, uint32_t delivered,
+		       int safe)
+{
+	struct sn_sack_sb *sb = tcb->sb;
+
+	if (!sb->prr || (!delivered && sb->prr_out))
+		return;
+	safe |= st->cfg.tcp_prr == 1; /* RFC 6937's PRR-SSRB: every ACK */
+	sb->prr_delivered += delivered;
+	uint32_t pipe = tcp_sack_pipe(tcb);
+	uint32_t snd = tcp_prr_sndcnt(sb->prr_delivered, sb->prr_out, sb->recover_fs, tcb->ssthresh,
+				      pipe, delivered, tcb->snd_mss, safe);
+	uint64_t cwnd = (uint64_t)pipe + snd;
+	if (cwnd < tcb->snd_mss)
+		cwnd = tcb->snd_mss;
+	tcb->cwnd = cwnd > UINT32_MAX ? UINT32_MAX : (uint32_t)cwnd;
+}
+
+/* ---------------------------------------------------------- RFC 6675 §5 */
+
+/* Step (4): fast retransmit and enter loss recovery. ssthresh from the
+ * connection's algorithm (4.2); cwnd from PRR (RFC 6937) for this ACK,
+ * which delivered `delivered` bytes, and for each ACK after it. Under RACK
+ * the first segment resent is the lowest RACK marked lost. */
+static void enter_recovery(struct synack_stack *st, struct sn_tcb *tcb, uint32_t delivered,
+			   int safe)
 {
 	struct sn_sack_sb *sb = tcb->sb;
 	uint32_t prior_cwnd = tcb->cwnd, prior_ssthresh = tcb->ssthresh;
+	uint32_t flight = tcp_flight_size(tcb);
 	struct sn_seq_range h = hole(tcb, 0);
 
 	tcb->recover = tcb->snd_max;                   /* (4.1) RecoveryPoint = HighData */
 	tcb->ssthresh = tcp_cc_loss_ssthresh(tcb);     /* (4.2), RFC 5681 §3.2 (2) */
-	tcb->cwnd = tcb->ssthresh;
 	tcb->in_recovery = 1;
 	tcb->sack_recovery = 1;
 	tcb->dupacks = 0;
 	st->ctr.fast_retrans++;
 	st->ctr.sack_recoveries++;
 	tcp_rack_episode_start(tcb, prior_cwnd, prior_ssthresh); /* for D-SACK undo */
+	/* RFC 6937: RecoverFS is the FlightSize ssthresh came from (without
+	 * what Limited Transmit sent: Linux's prior_cwnd when cwnd-bound) */
+	sb->recover_fs = flight < prior_cwnd ? flight : prior_cwnd;
+	sb->prr_delivered = 0;
+	sb->prr_out = 0;
+	sb->prr = st->cfg.tcp_prr != 0;
+	sb->high_rxt = tcb->snd_una;
+	tcb->cwnd = tcb->ssthresh; /* RFC 6675 (4.2), unless PRR sets it */
+	prr_on_ack(st, tcb, delivered, safe);
 	if (tcp_rack_active(tcb) && !tcp_rack_next_lost(tcb, &h))
 		return;
 	/* (4.3) the first segment presumed dropped: HighACK + 1 */
 	uint32_t used = tcp_sack_resend(st, tcb, h.start, h.end);
+	sb->prr_out += used;
 	sb->high_rxt = h.start + used;
 	sb->rescue_rxt = sb->high_rxt;
 	sb->rescue_set = 1;
@@ -445,9 +510,13 @@ static void enter_recovery(struct synack_stack *st, struct sn_tcb *tcb)
 }
 
 /* (A): a cumulative ACK at or past RecoveryPoint ends recovery; the
- * scoreboard above it stays. cwnd stays at ssthresh, where (4.2) put it. */
+ * scoreboard above it stays. cwnd = ssthresh (RFC 6937 §3.1), unless a
+ * D-SACK undid the reduction. */
 static void leave_recovery(struct sn_tcb *tcb)
 {
+	if (tcb->sb->prr)
+		tcb->cwnd = tcb->ssthresh;
+	tcb->sb->prr = 0;
 	tcb->in_recovery = 0;
 	tcb->sack_recovery = 0;
 	tcb->dupacks = 0;
@@ -478,11 +547,20 @@ static struct sn_sack_sb *sb_take_ack(struct synack_stack *st, struct sn_tcb *tc
 	return tcb->sb;
 }
 
+/* RFC 6937 DeliveredData: the change in SND.UNA (data bytes) plus the
+ * change in SACKed bytes (sacked0 before this ACK); 0 after reneging. */
+static uint32_t delivered_data(const struct sn_sack_sb *sb, uint32_t acked, uint32_t sacked0)
+{
+	int64_t d = (int64_t)acked + sb_bytes(sb) - sacked0;
+
+	return d > 0 ? (uint32_t)d : 0;
+}
+
 int tcp_sack_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg,
 		 uint32_t old_una, uint32_t acked, int advanced)
 {
 	struct sn_sack_news news; /* newr[] is read only below nnew */
-	uint32_t newly = 0;
+	uint32_t newly = 0, sacked0 = tcb->sb ? sb_bytes(tcb->sb) : 0;
 
 	news.old_una = old_una;
 	news.dsack = news.cand_set = news.reordered = 0;
@@ -492,6 +570,8 @@ int tcp_sack_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tc
 	if (!sb)
 		return 0;
 	tcp_rack_on_ack(st, tcb, seg, &news, advanced);
+	uint32_t delivered = delivered_data(sb, acked, sacked0);
+	uint16_t nlost0 = sb->rack.nlost;
 	if (!sb->blocks_seen)
 		return 0; /* the peer never SACKed: NewReno */
 	if (sb->rto_loss && seq_geq(tcb->snd_una, tcb->recover))
@@ -502,8 +582,16 @@ int tcp_sack_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tc
 	if (tcb->in_recovery) {
 		if (rack) /* lost retransmissions, and losses in new data */
 			tcp_rack_detect_loss(st, tcb);
-		if (advanced && seq_geq(tcb->snd_una, tcb->recover))
+		if (advanced && seq_geq(tcb->snd_una, tcb->recover)) {
 			leave_recovery(tcb);
+			return 1;
+		}
+		/* safe (tcp_prr 2, Linux's and RFC 9937's condition for the
+		 * reduction bound's extra segment): SND.UNA moved and the ACK
+		 * showed no further loss (no new RACK mark; without RACK, no
+		 * newly SACKed data that could make a hole lost) */
+		prr_on_ack(st, tcb, delivered,
+			   advanced && (rack ? sb->rack.nlost == nlost0 : !newly));
 		return 1; /* (B): pipe and NextSeg run in tcp_output */
 	}
 	if (advanced)
@@ -515,12 +603,12 @@ int tcp_sack_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tc
 		tcb->dupacks++;
 	if (rack) {
 		if (tcp_rack_detect_loss(st, tcb) && seq_geq(tcb->snd_una, tcb->recover))
-			enter_recovery(st, tcb);
+			enter_recovery(st, tcb, delivered, 0);
 		return 1;
 	}
 	if (newly && seq_geq(tcb->snd_una, tcb->recover) &&
 	    (tcb->dupacks >= DUPTHRESH || tcp_sack_is_lost(tcb, tcb->snd_una)))
-		enter_recovery(st, tcb);
+		enter_recovery(st, tcb, delivered, 0);
 	return 1;
 }
 
@@ -529,17 +617,25 @@ void tcp_sack_reo_timeout(struct synack_stack *st, struct sn_tcb *tcb)
 	st->ctr.rack_reo_timeouts++;
 	if (tcp_rack_active(tcb) && tcp_rack_detect_loss(st, tcb) && !tcb->in_recovery &&
 	    seq_geq(tcb->snd_una, tcb->recover))
-		enter_recovery(st, tcb);
+		enter_recovery(st, tcb, 0, 0);
 	tcp_output(st, tcb);
 }
 
-int tcp_sack_on_timeout(struct sn_tcb *tcb)
+int tcp_sack_on_timeout(struct synack_stack *st, struct sn_tcb *tcb)
 {
 	struct sn_sack_sb *sb = tcb->sb;
+	int fast = tcb->sack_recovery;
 
 	tcb->sack_recovery = 0;
 	if (!sb)
 		return 0;
+	if (fast) /* what the timeout interrupted, as Linux's tcp_retransmit_timer counts */
+		st->ctr.sack_recovery_fail++;
+	else if (sb->rto_loss)
+		st->ctr.loss_failures++;
+	else if (sb->n)
+		st->ctr.sack_failures++;
+	sb->prr = 0;
 	sb->rescue_set = 0;
 	sb->high_rxt = tcb->snd_una;
 	/* RFC 6675 §5.1: keep what the peer reported, unless a timeout

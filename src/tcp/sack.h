@@ -64,6 +64,8 @@ struct sn_rack {
 	uint32_t prior_cwnd, prior_ssthresh; /* what the episode's reduction took */
 	uint32_t rec_base;       /* rec[0] starts here */
 	uint32_t mark_end;       /* records at or above it: unmarked, in time order */
+	uint16_t nlost;          /* records marked lost, ever (mod 2^16): an ACK that
+	                          * marks none reports no further loss (PRR) */
 	uint8_t nrec;            /* records in use */
 	uint8_t reo_wnd_mult;    /* RACK.reo_wnd_mult (>= 1) */
 	uint8_t reo_wnd_persist; /* RACK.reo_wnd_persist */
@@ -82,9 +84,13 @@ struct sn_rack {
 struct sn_sack_sb {
 	struct sn_seq_range r[SN_SB_MAX]; /* sorted, disjoint, inside (SND.UNA, SND.MAX] */
 	uint32_t high_rxt;   /* HighRxt: end of the highest retransmission in this recovery */
+	uint32_t prr_delivered; /* RFC 6937 prr_delivered: bytes delivered in this recovery */
+	uint32_t prr_out;    /* prr_out: bytes sent in this recovery */
+	uint32_t recover_fs; /* RecoverFS: the FlightSize ssthresh was taken from */
 	uint32_t rescue_rxt; /* RescueRxt: RecoveryPoint of the last rescue retransmission */
 	uint8_t n;           /* ranges in use */
 	unsigned rescue_set : 1; /* rescue_rxt holds a value in this recovery */
+	unsigned prr : 1;    /* PRR sets cwnd in this recovery (not after an undo) */
 	unsigned blocks_seen : 1; /* the peer has sent a SACK block: RFC 6675, not NewReno */
 	unsigned rto_loss : 1;   /* a retransmission timeout's recovery (Linux's TCP_CA_Loss):
 	                          * until SND.UNA reaches RecoveryPoint, every unSACKed
@@ -106,6 +112,15 @@ struct sn_sack_news {
 };
 
 /* ---- sack.c */
+/* RFC 6937 §3.1: the bytes PRR lets one ACK send. pipe > ssthresh:
+ * CEIL(prr_delivered * ssthresh / RecoverFS) - prr_out, in whole segments.
+ * Else the reduction bound: MAX(prr_delivered - prr_out, delivered), plus
+ * one SMSS if safe (on every ACK in RFC 6937's PRR-SSRB, tcp_prr 1; with
+ * tcp_prr 2, as Linux since 5.14 and RFC 9937, only on an ACK that advanced
+ * SND.UNA and showed no further loss), at most ssthresh - pipe. At least
+ * one SMSS while nothing was sent (the fast retransmit). */
+uint32_t tcp_prr_sndcnt(uint32_t prr_delivered, uint32_t prr_out, uint32_t recover_fs,
+			uint32_t ssthresh, uint32_t pipe, uint32_t delivered, uint32_t mss, int safe);
 /* Bytes SACKed inside [s, e). */
 uint32_t tcp_sack_sacked_in(const struct sn_sack_sb *sb, uint32_t s, uint32_t e);
 /* Retransmit [s, e) of already-sent space (at most one segment); returns

@@ -322,7 +322,7 @@ int tcp_sack_output(struct synack_stack *st, struct sn_tcb *tcb);
 /* The retransmission timer fired: leave SACK recovery; keep the blocks
  * (RFC 6675 §5.1). Returns 1 if the resends skip SACKed data (pipe and
  * NextSeg until RecoveryPoint), 0 for plain go-back-N from SND.UNA. */
-int tcp_sack_on_timeout(struct sn_tcb *tcb);
+int tcp_sack_on_timeout(struct synack_stack *st, struct sn_tcb *tcb);
 /* Output runs by pipe and NextSeg (sack.c): fast recovery, or the
  * recovery after a timeout. */
 int tcp_sack_driven(const struct sn_tcb *tcb);

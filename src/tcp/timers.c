@@ -209,7 +209,7 @@ static int rexmt_fired(struct synack_stack *st, struct sn_tcb *tcb)
 		sn_ip_negative_advice(st, &tcb->local, &tcb->remote);
 	}
 	tcp_cc_on_timeout(tcb);
-	if (!tcp_sack_on_timeout(tcb))
+	if (!tcp_sack_on_timeout(st, tcb))
 		tcb->snd_nxt = tcb->snd_una; /* go back N (else over the holes only) */
 	if (tcb->backoff < 30)
 		tcb->backoff++;

@@ -228,19 +228,29 @@ TEST(rfc8985_6_2_step3_cumulative_ack_below_fack_closed_form)
 
 /* RACK finds a lost retransmission as it finds any loss: a segment sent
  * after the retransmission is delivered and the retransmission is not
- * (TcpExtTCPLostRetransmit); it goes again at once, without the RTO. */
+ * (TcpExtTCPLostRetransmit); it goes again at once, without the RTO.
+ * Segment 0 at t, 1 and 2 at t + 50 ms; the peer SACKs 1: 0 is resent.
+ * New data (3) waits for PRR's next ACK (RFC 6937: sending in recovery
+ * is clocked by delivery), which SACKs 2; 3 arrives, the resend does not. */
 TEST(rfc8985_lost_retransmission_detected)
 {
 	struct fx f;
 	int s = rack_conn(&f, NULL);
 	CHECK(s >= 0);
-	two_segments_second_sacked(&f, s, 50 * FX_MS);
-	CHECK(is_seg(&f, OFF(0)));
+	send_at(&f, s, 0, 1);
 	fx_wait(&f, 50 * FX_MS);
-	send_at(&f, s, 2, 1); /* new data, 50 ms after the retransmission */
-	CHECK(is_seg(&f, OFF(2)));
+	send_at(&f, s, 1, 2);
 	fx_wait(&f, RTT);
+	fx_flush(&f);
+	peer_ack(&f, OFF(0), 1, OFF(1), OFF(2), 0, 0);
+	CHECK(is_seg(&f, OFF(0)));
+	send_at(&f, s, 3, 1);
+	CHECK_EQ(fx_pending(&f), 0);
+	fx_wait(&f, 50 * FX_MS);
 	peer_ack(&f, OFF(0), 1, OFF(1), OFF(3), 0, 0);
+	CHECK(is_seg(&f, OFF(3))); /* new data, 50 ms after the retransmission */
+	fx_wait(&f, RTT);
+	peer_ack(&f, OFF(0), 1, OFF(1), OFF(4), 0, 0);
 	CHECK(is_seg(&f, OFF(0)));
 	CHECK_EQ(counters(&f).lost_retransmit, 1);
 	CHECK_EQ(counters(&f).retrans_segs, 2);
@@ -439,6 +449,7 @@ static void rto_with_holes_0_and_1(struct fx *f, int s)
 	for (int i = 0; i < 3 && !counters(f).rto_timeouts; i++)
 		fx_wait(f, tcb->deadline[SN_T_REXMT] - f->now);
 	CHECK_EQ(counters(f).rto_timeouts, 1);
+	CHECK_EQ(counters(f).sack_recovery_fail, 1); /* TcpExtTCPSackRecoveryFail */
 }
 
 /* RFC 6675 §5.1 with RFC 8985 §6.3: after the RTO the scoreboard stays,
@@ -518,6 +529,7 @@ TEST(rfc6675_5_1_second_rto_without_progress_clears_scoreboard)
 	CHECK_EQ(tcp_sack_sacked_bytes(tcb), 8 * MSS);
 	fx_wait(&f, tcb->deadline[SN_T_REXMT] - f.now); /* lost again */
 	CHECK_EQ(counters(&f).rto_timeouts, 2);
+	CHECK_EQ(counters(&f).loss_failures, 1); /* TcpExtTCPLossFailures */
 	CHECK_EQ(tcp_sack_sacked_bytes(tcb), 0);
 	CHECK(is_seg(&f, OFF(0)));
 	CHECK_EQ(fx_pending(&f), 0);

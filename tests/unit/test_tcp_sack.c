@@ -298,11 +298,13 @@ TEST(rfc6675_5_recovery_on_dupthresh_sacked_segments)
 	CHECK(tcp_sack_is_lost(tcb, S(0)));
 	CHECK_EQ(tcb->recover, S(10 * MSS));
 	CHECK_EQ(tcb->ssthresh, 5 * MSS);
-	CHECK_EQ(tcb->cwnd, 5 * MSS);
+	/* PRR (RFC 6937): cwnd = pipe (6 unSACKed not lost, 4..9) + sndcnt
+	 * (the fast retransmit) */
+	CHECK_EQ(tcb->cwnd, 7 * MSS);
 	CHECK(fx_out(&f, &o));
 	CHECK_EQ(o.seq, S(0));
 	CHECK_EQ(o.len, MSS);
-	/* pipe: 6 unSACKed not lost (4..9) + 1 retransmitted = 7 > cwnd 5 */
+	/* pipe: 6 unSACKed not lost (4..9) + 1 retransmitted = 7 = cwnd */
 	CHECK_EQ(tcp_sack_pipe(tcb), 7 * MSS);
 	CHECK_EQ(fx_pending(&f), 0);
 	CHECK_EQ(counters(&f).sack_recoveries, 1);
@@ -439,6 +441,7 @@ TEST(rfc6675_5_1_rto_keeps_scoreboard_resends_only_holes)
 	CHECK_EQ(fx_pending(&f), 0);
 	fx_wait(&f, tcb->deadline[SN_T_REXMT] - f.now); /* every resend was lost */
 	CHECK(!tcb->in_recovery && !tcb->sack_recovery);
+	CHECK_EQ(counters(&f).sack_recovery_fail, 1);
 	CHECK_EQ(tcp_sack_sacked_bytes(tcb), 5 * MSS);
 	CHECK_EQ(tcb->recover, S(8 * MSS));
 	CHECK(tcp_sack_is_lost(tcb, S(4 * MSS)) && !tcp_sack_is_lost(tcb, S(5 * MSS)));
@@ -452,6 +455,30 @@ TEST(rfc6675_5_1_rto_keeps_scoreboard_resends_only_holes)
 	peer_ack(&f, 8 * MSS, 0, NULL);
 	CHECK_EQ(sn_ring_len(&tcb->sndbuf), 0);
 	CHECK_EQ(counters(&f).retrans_segs, 6);
+	fx_free(&f);
+}
+
+/* The timeout counters, named as Linux's tcp_retransmit_timer counts
+ * them: one SACKed segment is not enough for DupThresh, so the RTO finds
+ * SACKed data outside recovery (TcpExtTCPSackFailures); it keeps the
+ * block and resends the hole below it only. */
+TEST(rfc6675_5_1_rto_outside_recovery_counted)
+{
+	struct fx f;
+	struct sn_tcp_seg o;
+	int s = sack_conn(&f, NULL, 0);
+	CHECK(s >= 0);
+	send_segs(&f, s, 3);
+	struct sn_tcb *tcb = tcb_of(&f, s);
+	peer_ack(&f, 0, 1, (const uint32_t[][2]){{2 * MSS, 3 * MSS}});
+	CHECK(!tcb->in_recovery);
+	fx_wait(&f, tcb->deadline[SN_T_REXMT] - f.now);
+	CHECK_EQ(counters(&f).sack_failures, 1);
+	CHECK_EQ(counters(&f).sack_recovery_fail + counters(&f).loss_failures, 0);
+	CHECK(fx_out(&f, &o) && o.seq == S(0));
+	peer_ack(&f, MSS, 1, (const uint32_t[][2]){{2 * MSS, 3 * MSS}});
+	CHECK(fx_out(&f, &o) && o.seq == S(MSS));
+	CHECK_EQ(fx_pending(&f), 0);
 	fx_free(&f);
 }
 

@@ -109,6 +109,7 @@ static const struct sc_knob knobs[] = {
 	{"net.synack.tcp_dupack_bound", K_FIELD, F(tcp_dupack_bound), 1, 0, 1, 0, NULL},
 	{"net.synack.tcp_recovery", K_FIELD, F(tcp_recovery), 1, 0, 7, 0, NULL},
 	{"net.synack.tcp_early_retrans", K_FIELD, F(tcp_early_retrans), 1, 0, 4, 0, NULL},
+	{"net.synack.tcp_prr", K_FIELD, F(tcp_prr), 1, 0, 2, 0, NULL},
 	{"net.synack.tcp_congestion_control", K_CC, F(tcp_congestion_control), 1, 0, 255, 0, NULL},
 };
 #undef F
