@@ -252,9 +252,11 @@ void tcp_rack_on_send(struct synack_stack *st, struct sn_tcb *tcb, uint32_t seq,
 		struct sn_rack_rec *last = rk->nrec ? &rk->rec[rk->nrec - 1] : NULL;
 		if (last && !(FL(last) & (SN_REC_RTX | SN_REC_LOST)) &&
 		    now - TS(last) <= granule(tcb)) {
-			if (rk->mark_end != rk->rec_base && /* never straddle mark_end */
-			    seq_lt(rec_start(rk, rk->nrec - 1), rk->mark_end))
-				mark_below(rk, e);
+			/* never straddle mark_end: it is a record boundary
+			 * no higher than the tail, so the last record starts
+			 * below it exactly when it is the tail */
+			if (rk->mark_end == seq)
+				rk->mark_end = e;
 			last->end = e;
 			last->ts_fl = now | FL(last);
 			return;
