@@ -451,6 +451,8 @@ struct synack_counters {
 	uint64_t sack_reneging;           /* the cumulative ACK fell inside SACKed data: the
 	                                   * receiver reneged, the scoreboard was cleared */
 	uint64_t sack_nomem;              /* no scoreboard to be had: NewReno for that connection */
+	uint64_t cubic_nomem;             /* no CUBIC block to be had at a congestion event: Reno's
+	                                   * rules for that connection until its next one */
 	uint64_t dsack_sent, dsack_recv;  /* D-SACK blocks sent and received (RFC 2883) */
 	uint64_t ecn_ce_rcvd;             /* segments that arrived CE-marked on an ECN connection */
 	uint64_t ecn_reductions;          /* cwnd reductions for an ECN-Echo (RFC 3168 §6.1.2) */

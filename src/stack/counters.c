@@ -67,6 +67,7 @@ static const struct counter_name scalar[] = {
 	C("TcpExtTCPSACKDiscard", sack_discard),
 	C("TcpExtTCPSACKReneging", sack_reneging),
 	C("SynackSackNoMem", sack_nomem),
+	C("SynackCubicNoMem", cubic_nomem),
 	C("SynackDSACKSent", dsack_sent),
 	C("TcpExtTCPDSACKRecv", dsack_recv),
 	C("IpExtInCEPkts", ecn_ce_rcvd),

@@ -118,6 +118,7 @@ int synack_stack_create(const struct synack_config *cfg, synack_stack **out)
 	sn_pool_init(&st->listen_pool, sizeof(struct sn_listen), 16, cfg->max_sockets);
 	sn_pool_init(&st->sockopt_pool, sizeof(struct sn_sock_opt), 64, cfg->max_sockets);
 	sn_pool_init(&st->route_pool, sizeof(struct synack_route), 16, cfg->max_conns);
+	sn_pool_init(&st->cubic_pool, sizeof(struct sn_cubic), 64, cfg->max_conns);
 	for (int t = 0; t < SN_OOO_TIERS; t++)
 		sn_pool_init(&st->ooo_pool[t], tcp_reass_block_size(t), t ? 4 : 64, cfg->max_conns);
 	st->txcap = (uint32_t)cfg->mtu + SN_TXBUF_SLACK;
@@ -154,6 +155,7 @@ void synack_stack_destroy(synack_stack *st)
 	sn_pool_destroy(&st->sack_pool);
 	sn_pool_destroy(&st->listen_pool);
 	sn_pool_destroy(&st->route_pool);
+	sn_pool_destroy(&st->cubic_pool);
 	for (int t = 0; t < SN_OOO_TIERS; t++)
 		sn_pool_destroy(&st->ooo_pool[t]);
 	sn_demux_free(st);

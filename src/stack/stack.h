@@ -116,6 +116,7 @@ struct synack_stack {
 	struct sn_pool listen_pool;       /* listeners' queues (socket.c), one per listener */
 	struct sn_pool sockopt_pool;      /* sockets' options and leftovers (socket.c) */
 	struct sn_pool route_pool;        /* connections' source routes (tcb.c), one per TCB */
+	struct sn_pool cubic_pool;        /* CUBIC's state (cc.c), one per TCB after a congestion event */
 	struct sn_pool ooo_pool[SN_OOO_TIERS]; /* out-of-order range blocks by tier (reass.c) */
 	uint64_t ooo_meta;                /* bytes of the blocks charged to ooo_mem_max */
 	uint32_t nconns;

@@ -15,6 +15,14 @@
  *          region). Integer arithmetic only: t in ms, K by an integer
  *          cube root, W_est in bytes << 10.
  *
+ * CUBIC's state is a block from the stack's cubic_pool (issue #6: memory
+ * per connection), taken at the first congestion event, or at the first
+ * avoidance ACK or timeout if the algorithm was switched later, and given
+ * back with the TCB. With the pool exhausted the connection runs Reno's
+ * rules (ssthresh and growth) until its next congestion event tries again,
+ * counted in SynackCubicNoMem; a block that arrives late starts CUBIC with
+ * no history (W_max = 0), as a connection switched to CUBIC does.
+ *
  * Invariants: cwnd >= 1 SMSS once initialised; ssthresh >= 2 SMSS after
  * any congestion event; cwnd and ssthresh are bytes.
  */
@@ -28,11 +36,11 @@ struct sn_cc_ops {
 	const char *name;
 	/* A congestion event with flight bytes out: record it, return the
 	 * new ssthresh. */
-	uint32_t (*ssthresh)(struct sn_tcb *tcb, uint32_t flight);
-	/* Growth in congestion avoidance for acked new bytes at now. */
-	void (*cong_avoid)(struct sn_tcb *tcb, uint32_t acked, uint64_t now);
+	uint32_t (*ssthresh)(struct synack_stack *st, struct sn_tcb *tcb, uint32_t flight);
+	/* Growth in congestion avoidance for acked new bytes at st->now. */
+	void (*cong_avoid)(struct synack_stack *st, struct sn_tcb *tcb, uint32_t acked);
 	/* A retransmission timeout happened (after ssthresh and cwnd). */
-	void (*on_timeout)(struct sn_tcb *tcb);
+	void (*on_timeout)(struct synack_stack *st, struct sn_tcb *tcb);
 };
 
 uint32_t tcp_flight_size(const struct sn_tcb *tcb)
@@ -48,8 +56,9 @@ static uint32_t at_least_two(const struct sn_tcb *tcb, uint64_t v)
 
 /* ---------------------------------------------------------------- reno */
 
-static uint32_t reno_ssthresh(struct sn_tcb *tcb, uint32_t flight)
+static uint32_t reno_ssthresh(struct synack_stack *st, struct sn_tcb *tcb, uint32_t flight)
 {
+	(void)st;
 	return at_least_two(tcb, flight / 2); /* RFC 5681 (4) */
 }
 
@@ -57,9 +66,9 @@ static uint32_t reno_ssthresh(struct sn_tcb *tcb, uint32_t flight)
  * bytes ACKed in avoidance reach cwnd, cwnd grows by one SMSS. Counting
  * bytes, not ACKs, means a receiver that splits its ACKs (ACK division)
  * gains nothing. */
-static void reno_cong_avoid(struct sn_tcb *tcb, uint32_t acked, uint64_t now)
+static void reno_cong_avoid(struct synack_stack *st, struct sn_tcb *tcb, uint32_t acked)
 {
-	(void)now;
+	(void)st;
 	tcb->cc.bytes_acked += acked;
 	if (tcb->cc.bytes_acked < tcb->cwnd)
 		return;
@@ -67,9 +76,9 @@ static void reno_cong_avoid(struct sn_tcb *tcb, uint32_t acked, uint64_t now)
 	tcb->cwnd += tcb->snd_mss;
 }
 
-static void reno_on_timeout(struct sn_tcb *tcb)
+static void reno_on_timeout(struct synack_stack *st, struct sn_tcb *tcb)
 {
-	(void)tcb;
+	(void)st, (void)tcb;
 }
 
 /* ---------------------------------------------------------------- cubic */
@@ -130,13 +139,38 @@ uint32_t tcp_cubic_window(uint32_t w_max, int32_t k_ms, uint64_t t_ms, uint32_t 
 	return w > UINT32_MAX ? UINT32_MAX : (uint32_t)w;
 }
 
+/* The connection's CUBIC block, taken now if it has none. After a failed
+ * take only a congestion event (retry) tries again, so an exhausted pool
+ * costs one attempt per event, not one per ACK. NULL: Reno's rules. */
+static struct sn_cubic *cubic_block(struct synack_stack *st, struct sn_tcb *tcb, int retry)
+{
+	struct sn_cc_state *cc = &tcb->cc;
+
+	if (cc->cubic || (cc->cubic_nomem && !retry))
+		return cc->cubic;
+	cc->cubic = sn_pool_get(&st->cubic_pool);
+	cc->cubic_nomem = !cc->cubic;
+	if (!cc->cubic)
+		st->ctr.cubic_nomem++;
+	return cc->cubic;
+}
+
+void tcp_cc_free(struct synack_stack *st, struct sn_tcb *tcb)
+{
+	sn_pool_put(&st->cubic_pool, tcb->cc.cubic);
+	tcb->cc.cubic = NULL;
+}
+
 /* §4.6 multiplicative decrease with §4.7 fast convergence. ssthresh is
  * taken from FlightSize as §4.6 writes it (as our Reno does, so an
  * application-limited sender cannot keep a window it never used). */
-static uint32_t cubic_ssthresh(struct sn_tcb *tcb, uint32_t flight)
+static uint32_t cubic_ssthresh(struct synack_stack *st, struct sn_tcb *tcb, uint32_t flight)
 {
-	struct sn_cubic *cu = &tcb->cc.cubic;
+	struct sn_cubic *cu = cubic_block(st, tcb, 1);
 	uint32_t cwnd = tcb->cwnd;
+
+	if (!cu)
+		return reno_ssthresh(st, tcb, flight);
 
 	if (cwnd < cu->w_max) /* still below the last maximum: release some */
 		cu->w_max = (uint32_t)((uint64_t)cwnd * CUBIC_FC_NUM / CUBIC_FC_DEN);
@@ -151,10 +185,8 @@ static uint32_t cubic_ssthresh(struct sn_tcb *tcb, uint32_t flight)
 /* The first ACK of a congestion avoidance stage starts the epoch: t = 0,
  * W_est = cwnd_epoch (§4.3); after a timeout W_max is this cwnd and K = 0
  * (§4.8). */
-static void cubic_epoch_start(struct sn_tcb *tcb, uint64_t now)
+static void cubic_epoch_start(struct sn_tcb *tcb, struct sn_cubic *cu, uint64_t now)
 {
-	struct sn_cubic *cu = &tcb->cc.cubic;
-
 	cu->in_epoch = 1;
 	cu->epoch_start = now;
 	cu->cwnd_epoch = tcb->cwnd;
@@ -170,10 +202,8 @@ static void cubic_epoch_start(struct sn_tcb *tcb, uint64_t now)
 /* §4.3: W_est += alpha_cubic * segments_acked / cwnd (segments), i.e.
  * alpha * acked * mss / cwnd bytes; alpha becomes 1 once W_est reaches
  * cwnd_prior. */
-static uint32_t cubic_reno_estimate(struct sn_tcb *tcb, uint32_t acked)
-{
-	struct sn_cubic *cu = &tcb->cc.cubic;
-	uint64_t num = ((uint64_t)acked * tcb->snd_mss) << 10;
+static uint32_t cubic_reno_estimate(struct sn_tcb *tcb, struct sn_cubic *cu, uint32_t acked)
+{	uint64_t num = ((uint64_t)acked * tcb->snd_mss) << 10;
 	uint64_t den = tcb->cwnd ? tcb->cwnd : 1;
 
 	if (cu->alpha_one)
@@ -185,17 +215,21 @@ static uint32_t cubic_reno_estimate(struct sn_tcb *tcb, uint32_t acked)
 	return (uint32_t)(cu->w_est >> 10 > UINT32_MAX ? UINT32_MAX : cu->w_est >> 10);
 }
 
-static void cubic_cong_avoid(struct sn_tcb *tcb, uint32_t acked, uint64_t now)
+static void cubic_cong_avoid(struct synack_stack *st, struct sn_tcb *tcb, uint32_t acked)
 {
-	struct sn_cubic *cu = &tcb->cc.cubic;
+	struct sn_cubic *cu = cubic_block(st, tcb, 0);
 	uint32_t mss = tcb->snd_mss, cwnd = tcb->cwnd;
 
+	if (!cu) {
+		reno_cong_avoid(st, tcb, acked);
+		return;
+	}
 	if (!cu->in_epoch)
-		cubic_epoch_start(tcb, now);
-	uint64_t t_ms = (now - cu->epoch_start) / 1000;
+		cubic_epoch_start(tcb, cu, st->now);
+	uint64_t t_ms = (st->now - cu->epoch_start) / 1000;
 	uint64_t rtt_ms = tcb->rtt_valid ? tcb->srtt_us / 1000 : 0;
 	uint32_t w_t = tcp_cubic_window(cu->w_max, cu->k_ms, t_ms, mss);
-	uint32_t w_est = cubic_reno_estimate(tcb, acked);
+	uint32_t w_est = cubic_reno_estimate(tcb, cu, acked);
 	if (w_t < w_est) { /* §4.3 Reno-friendly region: cwnd = W_est */
 		if (w_est > cwnd)
 			tcb->cwnd = w_est;
@@ -216,10 +250,14 @@ static void cubic_cong_avoid(struct sn_tcb *tcb, uint32_t acked, uint64_t now)
 
 /* §4.8: Reno's loss window with CUBIC's ssthresh; the next avoidance stage
  * starts a fresh curve from the cwnd it reaches. */
-static void cubic_on_timeout(struct sn_tcb *tcb)
+static void cubic_on_timeout(struct synack_stack *st, struct sn_tcb *tcb)
 {
-	tcb->cc.cubic.after_rto = 1;
-	tcb->cc.cubic.in_epoch = 0;
+	struct sn_cubic *cu = cubic_block(st, tcb, 0);
+
+	if (!cu)
+		return;
+	cu->after_rto = 1;
+	cu->in_epoch = 0;
 }
 
 static const struct sn_cc_ops algos[] = {
@@ -246,11 +284,18 @@ int tcp_cc_by_name(const char *name, unsigned long n)
 	return -ENOENT;
 }
 
+/* The state restarts; a CUBIC block stays with the connection, zeroed (as
+ * a fresh one), until the TCB goes. */
 static void cc_state_reset(struct sn_tcb *tcb)
 {
 	uint8_t algo = tcb->cc.algo;
+	struct sn_cubic *cu = tcb->cc.cubic;
+
 	memset(&tcb->cc, 0, sizeof(tcb->cc));
 	tcb->cc.algo = algo;
+	if (cu)
+		memset(cu, 0, sizeof(*cu));
+	tcb->cc.cubic = cu;
 }
 
 void tcp_cc_select(struct sn_tcb *tcb, unsigned algo)
@@ -322,41 +367,41 @@ void tcp_cc_on_ack(struct synack_stack *st, struct sn_tcb *tcb, uint32_t acked)
 		return;
 	}
 	tcb->cc.ss_after_rto = 0;
-	ops(tcb)->cong_avoid(tcb, acked, st->now);
+	ops(tcb)->cong_avoid(st, tcb, acked);
 }
 
-static uint32_t congestion_event(struct sn_tcb *tcb, uint32_t flight)
+static uint32_t congestion_event(struct synack_stack *st, struct sn_tcb *tcb, uint32_t flight)
 {
 	tcb->cc.bytes_acked = 0;
 	tcb->cc.ss_after_rto = 0;
-	return ops(tcb)->ssthresh(tcb, flight);
+	return ops(tcb)->ssthresh(st, tcb, flight);
 }
 
-uint32_t tcp_cc_congestion_event(struct sn_tcb *tcb)
+uint32_t tcp_cc_congestion_event(struct synack_stack *st, struct sn_tcb *tcb)
 {
-	return congestion_event(tcb, tcp_flight_size(tcb));
+	return congestion_event(st, tcb, tcp_flight_size(tcb));
 }
 
-uint32_t tcp_cc_loss_ssthresh(struct sn_tcb *tcb)
+uint32_t tcp_cc_loss_ssthresh(struct synack_stack *st, struct sn_tcb *tcb)
 {
 	/* RFC 5681 §3.2 (2): data Limited Transmit sent (RFC 3042), the
 	 * only way FlightSize passes cwnd before recovery, MUST NOT count */
 	uint32_t flight = tcp_flight_size(tcb);
-	return congestion_event(tcb, flight < tcb->cwnd ? flight : tcb->cwnd);
+	return congestion_event(st, tcb, flight < tcb->cwnd ? flight : tcb->cwnd);
 }
 
-void tcp_cc_on_timeout(struct sn_tcb *tcb)
+void tcp_cc_on_timeout(struct synack_stack *st, struct sn_tcb *tcb)
 {
 	/* Only the first timeout of a run reduces ssthresh: later ones would
 	 * reduce the already-reduced flight (RFC 5681 §3.1 note on (4)). */
 	if (tcb->nretrans <= 1)
-		tcb->ssthresh = tcp_cc_congestion_event(tcb);
+		tcb->ssthresh = tcp_cc_congestion_event(st, tcb);
 	tcb->cwnd = tcb->snd_mss; /* loss window */
 	tcb->dupacks = 0;
 	tcb->in_recovery = 0;
 	tcb->recover = tcb->snd_max;
 	tcb->cc.ss_after_rto = 1;
-	ops(tcb)->on_timeout(tcb);
+	ops(tcb)->on_timeout(st, tcb);
 }
 
 /* The duplicate ACKs a receiver can send until SND.UNA moves again: one per
@@ -398,7 +443,7 @@ int tcp_cc_on_dupack(struct synack_stack *st, struct sn_tcb *tcb)
 	 * event do not start a second recovery. */
 	if (seq_leq(tcb->snd_una, tcb->recover))
 		return 0;
-	tcb->ssthresh = tcp_cc_loss_ssthresh(tcb);
+	tcb->ssthresh = tcp_cc_loss_ssthresh(st, tcb);
 	tcb->recover = tcb->snd_max;
 	tcb->cwnd = tcb->ssthresh + 3u * tcb->snd_mss;
 	tcb->cc.rec_dupacks = 3;
@@ -417,7 +462,8 @@ void tcp_cc_undo(struct sn_tcb *tcb, uint32_t prior_cwnd, uint32_t prior_ssthres
 	if (tcb->ssthresh < prior_ssthresh)
 		tcb->ssthresh = prior_ssthresh;
 	tcb->cc.bytes_acked = 0;
-	tcb->cc.cubic.in_epoch = 0;
+	if (tcb->cc.cubic)
+		tcb->cc.cubic->in_epoch = 0;
 }
 
 int tcp_cc_recovery_ack(struct sn_tcb *tcb, uint32_t ack, uint32_t acked)

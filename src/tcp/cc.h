@@ -43,7 +43,14 @@ struct sn_cc_state {
 	                         * outstanding beyond the hole then) */
 	uint8_t algo;           /* enum synack_cc */
 	unsigned ss_after_rto : 1; /* slow start after a timeout: L = 1 SMSS (RFC 3465 §2.3) */
-	struct sn_cubic cubic;
+	unsigned cubic_nomem : 1;  /* no CUBIC block could be had: Reno's rules until the
+	                            * next congestion event tries again */
+	/* CUBIC's state: a block from the stack's cubic_pool, taken at the
+	 * first congestion event (before it cwnd is in slow start, where
+	 * CUBIC and Reno are the same) and given back with the TCB; NULL
+	 * until then, and for Reno. Issue #6: 48 bytes most connections
+	 * never use stay out of every TCB. */
+	struct sn_cubic *cubic;
 };
 
 /* The algorithm's name ("reno", "cubic"), or NULL for an unknown value. */
@@ -57,13 +64,17 @@ void tcp_cc_init(struct sn_tcb *tcb);
 /* New data ACKed outside recovery: slow start or congestion avoidance,
  * counting bytes (tcp_abc), at st->now. */
 void tcp_cc_on_ack(struct synack_stack *st, struct sn_tcb *tcb, uint32_t acked);
-void tcp_cc_on_timeout(struct sn_tcb *tcb);
+void tcp_cc_on_timeout(struct synack_stack *st, struct sn_tcb *tcb);
 /* A congestion event (loss detected by duplicate ACKs, or ECN): the
- * algorithm records it and returns the new ssthresh. */
-uint32_t tcp_cc_congestion_event(struct sn_tcb *tcb);
+ * algorithm records it and returns the new ssthresh. CUBIC takes its block
+ * here; with none to be had (SynackCubicNoMem) the connection gets Reno's
+ * ssthresh and growth until the next event. */
+uint32_t tcp_cc_congestion_event(struct synack_stack *st, struct sn_tcb *tcb);
 /* The same for a loss found by duplicate ACKs or SACK: FlightSize without
  * what Limited Transmit sent past cwnd (RFC 5681 §3.2 (2)). */
-uint32_t tcp_cc_loss_ssthresh(struct sn_tcb *tcb);
+uint32_t tcp_cc_loss_ssthresh(struct synack_stack *st, struct sn_tcb *tcb);
+/* The TCB goes: its CUBIC block back to the pool. */
+void tcp_cc_free(struct synack_stack *st, struct sn_tcb *tcb);
 /* Returns 1 when the caller should retransmit snd_una now. In recovery a
  * duplicate inflates cwnd only while fewer have come than segments are
  * outstanding (tcp_dupack_bound). */

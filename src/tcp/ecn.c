@@ -83,7 +83,7 @@ uint8_t tcp_ecn_out(struct sn_tcb *tcb, uint8_t *flags, uint32_t payload_len, in
 /* §6.1.2: ECE is congestion, answered like a loss but without resending. */
 static void ecn_reduce(struct synack_stack *st, struct sn_tcb *tcb)
 {
-	uint32_t ssthresh = tcp_cc_congestion_event(tcb);
+	uint32_t ssthresh = tcp_cc_congestion_event(st, tcb);
 
 	tcb->ssthresh = ssthresh;
 	if (tcb->cwnd > ssthresh)

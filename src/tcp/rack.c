@@ -444,7 +444,7 @@ static void tlp_on_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct
 	} else if (seq_gt(seg->ack, end)) {
 		/* the probe repaired a loss: a congestion event */
 		rk->tlp_set = 0;
-		tcb->ssthresh = tcp_cc_congestion_event(tcb);
+		tcb->ssthresh = tcp_cc_congestion_event(st, tcb);
 		tcb->cwnd = tcb->ssthresh;
 		st->ctr.loss_probe_recovery++;
 	} else if (!advanced && !seg->opts.nsack && !seg->len) {

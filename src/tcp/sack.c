@@ -482,7 +482,7 @@ static void enter_recovery(struct synack_stack *st, struct sn_tcb *tcb, uint32_t
 	struct sn_seq_range h = hole(tcb, 0);
 
 	tcb->recover = tcb->snd_max;                   /* (4.1) RecoveryPoint = HighData */
-	tcb->ssthresh = tcp_cc_loss_ssthresh(tcb);     /* (4.2), RFC 5681 §3.2 (2) */
+	tcb->ssthresh = tcp_cc_loss_ssthresh(st, tcb);     /* (4.2), RFC 5681 §3.2 (2) */
 	tcb->in_recovery = 1;
 	tcb->sack_recovery = 1;
 	tcb->dupacks = 0;

@@ -89,6 +89,7 @@ void tcb_free(struct synack_stack *st, struct sn_tcb *tcb)
 	else
 		tcp_reass_free(st, tcb);
 	tcp_sack_free(st, tcb);
+	tcp_cc_free(st, tcb);
 	if (tcb->route)
 		sn_pool_put(&st->route_pool, tcb->route);
 	st->nconns--;

@@ -208,7 +208,7 @@ static int rexmt_fired(struct synack_stack *st, struct sn_tcb *tcb)
 		tcb->r1_reached = 1;
 		sn_ip_negative_advice(st, &tcb->local, &tcb->remote);
 	}
-	tcp_cc_on_timeout(tcb);
+	tcp_cc_on_timeout(st, tcb);
 	if (!tcp_sack_on_timeout(st, tcb))
 		tcb->snd_nxt = tcb->snd_una; /* go back N (else over the holes only) */
 	if (tcb->backoff < 30)

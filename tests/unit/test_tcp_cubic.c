@@ -158,8 +158,8 @@ TEST(rfc9438_4_6_multiplicative_decrease_beta_0_7)
 	CHECK_EQ(three_dupacks(&t), 1);
 	CHECK_EQ(t.ssthresh, SEGS(70));
 	CHECK_EQ(t.cwnd, SEGS(73));
-	CHECK_EQ(t.cc.cubic.w_max, SEGS(100));
-	CHECK_EQ(t.cc.cubic.cwnd_prior, SEGS(100));
+	CHECK_EQ(t.cc.cubic->w_max, SEGS(100));
+	CHECK_EQ(t.cc.cubic->cwnd_prior, SEGS(100));
 	full_ack(&t);
 	CHECK_EQ(t.cwnd, SEGS(70));
 
@@ -185,13 +185,13 @@ TEST(rfc9438_4_7_fast_convergence)
 	t.cwnd = SEGS(80);
 	next_window(&t, SEGS(80));
 	CHECK_EQ(three_dupacks(&t), 1);
-	CHECK_EQ(t.cc.cubic.w_max, SEGS(68)); /* 0.85 * 80 */
+	CHECK_EQ(t.cc.cubic->w_max, SEGS(68)); /* 0.85 * 80 */
 	CHECK_EQ(t.ssthresh, SEGS(56));
 	full_ack(&t);
 	t.cwnd = SEGS(90);
 	next_window(&t, SEGS(90));
 	CHECK_EQ(three_dupacks(&t), 1);
-	CHECK_EQ(t.cc.cubic.w_max, SEGS(90));
+	CHECK_EQ(t.cc.cubic->w_max, SEGS(90));
 }
 
 /* §4.4/§4.5: each ACK in avoidance moves cwnd by (target - cwnd) / cwnd
@@ -209,8 +209,8 @@ TEST(rfc9438_4_4_growth_towards_w_cubic_t_plus_rtt)
 	t.rtt_valid = 1;
 	t.srtt_us = (uint32_t)rtt_us;
 	ack_at(&t, MSS, t0); /* the epoch starts: t = 0 */
-	CHECK_EQ(t.cc.cubic.k_ms, 4217);
-	CHECK_EQ(t.cc.cubic.cwnd_epoch, SEGS(70));
+	CHECK_EQ(t.cc.cubic->k_ms, 4217);
+	CHECK_EQ(t.cc.cubic->cwnd_epoch, SEGS(70));
 	static const uint32_t at_ms[] = {1000, 3000, 4000, 4500, 6000, 7000};
 	for (size_t i = 0; i < sizeof(at_ms) / sizeof(at_ms[0]); i++) {
 		uint32_t before = t.cwnd;
@@ -221,8 +221,8 @@ TEST(rfc9438_4_4_growth_towards_w_cubic_t_plus_rtt)
 		if (target > before * 1.5)
 			target = before * 1.5;
 		double want = before + (target - before) * MSS / before;
-		t.cc.cubic.acc = 0;   /* compare one ACK's step on its own */
-		t.cc.cubic.w_est = 0; /* and stay out of the Reno-friendly region */
+		t.cc.cubic->acc = 0;   /* compare one ACK's step on its own */
+		t.cc.cubic->w_est = 0; /* and stay out of the Reno-friendly region */
 		ack_at(&t, MSS, t0 + at_ms[i] * FX_MS);
 		CHECK(dabs((double)t.cwnd - want) <= 2.0);
 	}
@@ -259,10 +259,10 @@ TEST(rfc9438_4_3_reno_friendly_region)
 	}
 	/* five windows at about 0.53 segment each */
 	CHECK(t.cwnd > SEGS(9) && t.cwnd < SEGS(10));
-	CHECK_EQ(t.cc.cubic.alpha_one, 0);
+	CHECK_EQ(t.cc.cubic->alpha_one, 0);
 	for (int i = 0; i < 40; i++)
 		ack_at(&t, MSS, now);
-	CHECK_EQ(t.cc.cubic.alpha_one, 1);
+	CHECK_EQ(t.cc.cubic->alpha_one, 1);
 }
 
 /* §4.8: a timeout gives Reno's loss window (1 SMSS) with CUBIC's
@@ -274,7 +274,7 @@ TEST(rfc9438_4_8_timeout)
 
 	bare_tcb(&t, SYNACK_CC_CUBIC, SEGS(40), SEGS(40));
 	t.nretrans = 1;
-	tcp_cc_on_timeout(&t);
+	tcp_cc_on_timeout(bare_stack(), &t);
 	CHECK_EQ(t.cwnd, MSS);
 	CHECK_EQ(t.ssthresh, SEGS(28));
 	t.nretrans = 0;
@@ -287,8 +287,8 @@ TEST(rfc9438_4_8_timeout)
 		ack_at(&t, MSS, FX_SEC);
 	uint32_t start = t.cwnd;
 	ack_at(&t, MSS, 2 * FX_SEC);
-	CHECK_EQ(t.cc.cubic.k_ms, 0);
-	CHECK_EQ(t.cc.cubic.w_max, start);
+	CHECK_EQ(t.cc.cubic->k_ms, 0);
+	CHECK_EQ(t.cc.cubic->w_max, start);
 }
 
 /* ---------------------------------------------------------------- through a stack */
@@ -389,4 +389,97 @@ TEST(may18_cubic_connection_reduces_by_beta)
 		CHECK_EQ(ti.cwnd, ti.ssthresh + 3 * MSS);
 		fx_free(&f);
 	}
+}
+
+/* ---------------------------------------------------------------- CUBIC's block */
+
+/* Issue #6 (memory per connection): CUBIC's state is a block from the
+ * stack's cubic_pool taken at the first congestion event, not part of
+ * every TCB; a connection in slow start holds none, a reno one never does,
+ * and the block goes back with the TCB. */
+TEST(issue6_cubic_block_taken_at_first_congestion_event_given_back)
+{
+	static const char *const names[] = {"cubic", "reno"};
+
+	for (int i = 0; i < 2; i++) {
+		struct fx f;
+		struct synack_tcp_info ti;
+		int s = passive_est(&f, NULL, names[i]);
+		CHECK(s >= 0);
+		CHECK_EQ(grow_flight(&f, s, 10), 0);
+		CHECK_EQ(f.st->cubic_pool.live, 0); /* slow start: no block yet */
+		synack_sock_info(f.st, s, &ti);
+		for (int d = 0; d < 3; d++)
+			fx_in(&f, &(struct fx_seg){.flags = SN_TCP_ACK, .seq = 1001, .ack = ti.snd_una,
+						   .wnd = 65535});
+		CHECK_EQ(f.st->cubic_pool.live, i == 0 ? 1u : 0u);
+		fx_in(&f, &(struct fx_seg){.flags = SN_TCP_RST, .seq = 1001});
+		CHECK_EQ(fx_conn_state(&f), SYNACK_CLOSED);
+		CHECK_EQ(f.st->cubic_pool.live, 0); /* the TCB went, its block with it */
+		CHECK_EQ(f.st->ctr.cubic_nomem, 0);
+		fx_free(&f);
+	}
+}
+
+/* The pool exhausted at a congestion event: the connection gets Reno's
+ * ssthresh (half, not 0.7) and Reno's growth (one SMSS per cwnd of bytes
+ * ACKed), counted once in SynackCubicNoMem, not again per ACK; the next
+ * congestion event with a block to be had is CUBIC's again. */
+TEST(issue6_cubic_pool_exhausted_falls_back_to_reno)
+{
+	synack_stack *st = bare_stack();
+	struct sn_tcb t;
+	size_t cap = st->cubic_pool.cap;
+	uint64_t nomem = st->ctr.cubic_nomem;
+
+	st->cubic_pool.cap = st->cubic_pool.live; /* white-box: no block to be had */
+	bare_tcb(&t, SYNACK_CC_CUBIC, SEGS(100), SEGS(100));
+	CHECK_EQ(three_dupacks(&t), 1);
+	CHECK(t.cc.cubic == NULL);
+	CHECK_EQ(st->ctr.cubic_nomem, nomem + 1);
+	CHECK_EQ(t.ssthresh, SEGS(50)); /* Reno's FlightSize / 2 */
+	full_ack(&t);
+	CHECK_EQ(t.cwnd, SEGS(50));
+	for (int a = 0; a < 50; a++)
+		ack_at(&t, MSS, 3 * FX_SEC);
+	CHECK_EQ(t.cwnd, SEGS(51)); /* RFC 5681 §3.1 with byte counting */
+	CHECK_EQ(st->ctr.cubic_nomem, nomem + 1);
+
+	st->cubic_pool.cap = cap;
+	next_window(&t, SEGS(50));
+	CHECK_EQ(three_dupacks(&t), 1);
+	CHECK(t.cc.cubic != NULL);
+	CHECK_EQ(t.ssthresh, SEGS(35)); /* beta_cubic = 0.7 again */
+	CHECK_EQ(t.cc.cubic->w_max, SEGS(51));
+	CHECK_EQ(st->ctr.cubic_nomem, nomem + 1);
+	size_t live = st->cubic_pool.live;
+	tcp_cc_free(st, &t);
+	CHECK_EQ(st->cubic_pool.live, live - 1);
+}
+
+/* Through a stack with the pool exhausted: the fast retransmit still goes
+ * out (no data is lost to the missing block) with Reno's reduction. */
+TEST(issue6_cubic_pool_exhausted_fast_retransmit_still_sent)
+{
+	struct fx f;
+	struct synack_tcp_info ti;
+	struct sn_tcp_seg o;
+	int s = passive_est(&f, NULL, "cubic");
+
+	CHECK(s >= 0);
+	f.st->cubic_pool.cap = 0;
+	CHECK_EQ(grow_flight(&f, s, 10), 0);
+	synack_sock_info(f.st, s, &ti);
+	uint32_t flight = ti.snd_nxt - ti.snd_una, una = ti.snd_una;
+	for (int d = 0; d < 3; d++)
+		fx_in(&f, &(struct fx_seg){.flags = SN_TCP_ACK, .seq = 1001, .ack = una, .wnd = 65535});
+	int resent = 0;
+	while (fx_out(&f, &o))
+		resent |= o.seq == una && o.len > 0;
+	CHECK(resent);
+	synack_sock_info(f.st, s, &ti);
+	CHECK_EQ(ti.ssthresh, flight / 2);
+	CHECK_EQ(f.st->ctr.cubic_nomem, 1);
+	CHECK_EQ(f.st->cubic_pool.live, 0);
+	fx_free(&f);
 }
