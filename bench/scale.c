@@ -17,7 +17,13 @@
  *  - lookup: the 4-tuple lookup alone (sn_conn_lookup, private), same order.
  * Memory: the RSS the connections added, per connection (less the crafted
  * ACKs the benchmark keeps), and the sizes of the objects behind it (TCB,
- * socket, hash slot), from the private headers.
+ * socket, hash slot), from the private headers. Ring storage is allocated
+ * with the first byte stored, so by default the connections hold no buffer
+ * memory; --fill-rcv N makes each peer send N bytes the application never
+ * reads, --fill-snd N makes the application send N bytes each peer never
+ * acknowledges, and the RSS then shows what data held costs (ring storage
+ * and malloc's overhead). With --fill-snd the timed pure ACKs would be
+ * duplicate ACKs (data outstanding, RFC 5681 §2), so segments are not timed.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -35,7 +41,7 @@
 
 struct opts {
 	uint64_t conns, probes;
-	uint32_t buf;
+	uint32_t buf, fill_rcv, fill_snd;
 	int quick;
 };
 
@@ -46,6 +52,7 @@ struct run {
 	uint8_t *acks;      /* [conns][DGRAM]: each connection's pure ACK */
 	uint64_t n;         /* connections established */
 	uint32_t last_iss;  /* from the latest SYN,ACK */
+	int last_sock;      /* the latest accepted connection */
 	int got_synack;
 	uint64_t failed;
 };
@@ -60,6 +67,9 @@ static void usage(FILE *out)
 		"               1e3, 1e5, 1e6 up to N\n"
 		"  --probes N   segments (and lookups) timed at each step (default 2M)\n"
 		"  --buf BYTES  send and receive buffer per connection (default 1024)\n"
+		"  --fill-rcv N each peer sends N bytes (<= --buf) the application never reads\n"
+		"  --fill-snd N the application sends N bytes (<= --buf) on each connection that\n"
+		"               the peer never acknowledges (segments are then not timed)\n"
 		"  --quick      a tiny run (smoke test: 1e3 and 1e4 connections)\n"
 		"  --help       this text\n");
 }
@@ -82,14 +92,19 @@ static void parse(int argc, char **argv, struct opts *o)
 			o->probes = bench_parse_count("--probes", v);
 		} else if (bench_opt(argc, argv, &i, "--buf", &v)) {
 			o->buf = (uint32_t)bench_parse_count("--buf", v);
+		} else if (bench_opt(argc, argv, &i, "--fill-rcv", &v)) {
+			o->fill_rcv = (uint32_t)bench_parse_count("--fill-rcv", v);
+		} else if (bench_opt(argc, argv, &i, "--fill-snd", &v)) {
+			o->fill_snd = (uint32_t)bench_parse_count("--fill-snd", v);
 		} else {
 			fprintf(stderr, "scale: unknown option '%s'\n\n", argv[i]);
 			usage(stderr);
 			exit(2);
 		}
 	}
-	if (o->conns < 1000 || o->conns > 8000000 || o->probes < 1) {
-		fprintf(stderr, "scale: --conns 1000..8M, --probes >= 1\n");
+	if (o->conns < 1000 || o->conns > 8000000 || o->probes < 1 || o->fill_rcv > o->buf ||
+	    o->fill_snd > o->buf) {
+		fprintf(stderr, "scale: --conns 1000..8M, --probes >= 1, --fill-rcv/--fill-snd <= --buf\n");
 		exit(2);
 	}
 }
@@ -101,16 +116,17 @@ static void peer_of(uint64_t i, uint32_t *addr, uint16_t *port)
 	*port = (uint16_t)(1024 + i % 100);
 }
 
+/* A datagram from the peer; len payload bytes already sit at pkt + DGRAM. */
 static void craft(uint8_t *pkt, uint32_t src, uint16_t sport, uint32_t seq, uint32_t ack,
-		  uint8_t flags)
+		  uint8_t flags, uint32_t len)
 {
 	struct sn_tcp_seg seg = {
 		.sport = sport, .dport = SERVER_PORT, .seq = seq, .ack = ack, .flags = flags,
-		.wnd = 65535,
+		.wnd = 65535, .len = len,
 	};
 	size_t hlen = sn_tcp_build(pkt + SN_IPV4_HDR_LEN, &seg, src, SERVER_ADDR);
 	struct sn_ipv4 ip = {
-		.hdr_len = SN_IPV4_HDR_LEN, .total_len = (uint16_t)(SN_IPV4_HDR_LEN + hlen),
+		.hdr_len = SN_IPV4_HDR_LEN, .total_len = (uint16_t)(SN_IPV4_HDR_LEN + hlen + len),
 		.frag = SN_IPV4_DF, .ttl = 64, .proto = SN_IPPROTO_TCP, .src = src,
 		.dst = SERVER_ADDR,
 	};
@@ -161,7 +177,31 @@ static void setup(struct run *r)
 	}
 }
 
-/* One handshake from peer r->n; the server accepts it. */
+/* The data --fill-rcv and --fill-snd ask for, in segments of at most 1 KiB
+ * (under the 1460 bytes the server's SYN,ACK advertises). 0 or -1. */
+static int fill(struct run *r, int s, uint32_t addr, uint16_t port, uint32_t seq, uint64_t now)
+{
+	static uint8_t pkt[DGRAM + 1024], data[1 << 16];
+	uint32_t off = 0;
+
+	while (off < r->o.fill_rcv) {
+		uint32_t n = r->o.fill_rcv - off < 1024 ? r->o.fill_rcv - off : 1024;
+		memset(pkt + DGRAM, 'a', n);
+		craft(pkt, addr, port, seq + off, r->last_iss + 1, SN_TCP_ACK | SN_TCP_PSH, n);
+		synack_stack_input(r->st, now, pkt, DGRAM + n);
+		off += n;
+	}
+	for (off = 0; off < r->o.fill_snd;) {
+		uint32_t n = r->o.fill_snd - off < sizeof(data) ? r->o.fill_snd - off : sizeof(data);
+		ssize_t k = synack_sock_send(r->st, s, data, n);
+		if (k <= 0)
+			return -1;
+		off += (uint32_t)k;
+	}
+	return 0;
+}
+
+/* One handshake from peer r->n; the server accepts it and fills it. */
 static void add_conn(struct run *r, uint64_t now)
 {
 	uint8_t syn[DGRAM];
@@ -169,7 +209,7 @@ static void add_conn(struct run *r, uint64_t now)
 	uint16_t port;
 
 	peer_of(r->n, &addr, &port);
-	craft(syn, addr, port, iss, 0, SN_TCP_SYN);
+	craft(syn, addr, port, iss, 0, SN_TCP_SYN, 0);
 	r->got_synack = 0;
 	synack_stack_input(r->st, now, syn, sizeof(syn));
 	if (!r->got_synack) {
@@ -177,13 +217,27 @@ static void add_conn(struct run *r, uint64_t now)
 		return;
 	}
 	uint8_t *ack = r->acks + r->n * DGRAM;
-	craft(ack, addr, port, iss + 1, r->last_iss + 1, SN_TCP_ACK);
+	craft(ack, addr, port, iss + 1, r->last_iss + 1, SN_TCP_ACK, 0);
 	synack_stack_input(r->st, now, ack, DGRAM);
-	if (synack_sock_accept(r->st, r->listener, NULL) < 0) {
+	int s = synack_sock_accept(r->st, r->listener, NULL);
+	if (s < 0 || fill(r, s, addr, port, iss + 1, now) < 0) {
 		r->failed++;
 		return;
 	}
+	/* the timed ACK follows the data received: seq = RCV.NXT */
+	craft(ack, addr, port, iss + 1 + r->o.fill_rcv, r->last_iss + 1, SN_TCP_ACK, 0);
+	r->last_sock = s;
 	r->n++;
+}
+
+/* The latest connection holds what --fill-* asked for. */
+static int fill_held(struct run *r)
+{
+	struct synack_tcp_info ti;
+
+	if (synack_sock_info(r->st, r->last_sock, &ti))
+		return 0;
+	return ti.recv_queue == r->o.fill_rcv && ti.send_queue == r->o.fill_snd;
 }
 
 static inline uint64_t next_rand(uint64_t *x)
@@ -194,12 +248,16 @@ static inline uint64_t next_rand(uint64_t *x)
 	return *x;
 }
 
-static double time_segments(struct run *r, uint64_t now)
+/* Wall-clock ns per segment; *cpu_ns: the same in this process's CPU time,
+ * which time slices lost to other processes on a shared machine do not
+ * inflate. */
+static double time_segments(struct run *r, uint64_t now, double *cpu_ns)
 {
-	uint64_t x = 0x243f6a8885a308d3ull, t0 = bench_now_ns();
+	uint64_t x = 0x243f6a8885a308d3ull, t0 = bench_now_ns(), c0 = bench_cpu_us();
 
 	for (uint64_t k = 0; k < r->o.probes; k++)
 		synack_stack_input(r->st, now, r->acks + (next_rand(&x) % r->n) * DGRAM, DGRAM);
+	*cpu_ns = (double)(bench_cpu_us() - c0) * 1000.0 / (double)r->o.probes;
 	return (double)(bench_now_ns() - t0) / (double)r->o.probes;
 }
 
@@ -223,23 +281,38 @@ static double time_lookups(struct run *r)
 static void step(struct run *r, uint64_t target, uint64_t rss0, uint64_t now)
 {
 	struct synack_counters c0, c1;
+	uint32_t held = r->o.fill_rcv + r->o.fill_snd;
+	double seg_ns = 0, cpu_ns = 0;
 
 	while (r->n < target && r->failed == 0)
 		add_conn(r, now);
+	if (!fill_held(r))
+		r->failed++;
 	uint64_t rss = bench_rss_kib();
 	synack_stack_counters(r->st, &c0);
-	double seg_ns = time_segments(r, now);
+	if (!r->o.fill_snd)
+		seg_ns = time_segments(r, now, &cpu_ns);
 	double look_ns = time_lookups(r);
 	synack_stack_counters(r->st, &c1);
 	/* the crafted ACKs (DGRAM bytes per connection) are the benchmark's */
 	double per_conn = (double)(rss - rss0) * 1024.0 / (double)r->n - DGRAM;
-	printf("  %8llu connections: %6.1f ns per segment, %5.1f ns per lookup, RSS %7.1f MiB"
-	       " (%.0f B per connection incl. buffers), %llu segments sent in reply\n",
-	       (unsigned long long)r->n, seg_ns, look_ns, (double)rss / 1024.0, per_conn,
-	       (unsigned long long)(c1.segs_out - c0.segs_out));
+	printf("  %8llu connections: ", (unsigned long long)r->n);
+	if (r->o.fill_snd)
+		printf("segments not timed (data outstanding), ");
+	else
+		printf("%6.1f ns per segment (%6.1f CPU), ", seg_ns, cpu_ns);
+	printf("%5.1f ns per lookup, RSS %7.1f MiB (%.0f B per connection incl. buffers",
+	       look_ns, (double)rss / 1024.0, per_conn);
+	if (held)
+		printf(", %u B of it data held", held);
+	printf("), %llu segments sent in reply\n", (unsigned long long)(c1.segs_out - c0.segs_out));
 	char name[64];
-	snprintf(name, sizeof(name), "scale.%llu.ns_per_segment", (unsigned long long)r->n);
-	bench_result(name, seg_ns, "ns");
+	if (!r->o.fill_snd) {
+		snprintf(name, sizeof(name), "scale.%llu.ns_per_segment", (unsigned long long)r->n);
+		bench_result(name, seg_ns, "ns");
+		snprintf(name, sizeof(name), "scale.%llu.cpu_ns_per_segment", (unsigned long long)r->n);
+		bench_result(name, cpu_ns, "ns");
+	}
 	snprintf(name, sizeof(name), "scale.%llu.ns_per_lookup", (unsigned long long)r->n);
 	bench_result(name, look_ns, "ns");
 	snprintf(name, sizeof(name), "scale.%llu.rss_per_conn", (unsigned long long)r->n);
@@ -254,14 +327,17 @@ int main(int argc, char **argv)
 	setup(&r);
 	uint64_t rss0 = bench_rss_kib(); /* tables sized at creation are not yet touched */
 	uint64_t now = 1000000;
-	size_t tcb = sizeof(struct sn_tcb), sock = sizeof(struct sn_sock);
+	size_t tcb = r.st->tcb_pool.obj_size, sock = sizeof(struct sn_sock);
 	size_t slot = sizeof(struct sn_tcb *) * (r.st->hash_mask + 1) / r.o.conns;
 
 	printf("scale: up to %llu established connections, buffers %u B each way,"
-	       " %llu random segments per step\n",
+	       " %llu random segments per step",
 	       (unsigned long long)r.o.conns, r.o.buf, (unsigned long long)r.o.probes);
+	if (r.o.fill_rcv || r.o.fill_snd)
+		printf(", %u B unread and %u B unacknowledged in each", r.o.fill_rcv, r.o.fill_snd);
+	printf("\n");
 	printf("  per connection without buffers: TCB %zu B + socket %zu B + hash slot %zu B"
-	       " = %zu B; buffers 2 x %u B from malloc\n",
+	       " = %zu B; ring storage (2 x %u B) from malloc with the first byte\n",
 	       tcb, sock, slot, tcb + sock + slot, r.o.buf);
 	bench_result("scale.tcb_bytes", (double)tcb, "B");
 	bench_result("scale.conn_bytes_without_buffers", (double)(tcb + sock + slot), "B");
