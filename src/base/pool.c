@@ -9,16 +9,23 @@
  * are never returned to malloc individually.
  *
  * Invariants: live <= cap; carved <= cap; live = carved - (free list length).
- * Each chunk starts with a header word linking it into p->chunks, padded to
- * max_align_t so objects in it are as aligned as malloc's memory allows.
+ * Each chunk starts with a header linking it into p->chunks and saying how
+ * it was allocated (mapped: a huge-page chunk from bigmem.c, else malloc),
+ * padded to max_align_t so objects in it are as aligned as malloc's memory
+ * allows.
  */
 #include "base/pool.h"
+
+#include "base/bigmem.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 union chunk_hdr {
-	void *next;
+	struct {
+		void *next;
+		size_t mapped; /* bytes mapped (sn_bigmem), 0: from malloc */
+	} h;
 	max_align_t align;
 };
 
@@ -40,9 +47,10 @@ void sn_pool_destroy(struct sn_pool *p)
 	void *c = p->chunks;
 
 	while (c) {
-		void *next = ((union chunk_hdr *)c)->next;
-		free(c);
-		c = next;
+		union chunk_hdr *hdr = c;
+		struct sn_bigmem m = {c, hdr->h.mapped};
+		c = hdr->h.next;
+		sn_bigmem_free(&m);
 	}
 	p->chunks = NULL;
 	p->free_list = NULL;
@@ -52,18 +60,31 @@ void sn_pool_destroy(struct sn_pool *p)
 	p->carved = 0;
 }
 
+void sn_pool_huge_after(struct sn_pool *p, size_t n)
+{
+	p->huge_after = n;
+}
+
 /* Allocate a new chunk, never carving past cap. 0 or -1 when out of memory. */
 static int pool_grow(struct sn_pool *p)
 {
-	size_t n = p->cap - p->carved;
+	size_t n = p->cap - p->carved, per = p->per_chunk;
+	struct sn_bigmem m = {NULL, 0};
 	union chunk_hdr *c;
 
-	if (n > p->per_chunk)
-		n = p->per_chunk;
-	c = malloc(sizeof(*c) + n * p->obj_size);
-	if (!c)
+	if (p->huge_after && p->carved >= p->huge_after &&
+	    (SN_BIGMEM_HUGE - sizeof(*c)) / p->obj_size > per)
+		per = (SN_BIGMEM_HUGE - sizeof(*c)) / p->obj_size;
+	if (n > per)
+		n = per;
+	if (per != p->per_chunk)
+		sn_bigmem_alloc(&m, n == per ? SN_BIGMEM_HUGE : sizeof(*c) + n * p->obj_size);
+	else
+		m.p = malloc(sizeof(*c) + n * p->obj_size);
+	if (!(c = m.p))
 		return -1;
-	c->next = p->chunks;
+	c->h.mapped = m.mapped;
+	c->h.next = p->chunks;
 	p->chunks = c;
 	p->cur = (uint8_t *)(c + 1);
 	p->cur_left = n;

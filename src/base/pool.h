@@ -6,6 +6,11 @@
  * list and are reused first. Reaching the cap makes sn_pool_get() return NULL,
  * which callers turn into an error code or a counted drop (DESIGN.md,
  * Invariants). Objects are zeroed on get.
+ *
+ * A pool that grows large (sn_pool_huge_after) takes its later chunks as
+ * whole huge pages (base/bigmem.h): a million TCBs then span a few hundred
+ * TLB entries instead of a hundred thousand (issue #6, flat cost per
+ * segment), while a small stack never maps one.
  */
 #ifndef SYNACK_BASE_POOL_H
 #define SYNACK_BASE_POOL_H
@@ -23,10 +28,13 @@ struct sn_pool {
 	void *chunks;       /* chunk list, linked through each chunk's first word */
 	uint8_t *cur;       /* next uncarved object in the newest chunk */
 	size_t cur_left;    /* uncarved objects left there */
+	size_t huge_after;  /* once this many are carved, chunks are huge pages (0: never) */
 };
 
 void sn_pool_init(struct sn_pool *p, size_t obj_size, size_t per_chunk, size_t cap);
 void sn_pool_destroy(struct sn_pool *p); /* frees every chunk */
+/* Chunks carved after n objects are SN_BIGMEM_HUGE bytes on huge pages. */
+void sn_pool_huge_after(struct sn_pool *p, size_t n);
 void *sn_pool_get(struct sn_pool *p);     /* zeroed object or NULL */
 void sn_pool_put(struct sn_pool *p, void *obj);
 

@@ -41,7 +41,8 @@ int sn_demux_init(struct synack_stack *st)
 
 	while (n < st->cfg.max_conns && n < (1u << 24))
 		n <<= 1;
-	st->hash = calloc(n, sizeof(*st->hash));
+	sn_bigmem_alloc(&st->hash_mem, (size_t)n * sizeof(*st->hash));
+	st->hash = st->hash_mem.p;
 	if (!st->hash)
 		return -ENOMEM;
 	st->hash_mask = n - 1;
@@ -50,7 +51,7 @@ int sn_demux_init(struct synack_stack *st)
 
 void sn_demux_free(struct synack_stack *st)
 {
-	free(st->hash);
+	sn_bigmem_free(&st->hash_mem);
 	st->hash = NULL;
 	for (uint32_t i = 0; i < SN_PORT_PAGES; i++) {
 		free(st->port_page[i]);

@@ -88,7 +88,8 @@ static int config_valid(const struct synack_config *c)
 
 static int socks_init(struct synack_stack *st)
 {
-	st->socks = calloc(st->cfg.max_sockets, sizeof(*st->socks));
+	sn_bigmem_alloc(&st->socks_mem, (size_t)st->cfg.max_sockets * sizeof(*st->socks));
+	st->socks = st->socks_mem.p;
 	if (!st->socks)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < st->cfg.max_sockets; i++)
@@ -114,6 +115,7 @@ int synack_stack_create(const struct synack_config *cfg, synack_stack **out)
 	sn_list_init(&st->conns);
 	sn_list_init(&st->listeners);
 	sn_pool_init(&st->tcb_pool, sizeof(struct sn_tcb), 256, cfg->max_conns);
+	sn_pool_huge_after(&st->tcb_pool, 4096); /* a large stack's TCBs on huge pages */
 	sn_pool_init(&st->sack_pool, tcp_sack_sb_size(), 64, cfg->max_conns);
 	sn_pool_init(&st->listen_pool, sizeof(struct sn_listen), 16, cfg->max_sockets);
 	sn_pool_init(&st->sockopt_pool, sizeof(struct sn_sock_opt), 64, cfg->max_sockets);
@@ -164,7 +166,7 @@ void synack_stack_destroy(synack_stack *st)
 		if (st->socks[i].opt)
 			sn_ring_free(&st->socks[i].opt->rest);
 	sn_pool_destroy(&st->sockopt_pool);
-	free(st->socks);
+	sn_bigmem_free(&st->socks_mem);
 	free(st->txbuf);
 	free(st);
 }

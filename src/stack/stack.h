@@ -14,6 +14,7 @@
 
 #include <stdint.h>
 
+#include "base/bigmem.h"
 #include "base/pool.h"
 #include "base/ring.h"
 #include "base/rng.h"
@@ -108,7 +109,8 @@ struct synack_stack {
 	} log_rl[SYNACK_LOG_NKINDS];
 	struct synack_counters ctr;
 
-	struct sn_sock *socks;            /* [cfg.max_sockets] */
+	struct sn_sock *socks;            /* [cfg.max_sockets], in socks_mem */
+	struct sn_bigmem socks_mem, hash_mem; /* huge pages when large (base/bigmem.h) */
 	int free_sock;                    /* head of the free list, -1 if none */
 
 	struct sn_pool tcb_pool;
