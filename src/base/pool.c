@@ -65,25 +65,41 @@ void sn_pool_huge_after(struct sn_pool *p, size_t n)
 	p->huge_after = n;
 }
 
-/* Allocate a new chunk, never carving past cap. 0 or -1 when out of memory. */
-static int pool_grow(struct sn_pool *p)
+/* A chunk of size bytes: on huge pages (bigmem.c) or from malloc. */
+static union chunk_hdr *chunk_alloc(size_t size, int huge)
 {
-	size_t n = p->cap - p->carved, per = p->per_chunk;
 	struct sn_bigmem m = {NULL, 0};
 	union chunk_hdr *c;
 
-	if (p->huge_after && p->carved >= p->huge_after &&
-	    (SN_BIGMEM_HUGE - sizeof(*c)) / p->obj_size > per)
-		per = (SN_BIGMEM_HUGE - sizeof(*c)) / p->obj_size;
+	if (!huge) {
+		c = malloc(size);
+		if (c)
+			c->h.mapped = 0;
+		return c;
+	}
+	sn_bigmem_alloc(&m, size);
+	c = m.p;
+	if (c)
+		c->h.mapped = m.mapped;
+	return c;
+}
+
+/* Allocate a new chunk, never carving past cap. 0 or -1 when out of memory.
+ * Past huge_after a chunk is one huge page, as many objects as fit. */
+static int pool_grow(struct sn_pool *p)
+{
+	const size_t hdr = sizeof(union chunk_hdr);
+	size_t n = p->cap - p->carved, per = p->per_chunk;
+	int huge = p->huge_after && p->carved >= p->huge_after &&
+		   (SN_BIGMEM_HUGE - hdr) / p->obj_size > per;
+
+	if (huge)
+		per = (SN_BIGMEM_HUGE - hdr) / p->obj_size;
 	if (n > per)
 		n = per;
-	if (per != p->per_chunk)
-		sn_bigmem_alloc(&m, n == per ? SN_BIGMEM_HUGE : sizeof(*c) + n * p->obj_size);
-	else
-		m.p = malloc(sizeof(*c) + n * p->obj_size);
-	if (!(c = m.p))
+	union chunk_hdr *c = chunk_alloc(n == per && huge ? SN_BIGMEM_HUGE : hdr + n * p->obj_size, huge);
+	if (!c)
 		return -1;
-	c->h.mapped = m.mapped;
 	c->h.next = p->chunks;
 	p->chunks = c;
 	p->cur = (uint8_t *)(c + 1);

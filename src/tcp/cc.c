@@ -220,7 +220,7 @@ static void cubic_cong_avoid(struct synack_stack *st, struct sn_tcb *tcb, uint32
 	struct sn_cubic *cu = cubic_block(st, tcb, 0);
 	uint32_t mss = tcb->snd_mss, cwnd = tcb->cwnd;
 
-	if (!cu) {
+	if (!cu || !cwnd) { /* no block (or cwnd 0, never once initialised): Reno */
 		reno_cong_avoid(st, tcb, acked);
 		return;
 	}
