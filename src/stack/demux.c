@@ -99,6 +99,12 @@ static int tuple_is(const struct sn_tcb *t, const struct synack_endpoint *local,
 	       t->remote.addr == remote->addr && t->local.addr == local->addr;
 }
 
+struct sn_tcb **sn_conn_bucket(struct synack_stack *st, const struct synack_endpoint *local,
+			       const struct synack_endpoint *remote)
+{
+	return bucket(st, local, remote);
+}
+
 struct sn_tcb *sn_conn_lookup(struct synack_stack *st, const struct synack_endpoint *local,
 			      const struct synack_endpoint *remote)
 {

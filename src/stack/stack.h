@@ -189,6 +189,10 @@ void sn_trace_user(struct synack_stack *st, const struct sn_tcb *tcb, const char
 /* ---- demux.c: connection tables and ports */
 int sn_demux_init(struct synack_stack *st);
 void sn_demux_free(struct synack_stack *st);
+/* The hash bucket the 4-tuple's connection would be in (a prefetch hint for
+ * synack_stack_input_batch; lookups use sn_conn_lookup). */
+struct sn_tcb **sn_conn_bucket(struct synack_stack *st, const struct synack_endpoint *local,
+			       const struct synack_endpoint *remote);
 struct sn_tcb *sn_conn_lookup(struct synack_stack *st, const struct synack_endpoint *local,
 			      const struct synack_endpoint *remote);
 void sn_conn_insert(struct synack_stack *st, struct sn_tcb *tcb);
