@@ -213,6 +213,62 @@ TEST(script_asserts)
 	sc_script_free(&s);
 }
 
+/* Runs text as a script; returns sc_run's result and leaves its output in
+ * out (at most outsz bytes, NUL-terminated). */
+static int run(const char *text, char *out, size_t outsz)
+{
+	struct sc_script s;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct sc_run_opts o = {.tolerance_us = 4000};
+
+	if (!f || parse(&s, text) != 0) {
+		if (f)
+			fclose(f);
+		free(buf);
+		return -1000;
+	}
+	int rc = sc_run(&s, &o, f);
+	sc_script_free(&s);
+	fclose(f);
+	snprintf(out, outsz, "%s", buf ? buf : "");
+	free(buf);
+	return rc;
+}
+
+/* An assert's arithmetic is int64: a result outside it (any constant may be
+ * written) fails the assert with a reason, never signed overflow (a
+ * fuzz_script finding: 222752 * 222292522222293222 was undefined behaviour). */
+TEST(script_assert_arithmetic_overflow_fails_the_assert)
+{
+	static const char head[] = "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"
+				   "+0 bind(3, ..., ...) = 0\n+0 listen(3, 1) = 0\n";
+	static const char *const overflow[] = {
+		"+0 %{ assert tcpi_state * 4611686018427387904 * 4 != 1 }%\n",
+		"+0 %{ assert 9223372036854775807 + tcpi_state != 1 }%\n",
+		"+0 %{ assert 0 - 9223372036854775807 - tcpi_state != 1 }%\n",
+		"+0 %{ assert -(0 - 9223372036854775807 - 1) != 1 }%\n",
+		"+0 %{ assert (0 - 9223372036854775807 - 1) / (tcpi_state - 11) != 1 }%\n",
+		"+0 %{ assert (0 - 9223372036854775807 - 1) % (tcpi_state - 11) != 1 }%\n",
+	};
+	char text[512], out[2048];
+
+	for (size_t i = 0; i < sizeof(overflow) / sizeof(overflow[0]); i++) {
+		snprintf(text, sizeof(text), "%s%s", head, overflow[i]);
+		CHECK(run(text, out, sizeof(out)) != 0);
+		CHECK(strstr(out, "arithmetic overflow") != NULL);
+	}
+	/* the largest values that fit still evaluate */
+	snprintf(text, sizeof(text), "%s%s", head,
+		 "+0 %{ assert 4611686018427387903 * 2 + 1 == 9223372036854775807 and "
+		 "tcpi_state * 922337203685477580 == 9223372036854775800 }%\n");
+	CHECK_EQ(run(text, out, sizeof(out)), 0);
+	snprintf(text, sizeof(text), "%s%s", head, "+0 %{ assert 1 / (tcpi_state - 10) }%\n");
+	CHECK(run(text, out, sizeof(out)) != 0);
+	CHECK(strstr(out, "division by zero") != NULL);
+}
+
 TEST(script_errors_name_file_line_and_cause)
 {
 	CHECK(parse_fails_with("0 close(3) = 0\n+0 < Sx 0:0(0)\n", "t.pkt:2: bad TCP flags 'Sx'"));

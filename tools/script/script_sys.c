@@ -661,24 +661,44 @@ static void tcpi_fields(const struct synack_tcp_info *ti, int64_t *f)
 	f[SC_TCPI_RCV_WND] = ti->rcv_wnd;
 }
 
-static int64_t aeval(const struct sc_aexpr *e, const int64_t *f, int *div0)
+/* Why an assert's arithmetic has no value (a failed assert, never UB). */
+enum { AEVAL_DIV0 = 1, AEVAL_OVERFLOW = 2 };
+
+/* Evaluates e over the tcp_info fields f with int64 arithmetic; a division
+ * by zero or a result outside int64 (a script may write any constant) sets
+ * a bit in *bad and yields 0. */
+static int64_t aeval(const struct sc_aexpr *e, const int64_t *f, int *bad)
 {
-	int64_t l = e->l ? aeval(e->l, f, div0) : 0, r = e->r ? aeval(e->r, f, div0) : 0;
+	int64_t l = e->l ? aeval(e->l, f, bad) : 0, r = e->r ? aeval(e->r, f, bad) : 0, v;
 	switch (e->op) {
 	case SC_A_NUM: return e->num;
 	case SC_A_FIELD: return f[e->field];
 	case SC_A_NOT: return !l;
-	case SC_A_NEG: return -l;
-	case SC_A_MUL: return l * r;
+	case SC_A_NEG:
+		if (__builtin_sub_overflow((int64_t)0, l, &v))
+			break;
+		return v;
+	case SC_A_MUL:
+		if (__builtin_mul_overflow(l, r, &v))
+			break;
+		return v;
 	case SC_A_DIV:
 	case SC_A_MOD:
 		if (r == 0) {
-			*div0 = 1;
+			*bad |= AEVAL_DIV0;
 			return 0;
 		}
+		if (l == INT64_MIN && r == -1)
+			break;
 		return e->op == SC_A_DIV ? l / r : l % r;
-	case SC_A_ADD: return l + r;
-	case SC_A_SUB: return l - r;
+	case SC_A_ADD:
+		if (__builtin_add_overflow(l, r, &v))
+			break;
+		return v;
+	case SC_A_SUB:
+		if (__builtin_sub_overflow(l, r, &v))
+			break;
+		return v;
 	case SC_A_LT: return l < r;
 	case SC_A_LE: return l <= r;
 	case SC_A_GT: return l > r;
@@ -687,7 +707,9 @@ static int64_t aeval(const struct sc_aexpr *e, const int64_t *f, int *div0)
 	case SC_A_NE: return l != r;
 	case SC_A_AND: return l && r;
 	case SC_A_OR: return l || r;
+	default: return 0;
 	}
+	*bad |= AEVAL_OVERFLOW;
 	return 0;
 }
 
@@ -720,10 +742,13 @@ void sc_assert_run(struct sc_runner *r, const struct sc_event *ev)
 	tcpi_fields(&ti, f);
 	for (int i = 0; i < ev->u.asserts.n; i++) {
 		const struct sc_assert *a = &ev->u.asserts.v[i];
-		int div0 = 0, used[SC_TCPI_NFIELDS] = {0};
-		if (aeval(a->expr, f, &div0) && !div0)
+		int bad = 0, used[SC_TCPI_NFIELDS] = {0};
+		if (aeval(a->expr, f, &bad) && !bad)
 			continue;
-		sc_fail(r, ev, "assert %s failed%s (fd %d, %s)", a->text, div0 ? ": division by zero" : "",
+		sc_fail(r, ev, "assert %s failed%s (fd %d, %s)", a->text,
+			bad & AEVAL_DIV0       ? ": division by zero"
+			: bad & AEVAL_OVERFLOW ? ": arithmetic overflow (beyond 64-bit signed)"
+					       : "",
 			r->sut, synack_state_name(ti.state));
 		afields(a->expr, used);
 		for (int k = 0; k < SC_TCPI_NFIELDS; k++)
