@@ -63,6 +63,23 @@ cleanup() {
 	exit $rc
 }
 
+# A test killed by SIGKILL (ctest's timeout) never runs its EXIT trap, so its
+# namespace outlives it. Each test first deletes the namespaces that earlier
+# tests left this way: named synack-<test>-<pid> as below, with no process
+# <pid> any more (a running test's namespace is never touched), after ending
+# the processes those tests had started inside them.
+sweep_stale_namespaces() {
+	local ns pid left
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^synack-[a-z0-9_-]+-[0-9]+$' || true); do
+		pid=${ns##*-}
+		kill -0 "$pid" 2>/dev/null && continue
+		left=$(ip netns pids "$ns" 2>/dev/null || true)
+		[ -n "$left" ] && kill $left 2>/dev/null || true
+		ip netns del "$ns" 2>/dev/null && echo "removed namespace $ns, left by a killed test" >&2
+	done
+	return 0
+}
+
 # interop_init NAME [COMMAND...]: check what the test needs, make the namespace.
 interop_init() {
 	local name=$1
@@ -76,6 +93,7 @@ interop_init() {
 	trap cleanup EXIT
 	trap 'exit 130' INT TERM
 	WORK=$(mktemp -d /tmp/synack-interop-XXXXXX)
+	sweep_stale_namespaces
 	NS="synack-$name-$$"
 	ip netns add "$NS" 2>"$WORK/netns.log" || { NS=""; skip "cannot create a network namespace: $(cat "$WORK/netns.log")"; }
 	in_ns ip link set lo up
