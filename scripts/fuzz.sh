@@ -66,21 +66,17 @@ build() { # DIR EXTRA_CFLAGS
 }
 build build-fuzz ""
 cmake --build build-fuzz
-need_nocmp=0
+is_nocmp() { printf '%s\n' "${NOCMP[@]}" | grep -qxF "$1"; }
 for t in "${targets[@]}"; do
-	if printf '%s\n' "${NOCMP[@]}" | grep -qxF "$t"; then need_nocmp=1; fi
+	if is_nocmp "$t"; then
+		build build-fuzz-nocmp "-fno-sanitize-coverage=trace-cmp"
+		cmake --build build-fuzz-nocmp --target "${NOCMP[@]}"
+		break
+	fi
 done
-if [ $need_nocmp -eq 1 ]; then
-	build build-fuzz-nocmp "-fno-sanitize-coverage=trace-cmp"
-	cmake --build build-fuzz-nocmp --target "${NOCMP[@]}"
-fi
 
 binary() { # TARGET
-	if printf '%s\n' "${NOCMP[@]}" | grep -qxF "$1"; then
-		echo "build-fuzz-nocmp/fuzz/$1"
-	else
-		echo "build-fuzz/fuzz/$1"
-	fi
+	if is_nocmp "$1"; then echo "build-fuzz-nocmp/fuzz/$1"; else echo "build-fuzz/fuzz/$1"; fi
 }
 
 mkdir -p build-fuzz/fuzz-crashes build-fuzz/fuzz-campaign
