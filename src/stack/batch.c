@@ -14,7 +14,8 @@
  * chain's first TCB (its first lines: the lookup's and the fast path's
  * fields, tcb.h); find the matching TCB, prefetch it if it is not the first
  * and its socket. Then the datagram goes through synack_stack_input as
- * usual, in order. Prefetches change no state and every pointer a stage
+ * usual, in order, its lookup handed the bucket stage 3 computed
+ * (st->conn_hint) instead of hashing the tuple a second time. Prefetches change no state and every pointer a stage
  * follows is read from the table as it is at that moment, so the batch
  * does exactly what n single calls do (tests/unit/test_batch_input.c); a
  * datagram whose headers are not IPv4/TCP is simply not prefetched. A
@@ -108,6 +109,18 @@ static void batch_stage(struct synack_stack *st, const uint8_t *const *pkts, con
 	}
 }
 
+/* One datagram through synack_stack_input, its lookup handed the bucket
+ * stage 3 computed (demux.c checks the hint is for the tuple it looks up). */
+static void batch_input(struct synack_stack *st, uint64_t now, const uint8_t *pkt, size_t len,
+			const struct batch_hint *h)
+{
+	st->conn_hint.local = h->local;
+	st->conn_hint.remote = h->remote;
+	st->conn_hint.bucket = h->bucket;
+	synack_stack_input(st, now, pkt, len);
+	st->conn_hint.bucket = NULL;
+}
+
 void synack_stack_input_batch(synack_stack *st, uint64_t now, const uint8_t *const *pkts,
 			      const size_t *lens, size_t n)
 {
@@ -127,6 +140,6 @@ void synack_stack_input_batch(synack_stack *st, uint64_t now, const uint8_t *con
 				batch_stage(st, pkts + j, lens + j, &h[j % SN_BATCH_RING], s);
 		}
 		if (k >= 0)
-			synack_stack_input(st, now, pkts[k], lens[k]);
+			batch_input(st, now, pkts[k], lens[k], &h[k % SN_BATCH_RING]);
 	}
 }

@@ -6,7 +6,9 @@
  * bucket (DESIGN.md, Performance): SipHash-1-3, run once per segment that
  * misses the one-entry cache of the last connection found (st->last_conn,
  * cleared when that connection leaves the table), which back-to-back
- * segments of one flow hit. Listeners are few and sit on a list; several
+ * segments of one flow hit, and that synack_stack_input_batch has not
+ * hashed already (st->conn_hint: the bucket its prefetch computed).
+ * Listeners are few and sit on a list; several
  * may share a port when they restrict the foreign socket (RFC 9293 §3.9.1
  * fully specified passive OPEN, MUST-42), and a SYN goes to the most
  * specific one that matches.
@@ -105,6 +107,24 @@ struct sn_tcb **sn_conn_bucket(struct synack_stack *st, const struct synack_endp
 	return bucket(st, local, remote);
 }
 
+static int endpoints_are(const struct synack_endpoint *a, const struct synack_endpoint *b)
+{
+	return a->port == b->port && a->addr == b->addr;
+}
+
+/* The tuple's bucket: the batch's hint when it is for this tuple (computed
+ * by the same function, so always the same bucket), else hashed. */
+static struct sn_tcb **lookup_bucket(struct synack_stack *st, const struct synack_endpoint *l,
+				     const struct synack_endpoint *r)
+{
+	if (st->conn_hint.bucket && endpoints_are(&st->conn_hint.remote, r) &&
+	    endpoints_are(&st->conn_hint.local, l)) {
+		st->conn_hint_hits++;
+		return st->conn_hint.bucket;
+	}
+	return bucket(st, l, r);
+}
+
 struct sn_tcb *sn_conn_lookup(struct synack_stack *st, const struct synack_endpoint *local,
 			      const struct synack_endpoint *remote)
 {
@@ -112,7 +132,7 @@ struct sn_tcb *sn_conn_lookup(struct synack_stack *st, const struct synack_endpo
 
 	if (t && tuple_is(t, local, remote))
 		return t; /* back-to-back segments of one flow: no hash */
-	for (t = *bucket(st, local, remote); t; t = t->hash_next)
+	for (t = *lookup_bucket(st, local, remote); t; t = t->hash_next)
 		if (tuple_is(t, local, remote)) {
 			st->last_conn = t;
 			return t;

@@ -127,6 +127,15 @@ struct synack_stack {
 	struct sn_list listeners;         /* TCBs in LISTEN */
 	struct sn_tcb **hash;             /* 4-tuple buckets */
 	struct sn_tcb *last_conn;         /* the last connection sn_conn_lookup found, or NULL */
+	struct {                          /* synack_stack_input_batch: the bucket its prefetch
+	                                   * computed for the datagram being processed, so the
+	                                   * lookup of that 4-tuple does not hash it again
+	                                   * (demux.c); bucket NULL: no hint */
+		struct synack_endpoint local, remote;
+		struct sn_tcb **bucket;
+	} conn_hint;
+	uint64_t conn_hint_hits;          /* lookups that took conn_hint's bucket (the batch
+	                                   * test reads it: not vacuous) */
 	uint32_t hash_mask;
 	struct sn_port_count *port_page[SN_PORT_PAGES]; /* holders of each local port, by pages
 	                                  * of 256 ports allocated when one is first chosen */
@@ -190,7 +199,8 @@ void sn_trace_user(struct synack_stack *st, const struct sn_tcb *tcb, const char
 int sn_demux_init(struct synack_stack *st);
 void sn_demux_free(struct synack_stack *st);
 /* The hash bucket the 4-tuple's connection would be in (a prefetch hint for
- * synack_stack_input_batch; lookups use sn_conn_lookup). */
+ * synack_stack_input_batch, which hands it to the lookup in st->conn_hint).
+ * A pure function of the tuple: the key and the table's size never change. */
 struct sn_tcb **sn_conn_bucket(struct synack_stack *st, const struct synack_endpoint *local,
 			       const struct synack_endpoint *remote);
 struct sn_tcb *sn_conn_lookup(struct synack_stack *st, const struct synack_endpoint *local,

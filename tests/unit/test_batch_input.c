@@ -7,12 +7,16 @@
  * connection count where the stack starts prefetching ahead, and mixes in
  * what the prefetch must not trip on: datagrams that are not IPv4/TCP or
  * are cut short, segments for no connection, and a connection reset by one
- * datagram of the batch and then sent data by a later one.
+ * datagram of the batch and then sent data by a later one; then a second
+ * round with every connection established, all of it prefetched. The batch's
+ * lookups take the bucket its prefetch hashed (st->conn_hint), and only
+ * for the 4-tuple it was hashed for.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "stack/stack.h"
 #include "synack/synack.h"
 #include "wire/ipv4.h"
 #include "wire/tcp_wire.h"
@@ -108,6 +112,26 @@ static void add_junk(struct input *in)
 	}
 }
 
+/* Every connection's second data segment and a pure ACK after it, junk
+ * among them; peer 7 resets its connection first and then sends data, and
+ * peer 5 (reset in the first round) sends to a connection that is gone. */
+static void second_round(struct input *in, const uint32_t *isn)
+{
+	for (uint32_t i = 0; i < NCONN; i++) {
+		uint32_t seq = i * 7919u + 1 + DATA;
+		if (i == 7) {
+			in->len[in->n] = craft(add(in, 64), i, seq, 0, SN_TCP_RST, 0);
+			in->n++;
+		}
+		in->len[in->n] = craft(add(in, 40 + DATA), i, seq, isn[i] + 1, SN_TCP_ACK, DATA);
+		in->n++;
+		in->len[in->n] = craft(add(in, 64), i, seq + DATA, isn[i] + 1, SN_TCP_ACK, 0);
+		in->n++;
+		if (i % 1000 == 998)
+			add_junk(in);
+	}
+}
+
 static synack_stack *make(struct sink *k, int *lsock)
 {
 	struct synack_config c;
@@ -181,6 +205,21 @@ TEST(issue6_input_batch_same_as_one_call_each)
 	CHECK(memcmp(&ca, &cb, sizeof(ca)) == 0);
 	CHECK(ca.segs_in >= 3 * NCONN);
 
+	/* all connections established, so all of this round is prefetched */
+	CHECK(b->nconns >= 8192);
+	second_round(&in, isn);
+	feed(a, b, &in, 64, now + 1000);
+	free_input(&in);
+	CHECK_EQ(ka.len, kb.len);
+	CHECK(memcmp(ka.buf, kb.buf, ka.len) == 0);
+	synack_stack_counters(a, &ca);
+	synack_stack_counters(b, &cb);
+	CHECK(memcmp(&ca, &cb, sizeof(ca)) == 0);
+	/* b's lookups took the prefetch's bucket (each data segment's: the
+	 * ACK after it hits the last connection), a's never had one */
+	CHECK(b->conn_hint_hits >= NCONN - 2);
+	CHECK_EQ(a->conn_hint_hits, 0);
+
 	/* both applications read the same bytes from every connection */
 	uint32_t got = 0;
 	for (;;) {
@@ -188,16 +227,57 @@ TEST(issue6_input_batch_same_as_one_call_each)
 		CHECK_EQ(sa < 0, sb < 0);
 		if (sa < 0 || sb < 0)
 			break;
-		char ra[DATA + 1], rb[DATA + 1];
+		char ra[2 * DATA + 1], rb[2 * DATA + 1];
 		ssize_t na = synack_sock_recv(a, sa, ra, sizeof(ra));
 		CHECK_EQ(na, synack_sock_recv(b, sb, rb, sizeof(rb)));
 		CHECK(na <= 0 || memcmp(ra, rb, (size_t)na) == 0);
-		got += na == DATA;
+		got += na == 2 * DATA;
 	}
-	CHECK_EQ(got, NCONN - 1); /* all but the reset one */
+	CHECK_EQ(got, NCONN - 2); /* all but the two reset */
 	synack_stack_destroy(a);
 	synack_stack_destroy(b);
 	free(ka.buf);
 	free(kb.buf);
 	free(isn);
+}
+
+/* Peer i's connection to us: SYN, our SYN,ACK, the ACK. */
+static void connect_peer(synack_stack *st, struct sink *k, uint32_t i, uint64_t now)
+{
+	uint8_t p[64];
+	synack_stack_input(st, now, p, craft(p, i, 1000, 0, SN_TCP_SYN, 0));
+	synack_stack_input(st, now, p, craft(p, i, 1001, k->last_seq + 1, SN_TCP_ACK, 0));
+}
+
+/* The hint is used only by a lookup of the 4-tuple it was computed for: a
+ * lookup of another tuple hashes its own, whatever the hint's bucket. */
+TEST(issue6_conn_hint_only_for_its_tuple)
+{
+	struct sink k = {0};
+	int ls;
+	synack_stack *st = make(&k, &ls);
+	CHECK(st != NULL);
+	connect_peer(st, &k, 1, 1000000);
+	connect_peer(st, &k, 2, 1000000);
+	struct synack_endpoint us = {US, PORT}, p1 = {0x0a800001u, 1025}, p2 = {0x0a800001u, 1026};
+	struct sn_tcb *t1 = sn_conn_lookup(st, &us, &p1), *t2 = sn_conn_lookup(st, &us, &p2);
+	CHECK(t1 && t2 && t1 != t2);
+	struct sn_tcb **b1 = sn_conn_bucket(st, &us, &p1), **b2 = sn_conn_bucket(st, &us, &p2);
+	CHECK(b1 != b2); /* seed 11: the two tuples hash apart */
+
+	st->last_conn = NULL;
+	st->conn_hint.local = us; /* a hint for peer 1 */
+	st->conn_hint.remote = p1;
+	st->conn_hint.bucket = b1;
+	CHECK(sn_conn_lookup(st, &us, &p2) == t2); /* another tuple: hashed */
+	CHECK_EQ(st->conn_hint_hits, 0);
+	st->last_conn = NULL;
+	CHECK(sn_conn_lookup(st, &us, &p1) == t1); /* its tuple: the hint's bucket */
+	CHECK_EQ(st->conn_hint_hits, 1);
+	st->last_conn = NULL;
+	st->conn_hint.bucket = b2; /* taken as given: it is peer 1's bucket no more */
+	CHECK(sn_conn_lookup(st, &us, &p1) == NULL);
+	CHECK_EQ(st->conn_hint_hits, 2);
+	synack_stack_destroy(st);
+	free(k.buf);
 }
