@@ -25,9 +25,11 @@
  * reduction and counts the bytes it resends; D-SACKs for resent data count
  * them off. When all are reported duplicates, every retransmission was
  * needless (the data was late, not lost) and the reduction is undone
- * (Linux's tcp_try_undo_dsack). A D-SACK that reports our resend also
- * counts as reordering seen: the reordering window takes over from the
- * DupThresh shortcut.
+ * (Linux's tcp_try_undo_dsack). A D-SACK that reports a fast
+ * retransmission also counts as reordering seen: the reordering window
+ * takes over from the DupThresh shortcut. (One that reports a loss probe
+ * does not: a probe follows a lost or late ACK, not a later segment that
+ * arrived first.)
  *
  * The three timers of §8 (RTO, PTO, reordering) share the REXMT deadline;
  * rack.timer says which one it is (Linux's icsk_pending does the same).
@@ -56,6 +58,41 @@ static uint32_t now32(const struct synack_stack *st)
 static int ts_after(uint32_t a, uint32_t b)
 {
 	return (int32_t)(a - b) > 0;
+}
+
+/* How far stamp() may run ahead of the clock; a last stamp further ahead
+ * than this is a stale one from before the 32-bit µs clock wrapped. */
+#define STAMP_AHEAD_MAX_US 4096u
+
+/* The time a record is stamped with. The stack's clock is read once per
+ * turn of the event loop, so a burst of new data and a retransmission
+ * decided a moment later, on the next ACK of the same batch, carry the same
+ * time. RACK_sent_after() would then order them by sequence and take the
+ * retransmission (lower in sequence) for the earlier one, and the first
+ * SACK of the new data would mark it lost at once: a spurious resend, a
+ * D-SACK, a "lost retransmission" that was not (RFC 8985 §6.2 step 2
+ * assumes timestamps fine enough to order transmissions; Linux stamps each
+ * skb in ns). So stamps never go back, and a retransmission's is one step
+ * (8 µs) later than every stamp before it: ordered by (time, sequence),
+ * records are in the order they were sent. A stamp may thus run a few
+ * steps ahead of the clock; since() reads such a record's age as 0. */
+static uint32_t stamp(struct sn_rack *rk, uint32_t now, int retransmit)
+{
+	uint32_t floor = rk->last_stamp + (retransmit ? SN_REC_FLAGS + 1 : 0);
+
+	if (rk->stamped && ts_after(floor, now) && floor - now <= STAMP_AHEAD_MAX_US)
+		now = floor;
+	rk->last_stamp = now;
+	rk->stamped = 1;
+	return now;
+}
+
+/* Time since a record's stamp; 0 for one stamped ahead of the clock. */
+static uint32_t since(const struct synack_stack *st, uint32_t ts)
+{
+	uint32_t now = now32(st);
+
+	return ts_after(ts, now) ? 0 : now - ts;
 }
 
 /* RACK_sent_after(): later in time, or at the same time higher in sequence. */
@@ -224,6 +261,7 @@ static int rack_start(struct synack_stack *st, struct sn_tcb *tcb)
 	rk->nrec = 0;
 	rk->rec_base = tcb->snd_una;
 	rk->mark_end = tcb->snd_una;
+	rk->stamped = 0;
 	if (!rk->reo_wnd_mult)
 		rk->reo_wnd_mult = 1;
 	if (tcb->snd_max != tcb->snd_una)
@@ -246,7 +284,7 @@ void tcp_rack_on_send(struct synack_stack *st, struct sn_tcb *tcb, uint32_t seq,
 	if (!tcp_rack_active(tcb) && rack_start(st, tcb))
 		return;
 	struct sn_rack *rk = &tcb->sb->rack;
-	uint32_t now = now32(st), e = seq + len;
+	uint32_t now = stamp(rk, now32(st), retransmit), e = seq + len;
 
 	if (!retransmit && seq == rec_tail(rk)) { /* new data: extend or append */
 		struct sn_rack_rec *last = rk->nrec ? &rk->rec[rk->nrec - 1] : NULL;
@@ -276,7 +314,7 @@ static void delivered(struct synack_stack *st, struct sn_tcb *tcb, struct sn_sac
 		      const struct sn_rack_rec *r, uint32_t e)
 {
 	struct sn_rack *rk = &tcb->sb->rack;
-	uint32_t ts = TS(r), rtt = now32(st) - ts;
+	uint32_t ts = TS(r), rtt = since(st, ts);
 
 	if (!(FL(r) & (SN_REC_RTX | SN_REC_COARSE)) && (!rk->min_rtt_us || rtt < rk->min_rtt_us))
 		rk->min_rtt_us = rtt ? rtt : 1;
@@ -327,7 +365,7 @@ static int cumack_in_order(struct synack_stack *st, struct sn_tcb *tcb, struct s
 	struct sn_rack *rk = &tcb->sb->rack;
 	const struct sn_rack_rec *r = &rk->rec[last];
 	uint32_t first_end = seq_min(rk->rec[0].end, tcb->snd_una);
-	uint32_t e = seq_min(r->end, tcb->snd_una), ts = TS(r), rtt = now32(st) - ts;
+	uint32_t e = seq_min(r->end, tcb->snd_una), ts = TS(r), rtt = since(st, ts);
 
 	if (st->fastpath_off || FL(r) & SN_REC_COARSE)
 		return 0;
@@ -399,6 +437,19 @@ static void undo(struct synack_stack *st, struct sn_tcb *tcb)
 	tcb->sb->prr = 0; /* the restored cwnd stands: no more reduction */
 }
 
+/* [l, r) is what the loss probe resent (§7.3: the last segment). A timer
+ * resends without evidence that a later segment arrived first, so a D-SACK
+ * of the probe says an ACK was lost or late, not that the path reorders
+ * (Linux sets reordering from SACKs of never-resent data only). The RTO's
+ * resends need no such test: they go out from the lowest hole up, so
+ * their D-SACKs arrive with a cumulative ACK that has already taken their
+ * records, and `ours` below does not hold. */
+static int probe_resend(const struct sn_rack *rk, uint32_t l, uint32_t r)
+{
+	return rk->tlp_set && rk->tlp_rtx && seq_lt(l, rk->tlp_end_seq) &&
+	       seq_geq(r, rk->tlp_end_seq);
+}
+
 static void on_dsack(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_sack_news *n)
 {
 	struct sn_rack *rk = &tcb->sb->rack;
@@ -407,7 +458,10 @@ static void on_dsack(struct synack_stack *st, struct sn_tcb *tcb, const struct s
 	 * a retransmitted record */
 	int ours = seq_leq(r, n->old_una) || rec_rtx_in(rk, l, r);
 
-	if (ours && tcb->total_retrans && !rk->reord_seen) {
+	/* a fast retransmission came back twice: RACK or DupThresh took a
+	 * segment for lost because a later one arrived first, and the
+	 * original arrived after all */
+	if (ours && tcb->total_retrans && !rk->reord_seen && !probe_resend(rk, l, r)) {
 		rk->reord_seen = 1;
 		st->ctr.sack_reorder++;
 	}
@@ -463,7 +517,7 @@ void tcp_rack_on_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct s
 		for (int k = 0; k < n->nnew; k++)
 			delivered_range(st, tcb, n, n->newr[k].start, n->newr[k].end, 0);
 	if (n->cand_set) { /* step 2 */
-		rk->rtt_us = now32(st) - n->cand_ts;
+		rk->rtt_us = since(st, n->cand_ts);
 		if (!rk->xmit_set || sent_after(n->cand_ts, n->cand_end, rk->xmit_ts, rk->end_seq)) {
 			rk->xmit_ts = n->cand_ts;
 			rk->end_seq = n->cand_end;

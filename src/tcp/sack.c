@@ -164,8 +164,17 @@ static void note_new(const struct sn_sack_sb *sb, uint32_t l, uint32_t r, struct
 		if (seq_lt(sb->r[k].start, e) && seq_geq(sb->r[k].end, e))
 			e = sb->r[k].start;
 	}
-	if (seq_lt(s, e) && n->nnew < SN_TCP_SACK_MAX)
-		n->newr[n->nnew++] = (struct sn_seq_range){s, e};
+	if (!seq_lt(s, e) || n->nnew >= SN_TCP_SACK_MAX)
+		return;
+	/* kept in ascending order: RFC 8985 §6.2 step 3 takes what an ACK
+	 * delivered in ascending order of sequence. Blocks come most recent
+	 * first (RFC 2018 §4), so after a lost ACK one ACK can extend a lower
+	 * block and add a higher one; taken in block order, the lower piece
+	 * would look delivered below RACK.fack, i.e. reordered. */
+	int k = n->nnew++;
+	for (; k > 0 && seq_gt(n->newr[k - 1].start, s); k--)
+		n->newr[k] = n->newr[k - 1];
+	n->newr[k] = (struct sn_seq_range){s, e};
 }
 
 /* Update() of RFC 6675 §4 with RFC 2018 §8 validation: returns the bytes

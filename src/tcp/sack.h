@@ -64,6 +64,7 @@ struct sn_rack {
 	uint32_t prior_cwnd, prior_ssthresh; /* what the episode's reduction took */
 	uint32_t rec_base;       /* rec[0] starts here */
 	uint32_t mark_end;       /* records at or above it: unmarked, in time order */
+	uint32_t last_stamp;     /* the latest time a record was stamped with (rack.c stamp()) */
 	uint16_t nlost;          /* records marked lost, ever (mod 2^16): an ACK that
 	                          * marks none reports no further loss (PRR) */
 	uint8_t nrec;            /* records in use */
@@ -78,6 +79,7 @@ struct sn_rack {
 	unsigned tlp_set : 1;    /* a loss probe is outstanding (TLP.end_seq not None) */
 	unsigned tlp_rtx : 1;    /* TLP.is_retrans */
 	unsigned undo_set : 1;   /* an episode's reduction may still be undone */
+	unsigned stamped : 1;    /* last_stamp holds a value */
 	struct sn_rack_rec rec[SN_RACK_RECS];
 };
 

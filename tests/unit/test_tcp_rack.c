@@ -358,6 +358,10 @@ TEST(rfc8985_7_4_probe_ack_loss_or_not)
 		fx_wait(&f, RTT);
 		peer_ack(&f, OFF(5), 0, 0, 0, 0, 0);
 		CHECK_EQ(counters(&f).loss_probe_recovery, dup ? 0u : 1u);
+		/* a D-SACK of the probe says an ACK was lost, not that the
+		 * path reorders (the probe is a timer's resend) */
+		CHECK(!tcb->sb->rack.reord_seen);
+		CHECK_EQ(counters(&f).sack_reorder, 0);
 		if (dup)
 			CHECK(tcb->cwnd >= cwnd);
 		else
@@ -536,5 +540,87 @@ TEST(rfc6675_5_1_second_rto_without_progress_clears_scoreboard)
 	fx_wait(&f, RTT);
 	peer_ack(&f, OFF(1), 0, 0, 0, 0, 0);
 	CHECK(is_seg(&f, OFF(1)) && is_seg(&f, OFF(2)));
+	fx_free(&f);
+}
+
+/* RFC 8985 §6.2 step 2 orders transmissions by (time, sequence). The
+ * stack's clock is read once per turn of the event loop, so new data sent
+ * on one ACK and a retransmission sent on the next ACK of the same batch
+ * share a time; ordered by sequence, the retransmission (lower) would pass
+ * for the earlier one, and the SACK of the new data would mark it lost
+ * again at once (TcpExtTCPLostRetransmit, a needless third copy). Record
+ * stamps keep the order of transmission. */
+TEST(rfc8985_6_2_step2_retransmission_after_new_data_same_tick)
+{
+	struct fx f;
+	int s = rack_conn(&f, NULL);
+	CHECK(s >= 0);
+	send_at(&f, s, 0, 6);
+	fx_wait(&f, RTT);
+	fx_flush(&f);
+	/* one instant: segment 0 ACKed, new data (6) goes out; then 2..5
+	 * SACKed, so 1 is lost (DupThresh SACKed, no reordering seen) */
+	peer_ack(&f, OFF(1), 0, 0, 0, 0, 0);
+	send_at(&f, s, 6, 1);
+	CHECK(is_seg(&f, OFF(6)));
+	peer_ack(&f, OFF(1), 1, OFF(2), OFF(6), 0, 0);
+	CHECK(is_seg(&f, OFF(1)));
+	CHECK_EQ(fx_pending(&f), 0);
+	/* the new data arrives first, as it was sent first */
+	fx_wait(&f, FX_MS);
+	peer_ack(&f, OFF(1), 1, OFF(2), OFF(7), 0, 0);
+	CHECK_EQ(fx_pending(&f), 0);
+	CHECK_EQ(counters(&f).lost_retransmit, 0);
+	peer_ack(&f, OFF(7), 0, 0, 0, 0, 0);
+	CHECK_EQ(counters(&f).retrans_segs, 1);
+	CHECK_EQ(counters(&f).rto_timeouts, 0);
+	fx_free(&f);
+}
+
+/* §6.2 step 3 takes what an ACK delivered in ascending order of sequence.
+ * Blocks come most recent first (RFC 2018 §4): after a lost ACK, one ACK
+ * can SACK a new higher segment (first block) and extend a lower block.
+ * Nothing arrived out of order, so no reordering is seen. */
+TEST(rfc8985_6_2_step3_blocks_taken_in_sequence_order)
+{
+	struct fx f;
+	int s = rack_conn(&f, NULL);
+	CHECK(s >= 0);
+	send_at(&f, s, 0, 6);
+	fx_wait(&f, RTT);
+	peer_ack(&f, OFF(0), 1, OFF(1), OFF(2), 0, 0); /* 0 lost */
+	/* the ACK that SACKed 1..3 is lost; 3 is lost as well */
+	peer_ack(&f, OFF(0), 2, OFF(4), OFF(5), OFF(1), OFF(3));
+	CHECK_EQ(counters(&f).sack_reorder, 0);
+	CHECK(!tcb_of(&f, s)->sb->rack.reord_seen);
+	fx_free(&f);
+}
+
+/* A D-SACK of the loss probe's resend: the tail segment had arrived and
+ * only its ACK was lost (the segment before it was lost). No segment
+ * arrived before one sent earlier, so RACK.reordering_seen stays FALSE and
+ * the DupThresh shortcut stays; the D-SACK still widens the reordering
+ * window (§6.2 step 4). The fast retransmission's case, which is
+ * reordering, is rfc3708_dsack_undo_restores_cwnd. */
+TEST(rfc8985_6_2_dsack_of_probe_is_no_reordering)
+{
+	struct fx f;
+	int s = rack_conn(&f, NULL);
+	CHECK(s >= 0);
+	struct sn_tcb *tcb = tcb_of(&f, s);
+	send_at(&f, s, 0, 4);
+	fx_wait(&f, RTT);
+	peer_ack(&f, OFF(2), 0, 0, 0, 0, 0);
+	fx_flush(&f);
+	fx_wait(&f, tcb->deadline[SN_T_REXMT] - f.now);
+	CHECK(is_seg(&f, OFF(3))); /* the probe */
+	CHECK_EQ(counters(&f).loss_probes, 1);
+	fx_wait(&f, RTT);
+	peer_ack(&f, OFF(2), 2, OFF(3), OFF(4), OFF(3), OFF(4));
+	CHECK_EQ(counters(&f).dsack_recv, 1);
+	CHECK(!tcb->sb->rack.reord_seen);
+	CHECK_EQ(counters(&f).sack_reorder, 0);
+	CHECK_EQ(tcb->sb->rack.reo_wnd_mult, 2);
+	CHECK(is_seg(&f, OFF(2))); /* 2 lost: sent before 3, which arrived */
 	fx_free(&f);
 }
