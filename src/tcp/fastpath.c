@@ -9,8 +9,12 @@
  * exactly what the steps would have done: TS.Recent update (RFC 7323 §4.3),
  * window update, the ACK of new data (tcp_ack_new_data and congestion
  * control, shared with input.c), keepalive restart, the text into the
- * receive queue with the delayed-ACK rule (SHLD-19), then output. The
- * counters hp_hits and hp_acks (Linux's TCPHPHits, TCPHPAcks) say how often.
+ * receive queue with the delayed-ACK rule (SHLD-19), then output. On a SACK
+ * connection the ACK takes tcp_sack_ack_predicted, tcp_sack_ack without the
+ * scoreboard work a segment with no blocks and nothing SACKed cannot need;
+ * when output could send nothing (tcp_output_may_send), only its timers run.
+ * The counters hp_hits and hp_acks (Linux's TCPHPHits, TCPHPAcks) say how
+ * often.
  *
  * The invariant is behavioural: with the fast path on or off, a stack sends
  * the same bytes at the same times (tests/unit/test_fastpath.c runs seeded
@@ -32,6 +36,7 @@
  *    output sends, which the fast path shares.
  */
 #include "stack/stack.h"
+#include "tcp/sack.h"
 #include "tcp/tcb.h"
 #include "wire/ipv4.h"
 
@@ -57,7 +62,7 @@ static int predicted(const struct synack_stack *st, const struct sn_tcb *tcb,
 		return 0;
 	if (tcb->in_recovery || tcb->dupacks || tcb->urg_send || tcb->ooo || tcb->ooo_fin)
 		return 0;
-	if (tcb->sb && tcp_sack_sacked_bytes(tcb))
+	if (tcb->sb && tcb->sb->n) /* SACKed ranges (sack.h) */
 		return 0;
 	uint32_t acked = seg->ack - tcb->snd_una;
 	if (seq_lt(seg->ack, tcb->snd_una) || seq_gt(seg->ack, tcb->snd_max) ||
@@ -88,8 +93,8 @@ int tcp_fastpath(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tc
 	tcp_ts_recent_update(st, tcb, seg);                         /* first step, R3 */
 	tcp_update_window(tcb, seg, (uint32_t)seg->wnd << tcb->snd_wscale); /* fifth */
 	if (seg->ack != tcb->snd_una) { /* as process_ack_cc, outside recovery */
-		uint32_t old_una = tcb->snd_una, acked = tcp_ack_new_data(st, tcb, seg);
-		if (!tcb->sack_ok || !tcp_sack_ack(st, tcb, seg, old_una, acked, 1))
+		uint32_t acked = tcp_ack_new_data(st, tcb, seg);
+		if (!tcb->sack_ok || !tcp_sack_ack_predicted(st, tcb, seg, acked))
 			tcp_cc_on_ack(st, tcb, acked);
 	}
 	tcp_keepalive_reset(st, tcb);
@@ -101,6 +106,11 @@ int tcp_fastpath(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tc
 	}
 	if (tcb->delack_segs && !tcb->ack_now && !tcb->deadline[SN_T_DELACK])
 		tcp_timer_set(st, tcb, SN_T_DELACK, st->now + st->cfg.delack_us);
-	tcp_output(st, tcb);
+	/* tcp_output, which with nothing it may send only sets the timers
+	 * (ESTABLISHED, our SYN acknowledged: it walks nothing else) */
+	if (tcp_output_may_send(tcb))
+		tcp_output(st, tcb);
+	else
+		tcp_timers_after_send(st, tcb);
 	return 1;
 }

@@ -459,7 +459,7 @@ static void output_syn(struct synack_stack *st, struct sn_tcb *tcb)
 /* Could output_data, output_fin or an owed ACK send anything? Not with
  * every queued byte sent, no FIN queued and no ACK owed: the usual case
  * after an ACK or in-order data arrives, decided without the walk. */
-static int may_send_any(const struct sn_tcb *tcb)
+int tcp_output_may_send(const struct sn_tcb *tcb)
 {
 	return tcb->ack_now || tcb->fin_queued || tcp_sack_driven(tcb) ||
 	       tcb->snd_nxt - tcb->snd_una != sn_ring_len(&tcb->sndbuf);
@@ -479,7 +479,7 @@ void tcp_output(struct synack_stack *st, struct sn_tcb *tcb)
 
 	if (!tcb->syn_acked) {
 		output_syn(st, tcb);
-	} else if (may_send_any(tcb)) {
+	} else if (tcp_output_may_send(tcb)) {
 		/* RFC 6675 recovery, and the recovery after a timeout with
 		 * SACK, send by pipe and NextSeg (sack.c) */
 		int sent = tcp_sack_driven(tcb) ? tcp_sack_output(st, tcb) : output_data(st, tcb);

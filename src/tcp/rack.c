@@ -506,16 +506,13 @@ static void tlp_on_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct
 	}
 }
 
-/* The rest of §6.2 (after the cumulative ACK, sack_ack has the news of
- * the SACK blocks) and §7.4. */
-void tcp_rack_on_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg,
-		     struct sn_sack_news *n, int advanced)
+/* Steps 2 and 3 with what this ACK delivered, the end of a D-SACK round,
+ * the D-SACK itself and §7.4. */
+static void on_ack_news(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg,
+			const struct sn_sack_news *n, int advanced)
 {
 	struct sn_rack *rk = &tcb->sb->rack;
 
-	if (rk->on)
-		for (int k = 0; k < n->nnew; k++)
-			delivered_range(st, tcb, n, n->newr[k].start, n->newr[k].end, 0);
 	if (n->cand_set) { /* step 2 */
 		rk->rtt_us = since(st, n->cand_ts);
 		if (!rk->xmit_set || sent_after(n->cand_ts, n->cand_end, rk->xmit_ts, rk->end_seq)) {
@@ -533,6 +530,27 @@ void tcp_rack_on_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct s
 	if (n->dsack)
 		on_dsack(st, tcb, n);
 	tlp_on_ack(st, tcb, seg, n, advanced);
+}
+
+/* The rest of §6.2 (after the cumulative ACK, sack_ack has the news of
+ * the SACK blocks) and §7.4. */
+void tcp_rack_on_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg,
+		     struct sn_sack_news *n, int advanced)
+{
+	if (tcb->sb->rack.on)
+		for (int k = 0; k < n->nnew; k++)
+			delivered_range(st, tcb, n, n->newr[k].start, n->newr[k].end, 0);
+	on_ack_news(st, tcb, seg, n, advanced);
+}
+
+void tcp_rack_on_plain_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg)
+{
+	struct sn_sack_news n; /* no blocks: nothing newly SACKed, no D-SACK */
+
+	n.dsack = n.cand_set = n.reordered = 0;
+	n.nnew = 0;
+	tcp_rack_on_cumack(st, tcb, &n);
+	on_ack_news(st, tcb, seg, &n, 1);
 }
 
 void tcp_rack_recovery_exit(struct sn_tcb *tcb)

@@ -621,6 +621,31 @@ int tcp_sack_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tc
 	return 1;
 }
 
+/* tcp_sack_ack for the ACK header prediction takes (fastpath.c): new data
+ * acknowledged, no SACK block, nothing SACKed, no recovery. The scoreboard
+ * has nothing to prune or learn, DeliveredData (RFC 6937) is the bytes
+ * acked, no ACK is a duplicate (RFC 6675 §2): what remains is RACK's
+ * bookkeeping (RFC 8985 §6.2 steps 1-4, §7.4), the cumulative ACK's cwnd
+ * growth and RACK's loss check (step 5), in tcp_sack_ack's order. */
+int tcp_sack_ack_predicted(struct synack_stack *st, struct sn_tcb *tcb,
+			   const struct sn_tcp_seg *seg, uint32_t acked)
+{
+	struct sn_sack_sb *sb = tcb->sb;
+
+	if (!sb)
+		return 0; /* NewReno: no block was ever taken */
+	tcp_rack_on_plain_ack(st, tcb, seg);
+	if (!sb->blocks_seen)
+		return 0; /* the peer never SACKed: NewReno */
+	if (sb->rto_loss && seq_geq(tcb->snd_una, tcb->recover))
+		sb->rto_loss = 0; /* the timeout's recovery is over (RFC 6675 §5.1) */
+	tcp_cc_on_ack(st, tcb, acked);
+	if (tcp_rack_active(tcb) && tcp_rack_detect_loss(st, tcb) &&
+	    seq_geq(tcb->snd_una, tcb->recover))
+		enter_recovery(st, tcb, acked, 0);
+	return 1;
+}
+
 void tcp_sack_reo_timeout(struct synack_stack *st, struct sn_tcb *tcb)
 {
 	st->ctr.rack_reo_timeouts++;

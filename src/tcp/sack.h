@@ -145,6 +145,10 @@ void tcp_rack_on_cumack(struct synack_stack *st, struct sn_tcb *tcb, struct sn_s
  * ACK (§7.4). */
 void tcp_rack_on_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg,
 		     struct sn_sack_news *news, int advanced);
+/* Both of the above for an ACK of new data that carries no SACK block
+ * while nothing is SACKed (header prediction's, via
+ * tcp_sack_ack_predicted): no ranges newly SACKed, no D-SACK. */
+void tcp_rack_on_plain_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg);
 /* Step 5: mark lost what the reordering window allows, arm the reordering
  * timer for the rest. Returns 1 if anything is marked lost (now or before). */
 int tcp_rack_detect_loss(struct synack_stack *st, struct sn_tcb *tcb);

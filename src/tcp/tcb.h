@@ -254,6 +254,10 @@ int tcp_fastpath(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tc
 /* ---- output.c */
 /* Send whatever the state, windows and timers allow (data, FIN, ACK). */
 void tcp_output(struct synack_stack *st, struct sn_tcb *tcb);
+/* Could tcp_output send data, a FIN or an owed ACK on a connection whose
+ * SYN is acknowledged? 0: every queued byte sent, no FIN queued, no ACK
+ * owed, no SACK-driven recovery (tcp_output then only sets the timers). */
+int tcp_output_may_send(const struct sn_tcb *tcb);
 void tcp_send_ack(struct synack_stack *st, struct sn_tcb *tcb);
 void tcp_send_rst(struct synack_stack *st, struct sn_tcb *tcb);
 /* One header-only segment between two endpoints, outside any TCB (resets
@@ -317,6 +321,10 @@ void tcp_sack_free(struct synack_stack *st, struct sn_tcb *tcb);
  * 0 if NewReno should (no scoreboard, or a NewReno recovery in progress). */
 int tcp_sack_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg,
 		 uint32_t old_una, uint32_t acked, int advanced);
+/* tcp_sack_ack for an ACK of new data with no SACK block, nothing SACKed
+ * and no recovery (header prediction's, fastpath.c); the same result. */
+int tcp_sack_ack_predicted(struct synack_stack *st, struct sn_tcb *tcb,
+			   const struct sn_tcp_seg *seg, uint32_t acked);
 /* Step (C) during RFC 6675 recovery: send while cwnd - pipe >= SMSS. */
 int tcp_sack_output(struct synack_stack *st, struct sn_tcb *tcb);
 /* The retransmission timer fired: leave SACK recovery; keep the blocks
