@@ -12,7 +12,9 @@
  * Each chunk starts with a header linking it into p->chunks and saying how
  * it was allocated (mapped: a huge-page chunk from bigmem.c, else malloc),
  * padded to max_align_t so objects in it are as aligned as malloc's memory
- * allows.
+ * allows; a pool given a larger alignment (sn_pool_align) starts its
+ * objects at the first aligned address after the header, and each chunk
+ * has room for that padding (chunk_lead).
  */
 #include "base/pool.h"
 
@@ -65,6 +67,32 @@ void sn_pool_huge_after(struct sn_pool *p, size_t n)
 	p->huge_after = n;
 }
 
+void sn_pool_align(struct sn_pool *p, size_t align)
+{
+	p->align = align;
+	p->obj_size = (p->obj_size + align - 1) / align * align;
+}
+
+/* Bytes a chunk gives up before its first object: the header, and as much
+ * padding as the alignment can need (chunks are at least max_align_t
+ * aligned, from malloc or a mapping). */
+static size_t chunk_lead(const struct sn_pool *p)
+{
+	const size_t hdr = sizeof(union chunk_hdr), base = _Alignof(max_align_t);
+
+	return p->align > base ? hdr + p->align - base : hdr;
+}
+
+/* The first object of chunk c: right after its header, aligned. */
+static uint8_t *chunk_first(const struct sn_pool *p, union chunk_hdr *c)
+{
+	uintptr_t a = (uintptr_t)(c + 1);
+
+	if (p->align > 1)
+		a = (a + p->align - 1) & ~(uintptr_t)(p->align - 1);
+	return (uint8_t *)a;
+}
+
 /* A chunk of size bytes: on huge pages (bigmem.c) or from malloc. */
 static union chunk_hdr *chunk_alloc(size_t size, int huge)
 {
@@ -88,21 +116,21 @@ static union chunk_hdr *chunk_alloc(size_t size, int huge)
  * Past huge_after a chunk is one huge page, as many objects as fit. */
 static int pool_grow(struct sn_pool *p)
 {
-	const size_t hdr = sizeof(union chunk_hdr);
+	const size_t lead = chunk_lead(p);
 	size_t n = p->cap - p->carved, per = p->per_chunk;
 	int huge = p->huge_after && p->carved >= p->huge_after &&
-		   (SN_BIGMEM_HUGE - hdr) / p->obj_size > per;
+		   (SN_BIGMEM_HUGE - lead) / p->obj_size > per;
 
 	if (huge)
-		per = (SN_BIGMEM_HUGE - hdr) / p->obj_size;
+		per = (SN_BIGMEM_HUGE - lead) / p->obj_size;
 	if (n > per)
 		n = per;
-	union chunk_hdr *c = chunk_alloc(n == per && huge ? SN_BIGMEM_HUGE : hdr + n * p->obj_size, huge);
+	union chunk_hdr *c = chunk_alloc(n == per && huge ? SN_BIGMEM_HUGE : lead + n * p->obj_size, huge);
 	if (!c)
 		return -1;
 	c->h.next = p->chunks;
 	p->chunks = c;
-	p->cur = (uint8_t *)(c + 1);
+	p->cur = chunk_first(p, c);
 	p->cur_left = n;
 	return 0;
 }

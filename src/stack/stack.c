@@ -116,6 +116,7 @@ int synack_stack_create(const struct synack_config *cfg, synack_stack **out)
 	sn_list_init(&st->listeners);
 	sn_pool_init(&st->tcb_pool, sizeof(struct sn_tcb), 256, cfg->max_conns);
 	sn_pool_huge_after(&st->tcb_pool, 4096); /* a large stack's TCBs on huge pages */
+	sn_pool_align(&st->tcb_pool, 64); /* each TCB on whole cache lines (issue #6) */
 	sn_pool_init(&st->sack_pool, tcp_sack_sb_size(), 64, cfg->max_conns);
 	sn_pool_init(&st->listen_pool, sizeof(struct sn_listen), 16, cfg->max_sockets);
 	sn_pool_init(&st->sockopt_pool, sizeof(struct sn_sock_opt), 64, cfg->max_sockets);

@@ -135,3 +135,29 @@ TEST(pool_chunks_become_huge_pages_past_threshold)
 	sn_pool_destroy(&p);
 	CHECK(p.chunks == NULL);
 }
+
+/* An aligned pool's huge page (sn_pool_align, issue #6): its objects start
+ * on 64-byte lines right after the chunk header (at most 128 bytes with
+ * the padding) and fill the page. */
+TEST(aligned_pool_huge_page_objects_on_lines)
+{
+	enum { OBJ = 440, AFTER = 16 };
+	struct sn_pool p;
+	size_t fit = (HUGE - 128) / 448;
+
+	sn_pool_init(&p, OBJ, AFTER, AFTER + fit);
+	sn_pool_align(&p, 64);
+	sn_pool_huge_after(&p, AFTER);
+	for (size_t i = 0; i < AFTER; i++)
+		CHECK(sn_pool_get(&p) != NULL);
+	uint8_t *first = sn_pool_get(&p), *last = first;
+	CHECK_EQ((uintptr_t)first % 64, 0);
+	for (size_t i = 1; i < fit; i++) {
+		last = sn_pool_get(&p);
+		CHECK_EQ((uintptr_t)last % 64, 0);
+	}
+	CHECK(last == first + (fit - 1) * 448); /* all in the one page */
+	memset(last, 0x5a, 448); /* the last one fits in the chunk (ASan) */
+	CHECK(sn_pool_get(&p) == NULL);
+	sn_pool_destroy(&p);
+}

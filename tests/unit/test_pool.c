@@ -173,3 +173,27 @@ TEST(churn_stays_bounded)
 	CHECK_EQ(nchunks(&p), 1);
 	sn_pool_destroy(&p);
 }
+
+/* sn_pool_align (issue #6: a TCB on whole cache lines): every object, in
+ * every chunk and after reuse, starts on the boundary, and its size is
+ * rounded up to it, so none shares a line with its neighbour. */
+TEST(aligned_pool_objects_start_on_lines)
+{
+	struct sn_pool p;
+	uint8_t *o[40];
+
+	sn_pool_init(&p, 440, 7, 40);
+	sn_pool_align(&p, 64);
+	CHECK_EQ(p.obj_size, 448);
+	for (int i = 0; i < 40; i++) {
+		o[i] = sn_pool_get(&p);
+		CHECK(o[i] != NULL);
+		CHECK_EQ((uintptr_t)o[i] % 64, 0);
+		memset(o[i], 0x5a, 448); /* ASan: the whole rounded size is ours */
+	}
+	CHECK_EQ(nchunks(&p), 6);
+	sn_pool_put(&p, o[3]);
+	CHECK(sn_pool_get(&p) == o[3]);
+	CHECK(sn_pool_get(&p) == NULL);
+	sn_pool_destroy(&p);
+}
