@@ -10,8 +10,15 @@
  *   2. read the clock once (CLOCK_MONOTONIC, µs): everything in the round
  *      happens at that `now`, which is also what the output callback hands
  *      the link;
- *   3. read up to SYNACK_LOOP_BATCH datagrams from the link into
- *      synack_stack_input(), then synack_stack_poll() and the link's poll;
+ *   3. read up to SYNACK_LOOP_BATCH datagrams from the link (as many as
+ *      fit LOOP_ARENA, packed), then hand them to the stack in one
+ *      synack_stack_input_batch(), then synack_stack_poll() and the link's
+ *      poll. All are read before the stack sees any: what the stack sends
+ *      meanwhile goes to the link at once, and a peer in the same host (the
+ *      kernel behind a TUN device) may answer before the write returns;
+ *      read in the same round, that answer would carry the round's `now`
+ *      and measure a round trip of 0 (RFC 6298's SRTT, RACK's min_RTT). It
+ *      is read in the next round, at that round's time;
  *   4. run the callbacks of the application fds that were ready, then the
  *      hook, where the application drives its sockets.
  * If the batch was full, the next round does not wait: the link still has
@@ -38,6 +45,7 @@
 #include "synack/link.h"
 
 #define LOOP_RXBUF 65536 /* the largest IPv4 datagram */
+#define LOOP_ARENA (4 * LOOP_RXBUF) /* a round's datagrams, packed */
 #define LOOP_LINK_TAG (-1)
 
 struct loop_fd {
@@ -58,7 +66,7 @@ struct synack_loop {
 	synack_loop_hook_fn hook;
 	void *hook_ctx;
 	struct loop_fd fds[SYNACK_LOOP_MAX_FDS];
-	uint8_t rxbuf[LOOP_RXBUF];
+	uint8_t rxbuf[LOOP_ARENA];
 };
 
 uint64_t synack_loop_now(void)
@@ -180,18 +188,25 @@ int synack_loop_timeout_ms(const synack_loop *l)
 	return ms > 60000 ? 60000 : (int)ms;
 }
 
-/* Step 3: a batch of datagrams into the stack, then its timers and the link's. */
+/* Step 3: read a batch of datagrams, then into the stack; then its timers
+ * and the link's. Each datagram starts 8-byte aligned in the arena, and a
+ * read is offered room for the largest one. */
 static void loop_io(synack_loop *l)
 {
-	int n = 0;
+	const uint8_t *pkts[SYNACK_LOOP_BATCH];
+	size_t lens[SYNACK_LOOP_BATCH];
+	size_t used = 0, n = 0;
 
-	for (; n < SYNACK_LOOP_BATCH; n++) {
-		ssize_t len = synack_link_recv(l->link, l->now, l->rxbuf, sizeof(l->rxbuf));
+	while (n < SYNACK_LOOP_BATCH && LOOP_ARENA - used >= LOOP_RXBUF) {
+		ssize_t len = synack_link_recv(l->link, l->now, l->rxbuf + used, LOOP_RXBUF);
 		if (len <= 0)
 			break;
-		synack_stack_input(l->st, l->now, l->rxbuf, (size_t)len);
+		pkts[n] = l->rxbuf + used;
+		lens[n++] = (size_t)len;
+		used += ((size_t)len + 7) & ~(size_t)7;
 	}
-	l->more = n == SYNACK_LOOP_BATCH;
+	l->more = n == SYNACK_LOOP_BATCH || LOOP_ARENA - used < LOOP_RXBUF;
+	synack_stack_input_batch(l->st, l->now, pkts, lens, n);
 	synack_stack_poll(l->st, l->now);
 	synack_link_poll(l->link, l->now);
 }

@@ -72,17 +72,20 @@ static int ts_after(uint32_t a, uint32_t b)
  * SACK of the new data would mark it lost at once: a spurious resend, a
  * D-SACK, a "lost retransmission" that was not (RFC 8985 §6.2 step 2
  * assumes timestamps fine enough to order transmissions; Linux stamps each
- * skb in ns). So stamps never go back, and a retransmission's is one step
- * (8 µs) later than every stamp before it: ordered by (time, sequence),
- * records are in the order they were sent. A stamp may thus run a few
- * steps ahead of the clock; since() reads such a record's age as 0. */
-static uint32_t stamp(struct sn_rack *rk, uint32_t now, int retransmit)
+ * skb in ns). So stamps never go back, and a send that is lower in
+ * sequence than the one stamped before it, at the same time or earlier,
+ * gets one step (8 µs) more: ordered by (time, sequence), records are in
+ * the order they were sent. Sends in ascending sequence (new data, the
+ * holes resent from the lowest up) share the time and need no step, so a
+ * stamp runs ahead of the clock only by a step per turn in which sequence
+ * went back; since() reads such a record's age as 0. */
+static uint32_t stamp(struct sn_rack *rk, uint32_t now, uint32_t seq, uint32_t end)
 {
-	uint32_t floor = rk->last_stamp + (retransmit ? SN_REC_FLAGS + 1 : 0);
-
-	if (rk->stamped && ts_after(floor, now) && floor - now <= STAMP_AHEAD_MAX_US)
-		now = floor;
+	if (rk->stamped && !ts_after(now, rk->last_stamp) &&
+	    rk->last_stamp - now <= STAMP_AHEAD_MAX_US)
+		now = rk->last_stamp + (seq_lt(seq, rk->last_end) ? SN_REC_FLAGS + 1 : 0);
 	rk->last_stamp = now;
+	rk->last_end = end;
 	rk->stamped = 1;
 	return now;
 }
@@ -284,7 +287,7 @@ void tcp_rack_on_send(struct synack_stack *st, struct sn_tcb *tcb, uint32_t seq,
 	if (!tcp_rack_active(tcb) && rack_start(st, tcb))
 		return;
 	struct sn_rack *rk = &tcb->sb->rack;
-	uint32_t now = stamp(rk, now32(st), retransmit), e = seq + len;
+	uint32_t e = seq + len, now = stamp(rk, now32(st), seq, e);
 
 	if (!retransmit && seq == rec_tail(rk)) { /* new data: extend or append */
 		struct sn_rack_rec *last = rk->nrec ? &rk->rec[rk->nrec - 1] : NULL;

@@ -65,6 +65,7 @@ struct sn_rack {
 	uint32_t rec_base;       /* rec[0] starts here */
 	uint32_t mark_end;       /* records at or above it: unmarked, in time order */
 	uint32_t last_stamp;     /* the latest time a record was stamped with (rack.c stamp()) */
+	uint32_t last_end;       /* the end of the send stamped last */
 	uint16_t nlost;          /* records marked lost, ever (mod 2^16): an ACK that
 	                          * marks none reports no further loss (PRR) */
 	uint8_t nrec;            /* records in use */

@@ -13,7 +13,13 @@
 #           corruption 1% (no jitter: at these packet rates 1 ms of jitter
 #           reorders nearly every datagram; impair.sh has a jitter scenario)
 #
-# SYNACK_INTEROP_BULK_MB (default 100) sets the size of every transfer. The
+# SYNACK_INTEROP_BULK_MB (default 100) sets the size of every transfer.
+# Linux's side uses the namespace's default congestion control (printed
+# first; on a kernel that defaults to BBR, which does not back off on random
+# loss, the Linux -> synack rates under loss are not comparable with
+# synack's loss-based CUBIC); SYNACK_INTEROP_LINUX_CC=cubic (or reno) sets
+# it on the route to synack (`ip route ... congctl`, which a namespace may
+# set even where its tcp_allowed_congestion_control does not list it). The
 # impaired runs give synack 4 MiB send and receive buffers, as an
 # application moving bulk data sets SO_SNDBUF/SO_RCVBUF (Linux's own
 # buffers autotune up to 4-6 MiB), with synack's default 200 ms floor for
@@ -122,6 +128,13 @@ offloaded() {
 	! grep -qE '^drops:.*checksum' "$1" || fail "$1: checksum drops with offload"
 }
 
+if [ -n "${SYNACK_INTEROP_LINUX_CC:-}" ]; then
+	in_ns ip route replace "${KERNEL_ADDR%.*}.0/24" dev tun0 src "$KERNEL_ADDR" congctl "$SYNACK_INTEROP_LINUX_CC" ||
+		fail "congctl $SYNACK_INTEROP_LINUX_CC refused"
+	echo "Linux congestion control: $SYNACK_INTEROP_LINUX_CC (route to synack)"
+else
+	echo "Linux congestion control: $(in_ns sysctl -n net.ipv4.tcp_congestion_control) (namespace default)"
+fi
 in_ns nstat -n >/dev/null
 to_linux clean
 from_linux clean

@@ -609,3 +609,87 @@ TEST(tun_open_rejects_long_names_and_unknown_flags)
 	CHECK_EQ(synack_tun_open(&c, &l, NULL, 0), -EINVAL);
 	CHECK(synack_tun_name(NULL) == NULL);
 }
+
+/* A link whose far end answers before send() returns, as the kernel behind
+ * a TUN device may: every datagram sent puts `answer` in the queue recv
+ * reads from. */
+struct echo_link {
+	struct synack_link base;
+	uint8_t answer[128];
+	size_t answer_len;
+	int queued, reads, sends;
+};
+
+static ssize_t echo_recv(struct synack_link *l, uint64_t now, uint8_t *buf, size_t cap)
+{
+	struct echo_link *e = (struct echo_link *)l;
+
+	(void)now;
+	if (!e->queued || cap < e->answer_len)
+		return 0;
+	e->queued--;
+	e->reads++;
+	memcpy(buf, e->answer, e->answer_len);
+	return (ssize_t)e->answer_len;
+}
+
+static int echo_send(struct synack_link *l, uint64_t now, const uint8_t *pkt, size_t len)
+{
+	struct echo_link *e = (struct echo_link *)l;
+
+	(void)now;
+	(void)pkt;
+	(void)len;
+	e->sends++;
+	e->queued++;
+	return 0;
+}
+
+static const struct synack_link_ops echo_ops = {.kind = "echo", .recv = echo_recv,
+						 .send = echo_send};
+
+static void keep_syn(void *ctx, const uint8_t *pkt, size_t len)
+{
+	struct echo_link *e = ctx;
+
+	if (len <= sizeof(e->answer)) {
+		memcpy(e->answer, pkt, len);
+		e->answer_len = len;
+	}
+}
+
+/* A round reads its datagrams before the stack processes any, so what the
+ * far end answers to the stack's output during the round is read in the
+ * next round, at that round's clock: read in the same round it would
+ * carry the same `now` and measure a round trip of 0 (RFC 6298, RFC 8985
+ * min_RTT). Here each SYN to a closed port draws a RST (RFC 9293 §3.10.7.1),
+ * and each RST draws another SYN: one per round, not a batch's worth. */
+TEST(loop_reads_the_round_before_the_stack_answers)
+{
+	struct synack_config c;
+	synack_stack *peer, *st;
+	synack_loop *l;
+	struct echo_link e = {.base.ops = &echo_ops};
+
+	synack_config_default(&c);
+	c.addr = 0x0a000002u;
+	CHECK_EQ(synack_stack_create(&c, &peer), 0);
+	synack_stack_set_output(peer, keep_syn, &e);
+	int s = synack_sock_open(peer);
+	struct synack_endpoint to = {0x0a000001u, 9};
+	CHECK_EQ(synack_sock_connect(peer, s, &to), -EINPROGRESS);
+	CHECK(e.answer_len >= 40);
+	c.addr = 0x0a000001u;
+	CHECK_EQ(synack_stack_create(&c, &st), 0);
+	CHECK_EQ(synack_loop_create(st, &e.base, &l), 0);
+	e.queued = 1;
+	for (int round = 1; round <= 3; round++) {
+		CHECK_EQ(synack_loop_run_once(l, 0), 0);
+		CHECK_EQ(e.reads, round);
+		CHECK_EQ(e.sends, round); /* a RST for each SYN */
+		CHECK_EQ(e.queued, 1);
+	}
+	synack_loop_destroy(l);
+	synack_stack_destroy(st);
+	synack_stack_destroy(peer);
+}
