@@ -17,8 +17,9 @@
  *
  * Batching: a TUN descriptor moves one datagram per read(2)/write(2); the
  * kernel has no recvmmsg/sendmmsg for character devices. The loop batches
- * what it can: it reads up to SYNACK_LOOP_BATCH datagrams per wakeup before
- * it runs the stack's timers. SYNACK_TUN_MULTI_QUEUE opens one queue of a
+ * what it can: it reads up to SYNACK_LOOP_BATCH datagrams per wakeup, all
+ * before the stack processes any (synack_stack_input_batch), then runs the
+ * stack's timers. SYNACK_TUN_MULTI_QUEUE opens one queue of a
  * multi-queue device (IFF_MULTI_QUEUE): open the same name once per queue,
  * one stack per queue; the kernel steers flows across queues by hash.
  *
