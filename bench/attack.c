@@ -45,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench.h"
 #include "synack/sim.h"
 #include "synack/synack.h"
 #include "wire/ipv4.h"
@@ -689,34 +690,20 @@ int main(int argc, char **argv)
 	struct opts o = {.forged = 20000000, .flood_pps = 100000};
 	int want_blind = 0, want_flood = 0, want_slow = 0, want_ooo = 0, want_ackdiv = 0,
 	    want_dupack = 0;
+	const struct bench_optspec spec[] = {
+		{"--quick", BENCH_OPT_FLAG, &o.quick, NULL, NULL},
+		{"--forged", BENCH_OPT_COUNT, &o.forged, NULL, NULL},
+		{"--flood-pps", BENCH_OPT_U32, &o.flood_pps, NULL, NULL},
+		{"blind", BENCH_OPT_FLAG, &want_blind, NULL, NULL},
+		{"synflood", BENCH_OPT_FLAG, &want_flood, NULL, NULL},
+		{"slowpeer", BENCH_OPT_FLAG, &want_slow, NULL, NULL},
+		{"ooo", BENCH_OPT_FLAG, &want_ooo, NULL, NULL},
+		{"ackdiv", BENCH_OPT_FLAG, &want_ackdiv, NULL, NULL},
+		{"dupack", BENCH_OPT_FLAG, &want_dupack, NULL, NULL},
+		{NULL, BENCH_OPT_FLAG, NULL, NULL, NULL},
+	};
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--quick")) {
-			o.quick = 1;
-		} else if (!strcmp(argv[i], "--forged") && i + 1 < argc) {
-			o.forged = strtoull(argv[++i], NULL, 10);
-		} else if (!strcmp(argv[i], "--flood-pps") && i + 1 < argc) {
-			o.flood_pps = (uint32_t)strtoul(argv[++i], NULL, 10);
-		} else if (!strcmp(argv[i], "blind")) {
-			want_blind = 1;
-		} else if (!strcmp(argv[i], "synflood")) {
-			want_flood = 1;
-		} else if (!strcmp(argv[i], "slowpeer")) {
-			want_slow = 1;
-		} else if (!strcmp(argv[i], "ooo")) {
-			want_ooo = 1;
-		} else if (!strcmp(argv[i], "ackdiv")) {
-			want_ackdiv = 1;
-		} else if (!strcmp(argv[i], "dupack")) {
-			want_dupack = 1;
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage(stdout);
-			return 0;
-		} else {
-			usage(stderr);
-			return 2;
-		}
-	}
+	bench_parse_opts(argc, argv, "attack", spec, usage);
 	if (o.quick) {
 		o.forged = 20000;
 		o.flood_pps = 20000;

@@ -63,27 +63,24 @@ static void usage(FILE *out)
 		"  --help        this text\n");
 }
 
+static void quick(void *dst)
+{
+	struct opts *o = dst;
+
+	o->secs = 0.2;
+	o->bytes = 64u << 20;
+}
+
 static void parse(int argc, char **argv, struct opts *o)
 {
 	*o = (struct opts){.secs = 3, .bytes = 4ull << 30};
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			exit(0);
-		} else if (!strcmp(argv[i], "--quick")) {
-			o->secs = 0.2;
-			o->bytes = 64u << 20;
-		} else if (bench_opt(argc, argv, &i, "--secs", &v)) {
-			o->secs = atof(v);
-		} else if (bench_opt(argc, argv, &i, "--bytes", &v)) {
-			o->bytes = bench_parse_count("--bytes", v);
-		} else {
-			fprintf(stderr, "kernel: unknown option '%s'\n\n", argv[i]);
-			usage(stderr);
-			exit(2);
-		}
-	}
+	const struct bench_optspec spec[] = {
+		{"--quick", BENCH_OPT_CALL, o, quick, NULL},
+		{"--secs", BENCH_OPT_NUM, &o->secs, NULL, NULL},
+		{"--bytes", BENCH_OPT_COUNT, &o->bytes, NULL, NULL},
+		{NULL, BENCH_OPT_FLAG, NULL, NULL, NULL},
+	};
+	bench_parse_opts(argc, argv, "kernel", spec, usage);
 	if (o->secs <= 0 || o->secs > 600 || o->bytes < 1) {
 		fprintf(stderr, "kernel: --secs in (0, 600], --bytes >= 1\n");
 		exit(2);

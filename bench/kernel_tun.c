@@ -106,31 +106,26 @@ static void usage(FILE *out)
 		"  --help        this text\n");
 }
 
+static void quick(void *dst)
+{
+	struct opts *o = dst;
+
+	o->secs = 0.3;
+	o->bytes = 8u << 20;
+}
+
 static void parse(int argc, char **argv, struct opts *o)
 {
 	*o = (struct opts){.secs = 3, .bytes = 256u << 20};
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			exit(0);
-		} else if (!strcmp(argv[i], "--offload")) {
-			o->offload = 1;
-		} else if (!strcmp(argv[i], "--quick")) {
-			o->secs = 0.3;
-			o->bytes = 8u << 20;
-		} else if (bench_opt(argc, argv, &i, "--secs", &v)) {
-			o->secs = atof(v);
-		} else if (bench_opt(argc, argv, &i, "--bytes", &v)) {
-			o->bytes = bench_parse_count("--bytes", v);
-		} else if (bench_opt(argc, argv, &i, "--buf", &v)) {
-			o->buf = (uint32_t)bench_parse_count("--buf", v);
-		} else {
-			fprintf(stderr, "kernel_tun: unknown option '%s'\n\n", argv[i]);
-			usage(stderr);
-			exit(2);
-		}
-	}
+	const struct bench_optspec spec[] = {
+		{"--offload", BENCH_OPT_FLAG, &o->offload, NULL, NULL},
+		{"--quick", BENCH_OPT_CALL, o, quick, NULL},
+		{"--secs", BENCH_OPT_NUM, &o->secs, NULL, NULL},
+		{"--bytes", BENCH_OPT_COUNT, &o->bytes, NULL, NULL},
+		{"--buf", BENCH_OPT_U32, &o->buf, NULL, NULL},
+		{NULL, BENCH_OPT_FLAG, NULL, NULL, NULL},
+	};
+	bench_parse_opts(argc, argv, "kernel_tun", spec, usage);
 	if (o->secs <= 0 || o->secs > 600 || o->bytes < 1 || o->buf > (1u << 30)) {
 		fprintf(stderr, "kernel_tun: --secs in (0, 600], --bytes >= 1, --buf <= 1Gi\n");
 		exit(2);

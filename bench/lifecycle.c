@@ -78,51 +78,43 @@ static void usage(FILE *out)
 		"  --help             this text\n");
 }
 
+static void quick(void *dst)
+{
+	struct opts *o = dst;
+
+	o->quick = 1;
+	o->conns = 2000;
+	o->warmup = 200;
+}
+
+static int close_mode(const char *v, void *dst)
+{
+	for (int k = 0; k < 3; k++)
+		if (!strcmp(v, close_names[k])) {
+			*(enum close_mode *)dst = (enum close_mode)k;
+			return 0;
+		}
+	return -1;
+}
+
 static void parse(int argc, char **argv, struct opts *o)
 {
 	*o = (struct opts){.conns = 1000000, .warmup = 20000, .cg_conns = 20000,
 			   .concurrency = 64, .buf = 4096, .msl_ms = 10};
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			exit(0);
-		} else if (!strcmp(argv[i], "--quick")) {
-			o->quick = 1;
-			o->conns = 2000;
-			o->warmup = 200;
-		} else if (!strcmp(argv[i], "--callgrind")) {
-			o->callgrind = 1;
-		} else if (!strcmp(argv[i], "--cg-child")) {
-			o->cg_child = 1;
-		} else if (bench_opt(argc, argv, &i, "--conns", &v)) {
-			o->conns = bench_parse_count("--conns", v);
-		} else if (bench_opt(argc, argv, &i, "--warmup", &v)) {
-			o->warmup = bench_parse_count("--warmup", v);
-		} else if (bench_opt(argc, argv, &i, "--cg-conns", &v)) {
-			o->cg_conns = bench_parse_count("--cg-conns", v);
-		} else if (bench_opt(argc, argv, &i, "--concurrency", &v)) {
-			o->concurrency = (uint32_t)bench_parse_count("--concurrency", v);
-		} else if (bench_opt(argc, argv, &i, "--buf", &v)) {
-			o->buf = (uint32_t)bench_parse_count("--buf", v);
-		} else if (bench_opt(argc, argv, &i, "--msl-ms", &v)) {
-			o->msl_ms = (uint32_t)bench_parse_count("--msl-ms", v);
-		} else if (bench_opt(argc, argv, &i, "--close", &v)) {
-			int m = -1;
-			for (int k = 0; k < 3; k++)
-				if (!strcmp(v, close_names[k]))
-					m = k;
-			if (m < 0) {
-				fprintf(stderr, "--close: client, server or rst\n");
-				exit(2);
-			}
-			o->close = (enum close_mode)m;
-		} else {
-			fprintf(stderr, "lifecycle: unknown option '%s'\n\n", argv[i]);
-			usage(stderr);
-			exit(2);
-		}
-	}
+	const struct bench_optspec spec[] = {
+		{"--quick", BENCH_OPT_CALL, o, quick, NULL},
+		{"--callgrind", BENCH_OPT_FLAG, &o->callgrind, NULL, NULL},
+		{"--cg-child", BENCH_OPT_FLAG, &o->cg_child, NULL, NULL},
+		{"--conns", BENCH_OPT_COUNT, &o->conns, NULL, NULL},
+		{"--warmup", BENCH_OPT_COUNT, &o->warmup, NULL, NULL},
+		{"--cg-conns", BENCH_OPT_COUNT, &o->cg_conns, NULL, NULL},
+		{"--concurrency", BENCH_OPT_U32, &o->concurrency, NULL, NULL},
+		{"--buf", BENCH_OPT_U32, &o->buf, NULL, NULL},
+		{"--msl-ms", BENCH_OPT_U32, &o->msl_ms, NULL, NULL},
+		{"--close", BENCH_OPT_STR, &o->close, NULL, close_mode},
+		{NULL, BENCH_OPT_FLAG, NULL, NULL, NULL},
+	};
+	bench_parse_opts(argc, argv, "lifecycle", spec, usage);
 	if (o->concurrency < 1 || o->concurrency > 30000 || o->conns < 1 || o->msl_ms < 1) {
 		fprintf(stderr, "lifecycle: --concurrency 1..30000, --conns and --msl-ms >= 1\n");
 		exit(2);

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench.h"
 #include "stack/stack.h"
 #include "tcp/timewait.h"
 
@@ -124,15 +125,26 @@ static int run_size(uint64_t n, int ok_ops, int fail_ops)
 	return err ? -1 : 0;
 }
 
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: port_bench [--quick]\n"
+		     "connect()'s port choice beside N TIME-WAIT entries (N = 1e3, 1e5, 1e6):\n"
+		     "ns per connect() to a new destination, and us for one to a destination\n"
+		     "whose every port is in TIME-WAIT. Prints figures, never pass/fail.\n\n"
+		     "  --quick   1e3 entries only (smoke test)\n"
+		     "  --help    this text\n");
+}
+
 int main(int argc, char **argv)
 {
 	static const uint64_t full[] = {1000, 100000, 1000000};
-	int quick = argc > 1 && !strcmp(argv[1], "--quick");
+	int quick = 0;
+	const struct bench_optspec spec[] = {
+		{"--quick", BENCH_OPT_FLAG, &quick, NULL, NULL},
+		{NULL, BENCH_OPT_FLAG, NULL, NULL, NULL},
+	};
 
-	if (argc > 1 && !quick) {
-		fprintf(stderr, "usage: port_bench [--quick]\n");
-		return 2;
-	}
+	bench_parse_opts(argc, argv, "port_bench", spec, usage);
 	printf("connect()'s port choice next to N TIME-WAIT entries (ip_local_port_range "
 	       "32768-60999)\n");
 	printf("%10s  %12s  %16s  %10s\n", "entries", "connect ns", "exhausted us", "ns/port");

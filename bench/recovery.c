@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "../tests/sim_pair.h" /* the two hosts and the transfer, as test_sim_rack */
+#include "bench.h"
 
 #define PCT5 50000u /* 5% in ppm */
 
@@ -99,30 +100,27 @@ static void usage(FILE *out)
 		"Figures, not pass/fail.\n");
 }
 
+static void quick(void *dst)
+{
+	struct opts *o = dst;
+
+	o->bytes = 256u << 10;
+	o->seeds = 2;
+}
+
 static int parse(struct opts *o, int argc, char **argv)
 {
 	*o = (struct opts){.bytes = 4u << 20, .rtt_ms = 60, .reorder_ms = 10, .seeds = 10,
 			   .buf = 1u << 20};
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout);
-			exit(0);
-		} else if (!strcmp(a, "--quick")) {
-			o->bytes = 256u << 10;
-			o->seeds = 2;
-		} else if (v && !strcmp(a, "--bytes")) {
-			o->bytes = strtoull(v, NULL, 0), i++;
-		} else if (v && !strcmp(a, "--rtt-ms")) {
-			o->rtt_ms = (uint32_t)strtoul(v, NULL, 0), i++;
-		} else if (v && !strcmp(a, "--reorder-ms")) {
-			o->reorder_ms = (uint32_t)strtoul(v, NULL, 0), i++;
-		} else if (v && !strcmp(a, "--seeds")) {
-			o->seeds = (uint32_t)strtoul(v, NULL, 0), i++;
-		} else {
-			return -EINVAL;
-		}
-	}
+	const struct bench_optspec spec[] = {
+		{"--quick", BENCH_OPT_CALL, o, quick, NULL},
+		{"--bytes", BENCH_OPT_COUNT, &o->bytes, NULL, NULL},
+		{"--rtt-ms", BENCH_OPT_U32, &o->rtt_ms, NULL, NULL},
+		{"--reorder-ms", BENCH_OPT_U32, &o->reorder_ms, NULL, NULL},
+		{"--seeds", BENCH_OPT_U32, &o->seeds, NULL, NULL},
+		{NULL, BENCH_OPT_FLAG, NULL, NULL, NULL},
+	};
+	bench_parse_opts(argc, argv, "recovery", spec, usage);
 	return o->bytes && o->rtt_ms && o->seeds ? 0 : -EINVAL;
 }
 

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "../tests/sim_pair.h" /* the two hosts and the byte pattern's loops, as test_sim_sack */
+#include "bench.h"
 
 #define MAX_LOSSES 16
 
@@ -121,35 +122,34 @@ static void usage(FILE *out)
 		"--quick: 256 KiB, 2 seeds, loss 1,5 (the smoke test). Figures, not pass/fail.\n");
 }
 
+static void quick(void *dst)
+{
+	struct opts *o = dst;
+
+	o->bytes = 256u << 10;
+	o->seeds = 2;
+	parse_losses(o, "1,5");
+}
+
+static int losses(const char *v, void *dst)
+{
+	return parse_losses(dst, v);
+}
+
 static int parse(struct opts *o, int argc, char **argv)
 {
 	*o = (struct opts){.bytes = 4u << 20, .rtt_ms = 60, .buf = 1u << 20, .seeds = 10};
 	parse_losses(o, "0.5,1,2,5");
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout);
-			exit(0);
-		} else if (!strcmp(a, "--quick")) {
-			o->bytes = 256u << 10;
-			o->seeds = 2;
-			parse_losses(o, "1,5");
-		} else if (v && !strcmp(a, "--bytes")) {
-			o->bytes = strtoull(v, NULL, 0), i++;
-		} else if (v && !strcmp(a, "--rtt-ms")) {
-			o->rtt_ms = (uint32_t)strtoul(v, NULL, 0), i++;
-		} else if (v && !strcmp(a, "--buf")) {
-			o->buf = (uint32_t)strtoul(v, NULL, 0), i++;
-		} else if (v && !strcmp(a, "--seeds")) {
-			o->seeds = (uint32_t)strtoul(v, NULL, 0), i++;
-		} else if (v && !strcmp(a, "--loss")) {
-			if (parse_losses(o, v))
-				return -EINVAL;
-			i++;
-		} else {
-			return -EINVAL;
-		}
-	}
+	const struct bench_optspec spec[] = {
+		{"--quick", BENCH_OPT_CALL, o, quick, NULL},
+		{"--bytes", BENCH_OPT_COUNT, &o->bytes, NULL, NULL},
+		{"--rtt-ms", BENCH_OPT_U32, &o->rtt_ms, NULL, NULL},
+		{"--buf", BENCH_OPT_U32, &o->buf, NULL, NULL},
+		{"--seeds", BENCH_OPT_U32, &o->seeds, NULL, NULL},
+		{"--loss", BENCH_OPT_STR, o, NULL, losses},
+		{NULL, BENCH_OPT_FLAG, NULL, NULL, NULL},
+	};
+	bench_parse_opts(argc, argv, "sack_loss", spec, usage);
 	return o->bytes && o->rtt_ms && o->buf && o->seeds ? 0 : -EINVAL;
 }
 

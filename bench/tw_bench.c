@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "stack/stack.h"
 #include "tcp/timewait.h"
 
@@ -299,38 +300,52 @@ static void usage(FILE *out)
 		"--quick: sizes 1e3,1e4 and 1e4 ops (the smoke test). Figures, not pass/fail.\n");
 }
 
-static int parse_sizes(char *s, uint64_t *sizes, int max)
+struct opts {
+	uint64_t sizes[16], ops;
+	int nsizes, instr, cg_child;
+};
+
+/* --sizes N,N,...: up to 16 table sizes, each a count (k/M suffixes) */
+static int parse_sizes(const char *v, void *dst)
 {
+	struct opts *o = dst;
+	char buf[256], *save = NULL;
 	int k = 0;
-	for (char *tok = strtok(s, ","); tok && k < max; tok = strtok(NULL, ","))
-		sizes[k++] = (uint64_t)strtod(tok, NULL);
-	return k;
+
+	if (strlen(v) >= sizeof(buf))
+		return -1;
+	strcpy(buf, v);
+	for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (k == 16)
+			return -1;
+		o->sizes[k++] = bench_parse_count("--sizes", tok);
+	}
+	o->nsizes = k;
+	return k ? 0 : -1;
+}
+
+static void quick(void *dst)
+{
+	struct opts *o = dst;
+
+	o->sizes[0] = 1000, o->sizes[1] = 10000, o->nsizes = 2, o->ops = 10000;
 }
 
 int main(int argc, char **argv)
 {
-	uint64_t sizes[16] = {1000, 100000, 1000000, 10000000}, ops = 1000000;
-	int nsizes = 4, instr = 0, cg_child = 0;
+	struct opts o = {{1000, 100000, 1000000, 10000000}, 1000000, 4, 0, 0};
+	const struct bench_optspec spec[] = {
+		{"--quick", BENCH_OPT_CALL, &o, quick, NULL},
+		{"--sizes", BENCH_OPT_STR, &o, NULL, parse_sizes},
+		{"--ops", BENCH_OPT_COUNT, &o.ops, NULL, NULL},
+		{"--instructions", BENCH_OPT_FLAG, &o.instr, NULL, NULL},
+		{"--cg-child", BENCH_OPT_FLAG, &o.cg_child, NULL, NULL},
+		{NULL, BENCH_OPT_FLAG, NULL, NULL, NULL},
+	};
+	bench_parse_opts(argc, argv, "tw_bench", spec, usage);
+	uint64_t *sizes = o.sizes, ops = o.ops;
+	int nsizes = o.nsizes, instr = o.instr, cg_child = o.cg_child;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return 0;
-		} else if (!strcmp(argv[i], "--quick")) {
-			sizes[0] = 1000, sizes[1] = 10000, nsizes = 2, ops = 10000;
-		} else if (!strcmp(argv[i], "--sizes") && i + 1 < argc) {
-			nsizes = parse_sizes(argv[++i], sizes, 16);
-		} else if (!strcmp(argv[i], "--ops") && i + 1 < argc) {
-			ops = (uint64_t)strtod(argv[++i], NULL);
-		} else if (!strcmp(argv[i], "--instructions")) {
-			instr = 1;
-		} else if (!strcmp(argv[i], "--cg-child")) {
-			cg_child = 1;
-		} else {
-			usage(stderr);
-			return 2;
-		}
-	}
 	if (ops < 1)
 		ops = 1;
 	if (cg_child) {

@@ -27,6 +27,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "synack/synack.h"
 
@@ -105,6 +106,29 @@ void bench_result(const char *name, double value, const char *unit);
 int bench_opt(int argc, char **argv, int *i, const char *name, const char **val);
 /* A count with an optional k/M/G (x1000) or Ki/Mi/Gi (x1024) suffix; exits on error. */
 uint64_t bench_parse_count(const char *opt, const char *s);
+
+/* A benchmark's command line as a table: each option's name, what its
+ * value is and where it goes. */
+enum bench_optkind {
+	BENCH_OPT_FLAG,   /* no value: *(int *)dst = 1 */
+	BENCH_OPT_CALL,   /* no value: fn(dst), in command-line order (--quick) */
+	BENCH_OPT_COUNT,  /* bench_parse_count: uint64_t */
+	BENCH_OPT_U32,    /* the same, at most UINT32_MAX: uint32_t */
+	BENCH_OPT_NUM,    /* a finite decimal number: double */
+	BENCH_OPT_STR,    /* the text itself: const char * */
+};
+struct bench_optspec {
+	const char *name; /* "--bytes" (also taken as --bytes=VALUE) */
+	enum bench_optkind kind;
+	void *dst;
+	void (*fn)(void *dst);   /* BENCH_OPT_CALL */
+	int (*check)(const char *val, void *dst); /* BENCH_OPT_STR: 0, or the value is bad */
+};
+/* Parses argv[1..] by spec (ended by a NULL name): --help or -h prints
+ * usage(stdout) and exits 0; an unknown option, a missing or bad value
+ * prints what is wrong and usage(stderr), and exits 2. */
+void bench_parse_opts(int argc, char **argv, const char *prog, const struct bench_optspec *spec,
+		      void (*usage)(FILE *out));
 
 /* ---------------------------------------------------------------- kernel (netns.c) */
 

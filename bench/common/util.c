@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,6 +277,71 @@ uint64_t bench_parse_count(const char *opt, const char *s)
 bad:
 	fprintf(stderr, "%s: bad number '%s'\n", opt, s);
 	exit(2);
+}
+
+/* One option's value into its destination: 1, or 0 when the value is bad. */
+static int opt_set(const struct bench_optspec *o, const char *v)
+{
+	char *end;
+	uint64_t n;
+	double d;
+
+	switch (o->kind) {
+	case BENCH_OPT_FLAG:
+		*(int *)o->dst = 1;
+		return 1;
+	case BENCH_OPT_CALL:
+		o->fn(o->dst);
+		return 1;
+	case BENCH_OPT_COUNT:
+		*(uint64_t *)o->dst = bench_parse_count(o->name, v);
+		return 1;
+	case BENCH_OPT_U32:
+		n = bench_parse_count(o->name, v);
+		if (n > UINT32_MAX)
+			return 0;
+		*(uint32_t *)o->dst = (uint32_t)n;
+		return 1;
+	case BENCH_OPT_NUM:
+		d = strtod(v, &end);
+		if (end == v || *end != '\0' || !isfinite(d))
+			return 0;
+		*(double *)o->dst = d;
+		return 1;
+	case BENCH_OPT_STR:
+		if (o->check)
+			return o->check(v, o->dst) == 0;
+		*(const char **)o->dst = v;
+		return 1;
+	}
+	return 0;
+}
+
+void bench_parse_opts(int argc, char **argv, const char *prog, const struct bench_optspec *spec,
+		      void (*usage)(FILE *out))
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = NULL;
+		const struct bench_optspec *o;
+
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			exit(0);
+		}
+		for (o = spec; o->name; o++) {
+			int bare = o->kind == BENCH_OPT_FLAG || o->kind == BENCH_OPT_CALL;
+			if (bare ? !strcmp(a, o->name) : bench_opt(argc, argv, &i, o->name, &v))
+				break;
+		}
+		if (!o->name)
+			fprintf(stderr, "%s: unknown option '%s'\n\n", prog, a);
+		else if (!opt_set(o, v))
+			fprintf(stderr, "%s: %s: bad value '%s'\n\n", prog, o->name, v);
+		else
+			continue;
+		usage(stderr);
+		exit(2);
+	}
 }
 
 synack_stack *bench_stack(const struct synack_config *cfg)
