@@ -68,13 +68,16 @@ $1 == "result" { v[$2] = $3 }
 function num(k) { return (k in v) ? v[k] : "" }
 function fmt(k, f) { return (k in v) ? sprintf(f, v[k]) : "-" }
 function ratio(a, b) { return (a in v && b in v && v[b] > 0) ? sprintf("%.1fx", v[a] / v[b]) : "-" }
+function three(f) {
+	return fmt("scale.1000." f, "%.0f") " / " fmt("scale.100000." f, "%.0f") " / " fmt("scale.1000000." f, "%.0f")
+}
 function row(what, syn, ker, rat, target) {
-	printf "| %-52s | %14s | %14s | %8s | %-22s |\n", what, syn, ker, rat, target
+	printf "| %-52s | %16s | %14s | %8s | %-22s |\n", what, syn, ker, rat, target
 }
 END {
-	printf "| %-52s | %14s | %14s | %8s | %-22s |\n", "figure", "synack", "Linux", "ratio", "target"
+	printf "| %-52s | %16s | %14s | %8s | %-22s |\n", "figure", "synack", "Linux", "ratio", "target"
 	printf "|%s|%s|%s|%s|%s|\n", "------------------------------------------------------", \
-		"----------------:", "----------------:", "---------:", "------------------------"
+		"------------------:", "----------------:", "---------:", "------------------------"
 	row("lifecycle, close by client: connections/s (1 core)", fmt("lifecycle.client.conns_per_sec", "%.0f"),
 	    fmt("kernel.lifecycle.1cpu.conns_per_sec", "%.0f"),
 	    ratio("lifecycle.client.conns_per_sec", "kernel.lifecycle.1cpu.conns_per_sec"), ">= 500000, >= 30x")
@@ -92,6 +95,7 @@ END {
 	row("bulk, MTU 1500: Gbit/s (1 core, checksums)", fmt("bulk.mtu1500.gbit_per_sec", "%.2f"),
 	    fmt("kernel.bulk.1cpu.gbit_per_sec", "%.2f"),
 	    ratio("bulk.mtu1500.gbit_per_sec", "kernel.bulk.1cpu.gbit_per_sec"), ">= 40")
+	row("  same, Gbit/s per CPU second of the process", fmt("bulk.mtu1500.gbit_per_cpu_sec", "%.2f"), "", "", "")
 	row("bulk, MTU 65535: Gbit/s", fmt("bulk.mtu65535.gbit_per_sec", "%.2f"),
 	    fmt("kernel.bulk.1cpu.gbit_per_sec", "%.2f"),
 	    ratio("bulk.mtu65535.gbit_per_sec", "kernel.bulk.1cpu.gbit_per_sec"), ">= 40")
@@ -112,6 +116,12 @@ END {
 	row("scale: ns per segment at 1e3", fmt("scale.1000.ns_per_segment", "%.1f"), "", "", "")
 	row("scale: ns per segment at 1e5", fmt("scale.100000.ns_per_segment", "%.1f"), "", "", "")
 	row("scale: ns per segment at 1e6", fmt("scale.1000000.ns_per_segment", "%.1f"), "", "", "within 20% of 1e3")
+	row("scale: CPU ns per segment, 1e3 / 1e5 / 1e6", three("cpu_ns_per_segment"), "", "", "")
+	row("  same, batched (synack_stack_input_batch)", three("cpu_ns_per_segment_batched"), "", "", "")
+	row("  same, batched, from driver buffers", three("cpu_ns_per_segment_driver_batched"), "", "",
+	    "")
+	row("  1e6 / 1e3 of that", ratio("scale.1000000.cpu_ns_per_segment_driver_batched",
+	    "scale.1000.cpu_ns_per_segment_driver_batched"), "", "", "<= 1.2x (within 20%)")
 	row("scale: ns per lookup at 1e3 / 1e5 / 1e6", fmt("scale.1000.ns_per_lookup", "%.1f") " / " \
 	    fmt("scale.100000.ns_per_lookup", "%.1f") " / " fmt("scale.1000000.ns_per_lookup", "%.1f"), "", "", "")
 }' "$LOG"
