@@ -7,15 +7,19 @@
  * its headers (when they were written long ago), its hash bucket, its TCB
  * and its socket, one after the other, each miss a DRAM round trip the CPU
  * mostly waits out. Over a batch the misses can overlap: a software
- * pipeline runs four stages ahead of the datagram being processed, each
+ * pipeline runs five stages ahead of the datagram being processed, each
  * SN_BATCH_DIST datagrams ahead of the next and each reading only lines the
  * stage before asked for: prefetch the headers; read the 4-tuple from them
  * (no checks: only a hint), hash it, prefetch the bucket; prefetch the
  * chain's first TCB (its first lines: the lookup's and the fast path's
- * fields, tcb.h); find the matching TCB, prefetch it if it is not the first
- * and its socket. Then the datagram goes through synack_stack_input as
- * usual, in order, its lookup handed the bucket stage 3 computed
- * (st->conn_hint) instead of hashing the tuple a second time. Prefetches change no state and every pointer a stage
+ * fields, tcb.h); if it matches prefetch its socket, else the next TCB's
+ * first line (with about one connection per bucket, half the lookups that
+ * find a connection find it second: a chain walked a stage early is not a
+ * miss the stage after waits for); find the matching TCB, prefetch it if it
+ * is not the first, and its socket. Then the datagram goes through
+ * synack_stack_input as usual, in order, its lookup handed the bucket stage
+ * 4 computed (st->conn_hint) instead of hashing the tuple a second time.
+ * Prefetches change no state and every pointer a stage
  * follows is read from the table as it is at that moment, so the batch
  * does exactly what n single calls do (tests/unit/test_batch_input.c); a
  * datagram whose headers are not IPv4/TCP is simply not prefetched. A
@@ -51,15 +55,15 @@ static int batch_tuple(const uint8_t *pkt, size_t len, struct batch_hint *h)
 	return 1;
 }
 
-/* Prefetch the first bytes of a TCB: what the lookup and the fast path read
- * (tcb.h puts them first), through the deadlines and the socket pointer. */
-static inline void prefetch_tcb(const struct sn_tcb *t)
+/* Prefetch the bytes of a TCB the lookup and the fast path read (tcb.h
+ * puts them first: through the deadlines and the socket pointer) from
+ * line `from` on; TCBs start on lines (stack.c aligns the pool). */
+static inline void prefetch_tcb(const struct sn_tcb *t, size_t from)
 {
 	const uint8_t *p = (const uint8_t *)t;
 
-	for (size_t off = 0; off < offsetof(struct sn_tcb, sb); off += 64)
+	for (size_t off = from * 64; off < offsetof(struct sn_tcb, sb); off += 64)
 		__builtin_prefetch(p + off);
-	__builtin_prefetch(p + offsetof(struct sn_tcb, sb) - 1);
 }
 
 static int tuple_is(const struct sn_tcb *t, const struct batch_hint *h)
@@ -72,45 +76,59 @@ static int tuple_is(const struct sn_tcb *t, const struct batch_hint *h)
  * next one, so a line it asks for has about as long to arrive as the
  * stack takes for that many datagrams (about 60 ns each in cache). */
 #define SN_BATCH_DIST 3
-#define SN_BATCH_STAGES 4
-#define SN_BATCH_RING 16 /* > SN_BATCH_STAGES * SN_BATCH_DIST hints in flight */
+#define SN_BATCH_STAGES 5
+#define SN_BATCH_RING 32 /* > SN_BATCH_STAGES * SN_BATCH_DIST hints in flight */
 
-/* Stage s (1..4) for datagram j: 4 its headers; 3 its tuple, bucket; 2 the
- * chain's first TCB; 1 the matching TCB (when it is not the first) and
- * its socket. Each reads only lines the stage before asked for. */
+/* Stage s (1..5) for datagram j: 5 its headers; 4 its tuple, bucket; 3 the
+ * chain's first TCB; 2 if that one matches, its socket, else the next
+ * one's first line (its link and 4-tuple); 1 the matching TCB when it was
+ * not the first, and its socket. Each reads only lines the stage before
+ * asked for, but for chains longer than two. */
 static void batch_stage(struct synack_stack *st, const uint8_t *const *pkts, const size_t *lens,
 			struct batch_hint *h, int s)
 {
-	const struct sn_tcb *t;
+	const struct sn_tcb *t = s <= 3 && h->bucket ? *h->bucket : NULL; /* after stage 4 */
 
 	switch (s) {
-	case 4:
+	case 5:
 		__builtin_prefetch(*pkts);
+		__builtin_prefetch(*pkts + (*lens < 60 ? *lens : 60) - (*lens > 0));
 		return;
-	case 3:
+	case 4:
 		h->bucket = NULL;
 		if (batch_tuple(*pkts, *lens, h)) {
 			h->bucket = sn_conn_bucket(st, &h->local, &h->remote);
 			__builtin_prefetch(h->bucket);
 		}
 		return;
+	case 3:
+		if (t)
+			prefetch_tcb(t, 0);
+		return;
 	case 2:
-		if (h->bucket && *h->bucket)
-			prefetch_tcb(*h->bucket);
+		if (t && tuple_is(t, h)) {
+			if (t->sock)
+				__builtin_prefetch(t->sock);
+		} else if (t && t->hash_next) {
+			__builtin_prefetch(t->hash_next);
+		}
 		return;
 	default:
-		for (t = h->bucket ? *h->bucket : NULL; t && !tuple_is(t, h); t = t->hash_next)
+		if (!t || tuple_is(t, h))
+			return;
+		for (t = t->hash_next; t && !tuple_is(t, h); t = t->hash_next)
 			;
-		if (t && t != *h->bucket)
-			prefetch_tcb(t);
-		if (t && t->sock)
-			__builtin_prefetch(t->sock);
+		if (t) {
+			prefetch_tcb(t, 1);
+			if (t->sock)
+				__builtin_prefetch(t->sock);
+		}
 		return;
 	}
 }
 
 /* One datagram through synack_stack_input, its lookup handed the bucket
- * stage 3 computed (demux.c checks the hint is for the tuple it looks up). */
+ * stage 4 computed (demux.c checks the hint is for the tuple it looks up). */
 static void batch_input(struct synack_stack *st, uint64_t now, const uint8_t *pkt, size_t len,
 			const struct batch_hint *h)
 {
