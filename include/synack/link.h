@@ -21,9 +21,10 @@
  * The event loop owns nothing but an epoll descriptor. Each round it waits
  * on the link's fd and the application's fds, no longer than the earliest of
  * the stack's and the link's deadlines; then it reads up to a batch of
- * datagrams into synack_stack_input(), runs synack_stack_poll() and the
- * link's poll, calls the application's fd callbacks and its hook (where it
- * drives its sockets), and sends what the stack emits through the link. An
+ * datagrams and hands them to synack_stack_input_batch(), runs
+ * synack_stack_poll() and the link's poll, calls the application's fd
+ * callbacks and its hook (where it drives its sockets), and sends what the
+ * stack emits through the link. An
  * application may run the loop (synack_loop_run) or embed it: add
  * synack_loop_fd() to its own poller, wait at most synack_loop_timeout_ms(),
  * then call synack_loop_run_once(l, 0).
