@@ -41,7 +41,8 @@
 #include "wire/ipv4.h"
 
 /* The options of a predicted segment: exactly what the connection sends. */
-static int opts_predicted(const struct sn_tcb *tcb, const struct sn_tcp_seg *seg)
+__attribute__((always_inline)) static inline int opts_predicted(const struct sn_tcb *tcb,
+								 const struct sn_tcp_seg *seg)
 {
 	const struct sn_tcp_opts *o = &seg->opts;
 

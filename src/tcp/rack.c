@@ -387,7 +387,11 @@ static int cumack_in_order(struct synack_stack *st, struct sn_tcb *tcb, struct s
 	return 1;
 }
 
-void tcp_rack_on_cumack(struct synack_stack *st, struct sn_tcb *tcb, struct sn_sack_news *n)
+/* tcp_rack_on_cumack's body, inlined into it and into the predicted
+ * ACK's one-frame tcp_rack_on_plain_ack. */
+__attribute__((always_inline)) static inline void on_cumack(struct synack_stack *st,
+							    struct sn_tcb *tcb,
+							    struct sn_sack_news *n)
 {
 	struct sn_rack *rk = &tcb->sb->rack;
 
@@ -404,6 +408,11 @@ void tcp_rack_on_cumack(struct synack_stack *st, struct sn_tcb *tcb, struct sn_s
 	rk->rec_base = tcb->snd_una;
 	if (seq_lt(rk->mark_end, rk->rec_base))
 		rk->mark_end = rk->rec_base;
+}
+
+void tcp_rack_on_cumack(struct synack_stack *st, struct sn_tcb *tcb, struct sn_sack_news *n)
+{
+	on_cumack(st, tcb, n);
 }
 
 /* ---------------------------------------------------------- D-SACK */
@@ -511,8 +520,11 @@ static void tlp_on_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct
 
 /* Steps 2 and 3 with what this ACK delivered, the end of a D-SACK round,
  * the D-SACK itself and §7.4. */
-static void on_ack_news(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg,
-			const struct sn_sack_news *n, int advanced)
+__attribute__((always_inline)) static inline void on_ack_news(struct synack_stack *st,
+							       struct sn_tcb *tcb,
+							       const struct sn_tcp_seg *seg,
+							       const struct sn_sack_news *n,
+							       int advanced)
 {
 	struct sn_rack *rk = &tcb->sb->rack;
 
@@ -552,7 +564,7 @@ void tcp_rack_on_plain_ack(struct synack_stack *st, struct sn_tcb *tcb, const st
 
 	n.dsack = n.cand_set = n.reordered = 0;
 	n.nnew = 0;
-	tcp_rack_on_cumack(st, tcb, &n);
+	on_cumack(st, tcb, &n);
 	on_ack_news(st, tcb, seg, &n, 1);
 }
 
@@ -767,7 +779,8 @@ uint32_t tcp_rack_pipe(const struct sn_tcb *tcb)
 
 /* ---------------------------------------------------------- TLP §7.2, §7.3 */
 
-static int tlp_may_probe(const struct synack_stack *st, const struct sn_tcb *tcb)
+__attribute__((always_inline)) static inline int tlp_may_probe(const struct synack_stack *st,
+								const struct sn_tcb *tcb)
 {
 	uint8_t er = st->cfg.tcp_early_retrans;
 
