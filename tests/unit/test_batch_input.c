@@ -305,3 +305,23 @@ TEST(issue6_tcbs_on_whole_cache_lines)
 	synack_stack_destroy(st);
 	free(k.buf);
 }
+
+/* The 4-tuple table is at most three quarters full at max_conns (issue #6:
+ * fewer lookups walk past a first connection in their chain), and no
+ * more than twice that size: at most 21 bytes of table per connection. */
+TEST(issue6_conn_table_at_most_three_quarters_full)
+{
+	static const uint32_t sizes[] = {1, 1000, 65536, 98304, 98305, 1000016};
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		struct synack_config c;
+		synack_stack *st;
+		synack_config_default(&c);
+		c.max_conns = sizes[i];
+		CHECK_EQ(synack_stack_create(&c, &st), 0);
+		uint64_t buckets = (uint64_t)st->hash_mask + 1;
+		CHECK((buckets & (buckets - 1)) == 0);
+		CHECK(4 * (uint64_t)sizes[i] <= 3 * buckets);
+		CHECK(buckets <= 16 || 3 * buckets <= 8 * (uint64_t)sizes[i]);
+		synack_stack_destroy(st);
+	}
+}
