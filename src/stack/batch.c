@@ -4,19 +4,21 @@
  * connections).
  *
  * With a million connections a segment to a random one misses the cache on
- * its headers (when they were written long ago), its hash bucket, its TCB
- * and its socket, one after the other, each miss a DRAM round trip the CPU
+ * its headers (when they were written long ago), its hash bucket and its
+ * TCB, one after the other, each miss a DRAM round trip the CPU
  * mostly waits out. Over a batch the misses can overlap: a software
  * pipeline runs five stages ahead of the datagram being processed, each
  * SN_BATCH_DIST datagrams ahead of the next and each reading only lines the
  * stage before asked for: prefetch the headers; read the 4-tuple from them
  * (no checks: only a hint), hash it, prefetch the bucket; prefetch the
  * chain's first TCB (its first lines: the lookup's and the fast path's
- * fields, tcb.h); if it matches prefetch its socket, else the next TCB's
- * first line (with about one connection per bucket, half the lookups that
- * find a connection find it second: a chain walked a stage early is not a
+ * fields, tcb.h); if it does not match, prefetch the next TCB's first line
+ * (with about one connection per bucket, half the lookups that find a
+ * connection would find it second: a chain walked a stage early is not a
  * miss the stage after waits for); find the matching TCB, prefetch it if it
- * is not the first, and its socket. Then the datagram goes through
+ * is not the first. Not the socket: a segment's processing does not touch
+ * it (the application's calls do), and its line cost 5-10% at 1e5 and 1e6
+ * (issue #6). Then the datagram goes through
  * synack_stack_input as usual, in order, its lookup handed the bucket stage
  * 4 computed (st->conn_hint) instead of hashing the tuple a second time.
  * Prefetches change no state and every pointer a stage
@@ -80,10 +82,10 @@ static int tuple_is(const struct sn_tcb *t, const struct batch_hint *h)
 #define SN_BATCH_RING 32 /* > SN_BATCH_STAGES * SN_BATCH_DIST hints in flight */
 
 /* Stage s (1..5) for datagram j: 5 its headers; 4 its tuple, bucket; 3 the
- * chain's first TCB; 2 if that one matches, its socket, else the next
- * one's first line (its link and 4-tuple); 1 the matching TCB when it was
- * not the first, and its socket. Each reads only lines the stage before
- * asked for, but for chains longer than two. */
+ * chain's first TCB; 2 if that one does not match, the next one's first
+ * line (its link and 4-tuple); 1 the matching TCB when it was not the
+ * first. Each reads only lines the stage before asked for, but for chains
+ * longer than two. */
 static void batch_stage(struct synack_stack *st, const uint8_t *const *pkts, const size_t *lens,
 			struct batch_hint *h, int s)
 {
@@ -106,23 +108,16 @@ static void batch_stage(struct synack_stack *st, const uint8_t *const *pkts, con
 			prefetch_tcb(t, 0);
 		return;
 	case 2:
-		if (t && tuple_is(t, h)) {
-			if (t->sock)
-				__builtin_prefetch(t->sock);
-		} else if (t && t->hash_next) {
+		if (t && !tuple_is(t, h) && t->hash_next)
 			__builtin_prefetch(t->hash_next);
-		}
 		return;
 	default:
 		if (!t || tuple_is(t, h))
 			return;
 		for (t = t->hash_next; t && !tuple_is(t, h); t = t->hash_next)
 			;
-		if (t) {
+		if (t)
 			prefetch_tcb(t, 1);
-			if (t->sock)
-				__builtin_prefetch(t->sock);
-		}
 		return;
 	}
 }
