@@ -362,8 +362,9 @@ static void delivered_range(struct synack_stack *st, struct sn_tcb *tcb, struct 
  * 2) and gives min_RTT's sample unless it is coarse (step 1; then the full
  * walk), and a piece ends below RACK.fack only if the first one does
  * (step 3). Returns 0, having changed nothing, to leave it to the walk. */
-static int cumack_in_order(struct synack_stack *st, struct sn_tcb *tcb, struct sn_sack_news *n,
-			   int last)
+__attribute__((always_inline)) static inline int cumack_in_order(struct synack_stack *st,
+								  struct sn_tcb *tcb,
+								  struct sn_sack_news *n, int last)
 {
 	struct sn_rack *rk = &tcb->sb->rack;
 	const struct sn_rack_rec *r = &rk->rec[last];
@@ -495,8 +496,11 @@ static void on_dsack(struct synack_stack *st, struct sn_tcb *tcb, const struct s
 
 /* ---------------------------------------------------------- TLP §7.4 */
 
-static void tlp_on_ack(struct synack_stack *st, struct sn_tcb *tcb, const struct sn_tcp_seg *seg,
-		       const struct sn_sack_news *n, int advanced)
+__attribute__((always_inline)) static inline void tlp_on_ack(struct synack_stack *st,
+							      struct sn_tcb *tcb,
+							      const struct sn_tcp_seg *seg,
+							      const struct sn_sack_news *n,
+							      int advanced)
 {
 	struct sn_rack *rk = &tcb->sb->rack;
 	uint32_t end = rk->tlp_end_seq;
