@@ -20,7 +20,8 @@
  * the same bytes at the same times (tests/unit/test_fastpath.c runs seeded
  * simulations both ways and compares every datagram). So the preconditions
  * are strict, and everything else falls through to the full steps:
- *  - state ESTABLISHED, our SYN acknowledged;
+ *  - state ESTABLISHED, our SYN acknowledged; no IP source route on the
+ *    datagram (SHLD-24: the full steps may adopt it);
  *  - flags ACK, optionally PSH: no SYN, FIN, RST, URG, ECE or CWR; no CE
  *    mark in the IP header (RFC 3168: the ECN echo is set in ecn.c);
  *  - SEG.SEQ = RCV.NXT, and the text fits both the advertised window and
@@ -56,7 +57,10 @@ __attribute__((always_inline)) static inline int opts_predicted(const struct sn_
 static int predicted(const struct synack_stack *st, const struct sn_tcb *tcb,
 		     const struct sn_tcp_seg *seg)
 {
-	if (st->fastpath_off || tcb->state != SYNACK_ESTABLISHED || !tcb->syn_acked)
+	/* a source-routed segment takes the full steps: SHLD-24 may adopt
+	 * its route (input.c adopt_route) */
+	if (st->fastpath_off || tcb->state != SYNACK_ESTABLISHED || !tcb->syn_acked ||
+	    st->rx_route.n)
 		return 0;
 	if ((seg->flags & (uint8_t)~SN_TCP_PSH) != SN_TCP_ACK || seg->seq != tcb->rcv_nxt ||
 	    seg->ecn == SN_IP_ECN_CE)

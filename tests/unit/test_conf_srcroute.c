@@ -250,3 +250,36 @@ TEST(must53_reset_follows_reversed_route)
 	CHECK_EQ(o.srr.addr[1], FX_PEER);
 	fx_free(&f);
 }
+
+/* SHLD-24 for in-order data on an ESTABLISHED connection, the shape header
+ * prediction takes (src/tcp/fastpath.c): a segment that came by a source
+ * route still replaces the return route, so a source-routed datagram goes
+ * through the full steps. */
+TEST(shld24_in_order_data_adopts_route)
+{
+	struct fx f;
+	struct out o;
+	struct synack_config c = with_srr();
+	const uint32_t rec[] = {GW3};
+
+	CHECK_EQ(fx_init(&f, &c), 0);
+	int s = fx_passive_established(&f, 5000);
+	CHECK(s >= 0);
+	struct synack_counters c0, c1;
+	synack_stack_counters(f.st, &c0);
+	fx_in(&f, &(struct fx_seg){.flags = SN_TCP_ACK | SN_TCP_PSH, .seq = f.peer_iss + 1,
+				  .ack = f.our_iss + 1, .wnd = 65535, .data = "ab", .len = 2});
+	synack_stack_counters(f.st, &c1);
+	CHECK_EQ(c1.hp_hits, c0.hp_hits + 1); /* that shape is predicted */
+	fx_flush(&f);
+	in_routed(&f, &(struct fx_seg){.flags = SN_TCP_ACK | SN_TCP_PSH, .seq = f.peer_iss + 3,
+				       .ack = f.our_iss + 1, .wnd = 65535, .data = "cd", .len = 2},
+		  SN_IPOPT_SSRR, rec, 1, 1);
+	fx_flush(&f);
+	CHECK_EQ(synack_sock_send(f.st, s, "x", 1), 1);
+	CHECK(out_routed(&f, &o));
+	CHECK_EQ(o.ip.dst, GW3);
+	CHECK_EQ(o.srr.strict, 1);
+	CHECK_EQ(o.srr.n, 1);
+	fx_free(&f);
+}
