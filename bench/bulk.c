@@ -74,41 +74,41 @@ static void usage(FILE *out)
 		"  --help           this text\n");
 }
 
+static void quick(void *dst)
+{
+	struct opts *o = dst;
+
+	o->bytes = 8u << 20;
+	o->warmup = 1u << 20;
+	o->verify = 1;
+}
+
+/* --cg-phase: 0, 1 or 2 (the child's phase under callgrind) */
+static int cg_phase(const char *v, void *dst)
+{
+	if (v[0] < '0' || v[0] > '2' || v[1] != '\0')
+		return -1;
+	*(int *)dst = v[0] - '0';
+	return 0;
+}
+
 static void parse(int argc, char **argv, struct opts *o)
 {
 	*o = (struct opts){.bytes = 1ull << 30, .warmup = 16u << 20, .cg_bytes = 32u << 20,
 			   .mtu = 1500, .window = 65535, .cg_phase = -1};
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			exit(0);
-		} else if (!strcmp(argv[i], "--quick")) {
-			o->bytes = 8u << 20;
-			o->warmup = 1u << 20;
-			o->verify = 1;
-		} else if (!strcmp(argv[i], "--verify")) {
-			o->verify = 1;
-		} else if (!strcmp(argv[i], "--callgrind")) {
-			o->callgrind = 1;
-		} else if (bench_opt(argc, argv, &i, "--cg-phase", &v)) {
-			o->cg_phase = atoi(v);
-		} else if (bench_opt(argc, argv, &i, "--bytes", &v)) {
-			o->bytes = bench_parse_count("--bytes", v);
-		} else if (bench_opt(argc, argv, &i, "--warmup", &v)) {
-			o->warmup = bench_parse_count("--warmup", v);
-		} else if (bench_opt(argc, argv, &i, "--cg-bytes", &v)) {
-			o->cg_bytes = bench_parse_count("--cg-bytes", v);
-		} else if (bench_opt(argc, argv, &i, "--mtu", &v)) {
-			o->mtu = (uint32_t)bench_parse_count("--mtu", v);
-		} else if (bench_opt(argc, argv, &i, "--window", &v)) {
-			o->window = (uint32_t)bench_parse_count("--window", v);
-		} else {
-			fprintf(stderr, "bulk: unknown option '%s'\n\n", argv[i]);
-			usage(stderr);
-			exit(2);
-		}
-	}
+	const struct bench_optspec spec[] = {
+		{"--quick", BENCH_OPT_CALL, o, quick, NULL},
+		{"--verify", BENCH_OPT_FLAG, &o->verify, NULL, NULL},
+		{"--callgrind", BENCH_OPT_FLAG, &o->callgrind, NULL, NULL},
+		{"--cg-phase", BENCH_OPT_STR, &o->cg_phase, NULL, cg_phase},
+		{"--bytes", BENCH_OPT_COUNT, &o->bytes, NULL, NULL},
+		{"--warmup", BENCH_OPT_COUNT, &o->warmup, NULL, NULL},
+		{"--cg-bytes", BENCH_OPT_COUNT, &o->cg_bytes, NULL, NULL},
+		{"--mtu", BENCH_OPT_U32, &o->mtu, NULL, NULL},
+		{"--window", BENCH_OPT_U32, &o->window, NULL, NULL},
+		{NULL, BENCH_OPT_FLAG, NULL, NULL, NULL},
+	};
+	bench_parse_opts(argc, argv, "bulk", spec, usage);
 	if (o->mtu < 576 || o->mtu > 65535 || o->window < 1024 || o->window > 65535) {
 		fprintf(stderr, "bulk: --mtu 576..65535, --window 1024..65535\n");
 		exit(2);

@@ -91,34 +91,28 @@ static void usage(FILE *out)
 		"  --help       this text\n");
 }
 
+static void quick(void *dst)
+{
+	struct opts *o = dst;
+
+	o->quick = 1;
+	o->conns = 10000;
+	o->probes = 100000;
+}
+
 static void parse(int argc, char **argv, struct opts *o)
 {
 	*o = (struct opts){.conns = 1000000, .probes = 2000000, .buf = 1024};
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			exit(0);
-		} else if (!strcmp(argv[i], "--quick")) {
-			o->quick = 1;
-			o->conns = 10000;
-			o->probes = 100000;
-		} else if (bench_opt(argc, argv, &i, "--conns", &v)) {
-			o->conns = bench_parse_count("--conns", v);
-		} else if (bench_opt(argc, argv, &i, "--probes", &v)) {
-			o->probes = bench_parse_count("--probes", v);
-		} else if (bench_opt(argc, argv, &i, "--buf", &v)) {
-			o->buf = (uint32_t)bench_parse_count("--buf", v);
-		} else if (bench_opt(argc, argv, &i, "--fill-rcv", &v)) {
-			o->fill_rcv = (uint32_t)bench_parse_count("--fill-rcv", v);
-		} else if (bench_opt(argc, argv, &i, "--fill-snd", &v)) {
-			o->fill_snd = (uint32_t)bench_parse_count("--fill-snd", v);
-		} else {
-			fprintf(stderr, "scale: unknown option '%s'\n\n", argv[i]);
-			usage(stderr);
-			exit(2);
-		}
-	}
+	const struct bench_optspec spec[] = {
+		{"--quick", BENCH_OPT_CALL, o, quick, NULL},
+		{"--conns", BENCH_OPT_COUNT, &o->conns, NULL, NULL},
+		{"--probes", BENCH_OPT_COUNT, &o->probes, NULL, NULL},
+		{"--buf", BENCH_OPT_U32, &o->buf, NULL, NULL},
+		{"--fill-rcv", BENCH_OPT_U32, &o->fill_rcv, NULL, NULL},
+		{"--fill-snd", BENCH_OPT_U32, &o->fill_snd, NULL, NULL},
+		{NULL, BENCH_OPT_FLAG, NULL, NULL, NULL},
+	};
+	bench_parse_opts(argc, argv, "scale", spec, usage);
 	if (o->conns < 1000 || o->conns > 8000000 || o->probes < 1 || o->fill_rcv > o->buf ||
 	    o->fill_snd > o->buf) {
 		fprintf(stderr, "scale: --conns 1000..8M, --probes >= 1, --fill-rcv/--fill-snd <= --buf\n");
