@@ -115,6 +115,7 @@ int synack_stack_create(const struct synack_config *cfg, synack_stack **out)
 	sn_list_init(&st->conns);
 	sn_list_init(&st->listeners);
 	sn_pool_init(&st->tcb_pool, sizeof(struct sn_tcb), 256, cfg->max_conns);
+	sn_bufcache_init(&st->bufcache, SN_RING_CACHE_BYTES);
 	sn_pool_huge_after(&st->tcb_pool, 4096); /* a large stack's TCBs on huge pages */
 	sn_pool_align(&st->tcb_pool, 64); /* each TCB on whole cache lines (issue #6) */
 	sn_pool_init(&st->sack_pool, tcp_sack_sb_size(), 64, cfg->max_conns);
@@ -155,6 +156,7 @@ void synack_stack_destroy(synack_stack *st)
 	 * (found by fuzz_input: use after free in sn_wheel_cancel). */
 	sn_tw_destroy(st);
 	sn_pool_destroy(&st->tcb_pool);
+	sn_bufcache_drain(&st->bufcache);
 	sn_pool_destroy(&st->sack_pool);
 	sn_pool_destroy(&st->listen_pool);
 	sn_pool_destroy(&st->route_pool);

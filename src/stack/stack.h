@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "base/bigmem.h"
+#include "base/bufcache.h"
 #include "base/pool.h"
 #include "base/ring.h"
 #include "base/rng.h"
@@ -82,6 +83,9 @@ struct sn_port_count {
 /* Datagrams we build fit in the MTU; the slack covers a maximal IP header
  * (60 bytes) and TCP header (60) on top of the 40 the MSS assumes. */
 #define SN_TXBUF_SLACK 128
+/* Freed ring storage a stack keeps for its next connections (base/bufcache.h):
+ * 32 connections' worth at the default 64 KiB each way. */
+#define SN_RING_CACHE_BYTES (4u << 20)
 
 struct synack_stack {
 	struct synack_config cfg;
@@ -114,6 +118,7 @@ struct synack_stack {
 	int free_sock;                    /* head of the free list, -1 if none */
 
 	struct sn_pool tcb_pool;
+	struct sn_bufcache bufcache; /* freed ring storage for the next connections */
 	struct sn_pool sack_pool;         /* SACK scoreboards (sack.c), at most one per TCB */
 	struct sn_pool listen_pool;       /* listeners' queues (socket.c), one per listener */
 	struct sn_pool sockopt_pool;      /* sockets' options and leftovers (socket.c) */

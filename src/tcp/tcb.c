@@ -20,6 +20,10 @@ struct sn_tcb *tcb_alloc(struct synack_stack *st, uint32_t sndbuf, uint32_t rcvb
 		sn_pool_put(&st->tcb_pool, tcb);
 		return NULL;
 	}
+	/* storage freed by connections before, if the cache holds some of
+	 * that size; else the rings take it from malloc with their first byte */
+	tcb->sndbuf.buf = sn_bufcache_get(&st->bufcache, sndbuf);
+	tcb->rcvbuf.buf = sn_bufcache_get(&st->bufcache, rcvbuf);
 	sn_list_init(&tcb->qlink);
 	sn_timer_init(&tcb->timer, tcp_timer_fired);
 	sn_list_insert_tail(&st->conns, &tcb->all);
@@ -60,6 +64,14 @@ int tcp_route_set(struct synack_stack *st, struct sn_tcb *tcb, const struct syna
 	return 0;
 }
 
+/* A ring's storage goes to the stack's cache (base/bufcache.h), or free(). */
+static void release_ring(struct synack_stack *st, struct sn_ring *r)
+{
+	sn_bufcache_put(&st->bufcache, r->buf, r->cap);
+	r->buf = NULL;
+	sn_ring_free(r);
+}
+
 void tcb_free(struct synack_stack *st, struct sn_tcb *tcb)
 {
 	if (tcb->listener)
@@ -82,8 +94,8 @@ void tcb_free(struct synack_stack *st, struct sn_tcb *tcb)
 	tcp_state_forget(st, tcb);
 	sn_wheel_cancel(&st->wheel, &tcb->timer);
 	sn_list_remove(&tcb->all);
-	sn_ring_free(&tcb->sndbuf);
-	sn_ring_free(&tcb->rcvbuf);
+	release_ring(st, &tcb->sndbuf);
+	release_ring(st, &tcb->rcvbuf);
 	if (tcb->listener)
 		sn_pool_put(&st->listen_pool, tcb->lq);
 	else
