@@ -101,9 +101,6 @@ int bench_callgrind_run(char **argv, const char *const *extra, const char *exclu
 
 void bench_result(const char *name, double value, const char *unit);
 
-/* Options: "--name VALUE" or "--name=VALUE"; returns 1 and sets *val when
- * argv[*i] is that option (advancing *i past a separate value). */
-int bench_opt(int argc, char **argv, int *i, const char *name, const char **val);
 /* A count with an optional k/M/G (x1000) or Ki/Mi/Gi (x1024) suffix; exits on error. */
 uint64_t bench_parse_count(const char *opt, const char *s);
 

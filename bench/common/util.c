@@ -230,7 +230,9 @@ void bench_result(const char *name, double value, const char *unit)
 	printf("result %s %.6g %s\n", name, value, unit);
 }
 
-int bench_opt(int argc, char **argv, int *i, const char *name, const char **val)
+/* "--name VALUE" or "--name=VALUE": 1 and *val when argv[*i] is that option
+ * (advancing *i past a separate value). */
+static int bench_opt(int argc, char **argv, int *i, const char *name, const char **val)
 {
 	size_t n = strlen(name);
 	const char *a = argv[*i];

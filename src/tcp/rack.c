@@ -81,12 +81,11 @@ static int ts_after(uint32_t a, uint32_t b)
  * went back; since() reads such a record's age as 0. */
 static uint32_t stamp(struct sn_rack *rk, uint32_t now, uint32_t seq, uint32_t end)
 {
-	if (rk->stamped && !ts_after(now, rk->last_stamp) &&
+	if (!ts_after(now, rk->last_stamp) &&
 	    rk->last_stamp - now <= STAMP_AHEAD_MAX_US)
 		now = rk->last_stamp + (seq_lt(seq, rk->last_end) ? SN_REC_FLAGS + 1 : 0);
 	rk->last_stamp = now;
 	rk->last_end = end;
-	rk->stamped = 1;
 	return now;
 }
 
@@ -264,7 +263,9 @@ static int rack_start(struct synack_stack *st, struct sn_tcb *tcb)
 	rk->nrec = 0;
 	rk->rec_base = tcb->snd_una;
 	rk->mark_end = tcb->snd_una;
-	rk->stamped = 0;
+	/* what is in flight counts as sent now, up to SND.MAX (the record below) */
+	rk->last_stamp = now32(st);
+	rk->last_end = tcb->snd_max;
 	if (!rk->reo_wnd_mult)
 		rk->reo_wnd_mult = 1;
 	if (tcb->snd_max != tcb->snd_una)

@@ -80,7 +80,6 @@ struct sn_rack {
 	unsigned tlp_set : 1;    /* a loss probe is outstanding (TLP.end_seq not None) */
 	unsigned tlp_rtx : 1;    /* TLP.is_retrans */
 	unsigned undo_set : 1;   /* an episode's reduction may still be undone */
-	unsigned stamped : 1;    /* last_stamp holds a value */
 	struct sn_rack_rec rec[SN_RACK_RECS];
 };
 
